@@ -79,7 +79,7 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 		 */
 		if (m && !vfio_ap_core.scan_in_progress)
 			vfio_ap_update_guest(m);
-		vfio_ap_reset_queue(q);
+		vfio_ap_reset_queue(m, q);
 		kfree(q);
 	}
 	vfio_ap_unlock_for_mdev(kvm);

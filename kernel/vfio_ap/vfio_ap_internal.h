@@ -31,7 +31,8 @@ struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target);
 void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev);
-void vfio_ap_reset_queue(struct vfio_ap_queue *q);
+void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
+void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev);
 
 /* vfio_ap_batch.c */
