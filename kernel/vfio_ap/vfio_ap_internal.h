@@ -12,6 +12,7 @@
 /* vfio_ap_matrix.c */
 void vfio_ap_matrix_init(struct ap_matrix *matrix);
 void vfio_ap_host_from_info(const struct ap_config_info *info, struct ap_matrix *host);
+void vfio_ap_matrix_copy_masks(struct ap_matrix *dst, const struct ap_matrix *src);
 bool vfio_ap_matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b);
 bool vfio_ap_matrix_has_apqn(const struct ap_matrix *matrix, unsigned long apid,
 			     unsigned long apqi);
