@@ -287,7 +287,20 @@ static void node_detach(struct sim_node *n)
 	n->removed = true;
 }
 
+static void node_remove(struct sim_node *n, int allowed);
+
 void sim_node_remove(struct sim_node *n, bool self)
+{
+	node_remove(n, self ? 1 : 0);
+}
+
+void sim_node_remove_nowait(struct sim_node *n)
+{
+	node_remove(n, -1);
+}
+
+/* allowed: callbacks of n's own that may keep running; -1: do not wait at all. */
+static void node_remove(struct sim_node *n, int allowed)
 {
 	struct sim_node **all = NULL;
 	size_t cnt = 0, cap = 0;
@@ -327,8 +340,8 @@ void sim_node_remove(struct sim_node *n, bool self)
 
 	/* New calls see removed; wait for the running ones. */
 	pthread_mutex_lock(&active_lock);
-	for (size_t i = 0; i < cnt; i++)
-		while (all[i]->active > (all[i] == n && self ? 1 : 0))
+	for (size_t i = 0; allowed >= 0 && i < cnt; i++)
+		while (all[i]->active > (all[i] == n ? allowed : 0))
 			pthread_cond_wait(&active_cond, &active_lock);
 	pthread_mutex_unlock(&active_lock);
 

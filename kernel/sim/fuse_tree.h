@@ -73,6 +73,12 @@ struct sim_node *sim_link_add(struct sim_node *parent, const char *name, struct 
  * self = true), so that its data may be freed afterwards.
  */
 void sim_node_remove(struct sim_node *n, bool self);
+/*
+ * Removes without waiting, for directories whose data is not a pointer (a
+ * callback still running on them stays safe) and whose removal may run
+ * while such a callback waits for the remover's locks.
+ */
+void sim_node_remove_nowait(struct sim_node *n);
 
 void *sim_node_data(struct sim_node *n);
 struct sim_node *sim_node_parent(struct sim_node *n);

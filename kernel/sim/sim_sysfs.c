@@ -69,6 +69,11 @@ static struct sim_node *card_node[AP_ID_COUNT];
 static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
 static bool card_chkstop[AP_ID_COUNT];
+/* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
+static struct {
+	int hwtype;
+	enum ap_sim_mode mode;
+} card_hw[AP_ID_COUNT];
 static struct sim_mdev *mdevs;
 static struct sim_guest *guests;
 static bool uevents_on;
@@ -301,9 +306,19 @@ static const struct sim_dir_type bus_ap_type = { .attrs = bus_ap_attrs,
 
 /* ---- cards and queues: /sys/devices/ap ---- */
 
-static bool card_info(unsigned int card, int *hwtype, enum ap_sim_mode *mode)
+static void card_info(unsigned int card, int *hwtype, enum ap_sim_mode *mode)
 {
-	return ap_sim_card_installed(card, hwtype, mode);
+	if (hwtype)
+		*hwtype = __atomic_load_n(&card_hw[card & 0xff].hwtype, __ATOMIC_RELAXED);
+	if (mode)
+		*mode = __atomic_load_n(&card_hw[card & 0xff].mode, __ATOMIC_RELAXED);
+}
+
+static int card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
+{
+	__atomic_store_n(&card_hw[card].hwtype, hwtype, __ATOMIC_RELAXED);
+	__atomic_store_n(&card_hw[card].mode, mode, __ATOMIC_RELAXED);
+	return ap_sim_card_install(card, hwtype, mode);
 }
 
 static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
@@ -590,7 +605,7 @@ static void queue_link_driver(unsigned int qn, enum ap_sim_driver old, enum ap_s
 	snprintf(name, sizeof(name), "%02x.%04x", qn >> 8, qn & 0xff);
 	if (old != AP_SIM_DRIVER_NONE) {
 		l = sim_node_child(n_drv[old], name);
-		sim_node_remove(l, false);
+		sim_node_remove_nowait(l);
 	}
 	if (drv != AP_SIM_DRIVER_NONE && queue_node[qn])
 		sim_link_add(n_drv[drv], name, queue_node[qn]);
@@ -632,9 +647,9 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		break;
 	case AP_SIM_EV_CARD_REMOVE:
 		snprintf(name, sizeof(name), "card%02x", ev->card);
-		sim_node_remove(sim_node_child(n_bus_ap_devices, name), false);
-		sim_node_remove(sim_node_child(n_drv_card, name), false);
-		sim_node_remove(card_node[ev->card], false);
+		sim_node_remove_nowait(sim_node_child(n_bus_ap_devices, name));
+		sim_node_remove_nowait(sim_node_child(n_drv_card, name));
+		sim_node_remove_nowait(card_node[ev->card]);
 		card_node[ev->card] = NULL;
 		card_chkstop[ev->card] = false;
 		snprintf(path, sizeof(path), "/devices/ap/%s", name);
@@ -660,8 +675,8 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		snprintf(name, sizeof(name), "%02x.%04x", ev->card, ev->domain);
 		queue_link_driver(qn, queue_drv[qn], AP_SIM_DRIVER_NONE);
 		queue_drv[qn] = AP_SIM_DRIVER_NONE;
-		sim_node_remove(sim_node_child(n_bus_ap_devices, name), false);
-		sim_node_remove(queue_node[qn], false);
+		sim_node_remove_nowait(sim_node_child(n_bus_ap_devices, name));
+		sim_node_remove_nowait(queue_node[qn]);
 		queue_node[qn] = NULL;
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
@@ -1094,7 +1109,7 @@ int sim_ctl_execute(const struct sim_cmd *c)
 	case SIM_CMD_ADAPTER_ADD:
 		if (ap_sim_card_installed(c->id, NULL, NULL))
 			return -EEXIST;
-		r = ap_sim_card_install(c->id, (int)c->hwtype, mode_to_sim(c->mode));
+		r = card_install(c->id, (int)c->hwtype, mode_to_sim(c->mode));
 		return r < 0 ? r : ap_sim_config_adapter(c->id, true);
 	case SIM_CMD_ADAPTER_REMOVE:
 		if (!ap_sim_card_installed(c->id, NULL, NULL))
@@ -1322,7 +1337,7 @@ int sim_sysfs_init(const struct sim_topology *t)
 
 		if (!a->present)
 			continue;
-		r = ap_sim_card_install(id, (int)a->hwtype, mode_to_sim(a->mode));
+		r = card_install(id, (int)a->hwtype, mode_to_sim(a->mode));
 		if (r < 0)
 			return log_error_errno(r, "Failed to install adapter %u", id);
 	}
