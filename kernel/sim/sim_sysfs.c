@@ -1036,6 +1036,12 @@ static int guest_start(const struct sim_cmd *c)
 		r = -ENODEV;
 		goto out;
 	}
+	/* Another VMM has the device open: vfio refuses a second open. */
+	for (g = guests; g; g = g->next)
+		if (g->mdev == sm) {
+			r = -EBUSY;
+			goto out;
+		}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		r = -ENOMEM;
