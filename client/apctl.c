@@ -24,7 +24,7 @@
 #include "mdevctl.h"
 #include "monitor.h"
 #include "output.h"
-#include "uuid.h"
+#include "domain-xml.h"
 
 /* Options that only some verbs take (bits in verb.options). */
 enum {
@@ -158,8 +158,7 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 }
 
 /* A JSON document, checked here so that a typo is reported with its offset. */
-static int parse_json_text(const char *what, const char *text, size_t len,
-			   struct json_object **ret)
+static int parse_json_text(const char *what, const char *text, size_t len, struct json_object **ret)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o;
@@ -175,9 +174,8 @@ static int parse_json_text(const char *what, const char *text, size_t len,
 	if (!o || jerr != json_tokener_success) {
 		json_object_put(o);
 		log_error("%s: invalid JSON at offset %zu: %s", what, end,
-			  json_tokener_error_desc(jerr == json_tokener_success ?
-							  json_tokener_continue :
-							  jerr));
+			  json_tokener_error_desc(
+				  jerr == json_tokener_success ? json_tokener_continue : jerr));
 		return -EINVAL;
 	}
 	for (size_t i = end; i < len; i++)
@@ -208,12 +206,63 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* A JSON array of strings joined with spaces, "-" when absent or empty. malloc'ed. */
+static char *jjoin(struct json_object *o, const char *key)
+{
+	struct json_object *a = jget(o, key);
+	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "",
+			json_object_get_string(json_object_array_get_idx(a, i)));
+	if (n == 0)
+		fputs("-", f);
+	fclose(f);
+	return buf;
+}
+
+/* A JSON id array as an id list for people ("-" if absent or empty). malloc'ed. */
+static char *jids(struct json_object *o, const char *key)
+{
+	_cleanup_free_ char *msg = NULL;
+	char *s = NULL;
+	ap_mask m;
+
+	if (mask_from_json(jget(o, key), key, AP_ID_MAX, &m, &msg) < 0)
+		ap_mask_zero(&m);
+	if (format_ids(&m, &s) < 0)
+		return NULL;
+	return s;
+}
+
+static size_t jlen(struct json_object *o, const char *key)
+{
+	struct json_object *a = jget(o, key);
+
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static void jcopy(struct json_object *to, const char *key, struct json_object *from)
+{
+	struct json_object *v = jget(from, key);
+
+	if (v)
+		json_object_object_add(to, key, json_object_get(v));
+}
+
 static int verb_status(sd_bus *bus, int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *state = NULL, *summary = NULL;
-	struct json_object *host, *devices, *guests, *stats, *adapters, *counts;
-	unsigned int n_defined = 0, n_active = 0, n_in_use = 0;
+	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
+			    *host_domains = NULL;
+	struct json_object *host, *devices, *stats, *counts;
+	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
 	size_t n_devices;
 	int r;
 
@@ -222,14 +271,11 @@ static int verb_status(sd_bus *bus, int argc, char **argv)
 		return log_bus_error(&error, r, "Failed to get the state");
 	host = jget(state, "host");
 	devices = jget(state, "devices");
-	guests = jget(state, "guests");
 	stats = jget(state, "stats");
-	adapters = jget(host, "adapters");
-	n_devices = json_object_is_type(devices, json_type_array) ?
-			    json_object_array_length(devices) :
-			    0;
+	n_devices = jlen(state, "devices");
 	for (size_t i = 0; i < n_devices; i++) {
-		const char *s = jstr(json_object_array_get_idx(devices, i), "state") ?: "";
+		struct json_object *d = json_object_array_get_idx(devices, i);
+		const char *s = jstr(d, "state") ?: "";
 
 		if (strcmp(s, "in-use") == 0)
 			n_in_use++;
@@ -237,57 +283,74 @@ static int verb_status(sd_bus *bus, int argc, char **argv)
 			n_active++;
 		else
 			n_defined++;
+		if (json_object_get_boolean(jget(d, "drift")))
+			n_drift++;
 	}
 
 	summary = json_object_new_object();
 	counts = json_object_new_object();
-	if (!summary || !counts)
+	if (!summary || !counts) {
+		json_object_put(counts);
 		return log_oom();
+	}
+	jcopy(summary, "max_adapter_id", host);
+	jcopy(summary, "max_domain_id", host);
+	jcopy(summary, "bus_features", host);
+	jcopy(summary, "matrix_features", host);
+	jcopy(summary, "write_interface", host);
+	json_object_object_add(summary, "adapters",
+			       json_object_new_int64((int64_t)jlen(host, "adapters")));
+	jcopy(summary, "reserved_adapters", host);
+	jcopy(summary, "reserved_domains", host);
 	json_object_object_add(counts, "total", json_object_new_int64((int64_t)n_devices));
 	json_object_object_add(counts, "defined", json_object_new_int64(n_defined));
 	json_object_object_add(counts, "active", json_object_new_int64(n_active));
 	json_object_object_add(counts, "in_use", json_object_new_int64(n_in_use));
+	json_object_object_add(counts, "drift", json_object_new_int64(n_drift));
 	json_object_object_add(summary, "devices", counts);
-	json_object_object_add(summary, "adapters",
-			       json_object_new_int64(json_object_is_type(adapters,
-									  json_type_array) ?
-							     (int64_t)json_object_array_length(
-								     adapters) :
-							     0));
 	json_object_object_add(summary, "guests",
-			       json_object_new_int64(json_object_is_type(guests,
-									  json_type_array) ?
-							     (int64_t)json_object_array_length(
-								     guests) :
-							     0));
-	json_object_object_add(summary, "max_adapter_id",
-			       json_object_get(jget(host, "max_adapter_id")));
-	json_object_object_add(summary, "max_domain_id",
-			       json_object_get(jget(host, "max_domain_id")));
-	json_object_object_add(summary, "features", json_object_get(jget(host, "features")));
-	json_object_object_add(summary, "stats", json_object_get(stats));
+			       json_object_new_int64((int64_t)jlen(state, "guests")));
+	jcopy(summary, "stats", state);
 
 	if (arg_json)
 		return output_json(summary, stdout);
 
-	printf("%16s %zu adapter(s), max adapter id %s, max domain id %s\n", "Host:",
-	       json_object_is_type(adapters, json_type_array) ? json_object_array_length(adapters) :
-								 0,
-	       jstr(host, "max_adapter_id") ?: "-", jstr(host, "max_domain_id") ?: "-");
-	printf("%16s %s\n", "Features:", jstr(host, "features") ?: "-");
-	printf("%16s %zu (%u defined, %u active, %u in use)\n", "Devices:", n_devices, n_defined,
-	       n_active, n_in_use);
-	printf("%16s %s\n", "Guests:", jstr(summary, "guests"));
-	if (stats && json_object_is_type(stats, json_type_object)) {
+	bus_features = jjoin(host, "bus_features");
+	matrix_features = jjoin(host, "matrix_features");
+	host_adapters = jids(host, "reserved_adapters");
+	host_domains = jids(host, "reserved_domains");
+	if (!bus_features || !matrix_features || !host_adapters || !host_domains)
+		return log_oom();
+	printf("%18s %zu adapter(s), max adapter id %s, max domain id %s\n",
+	       "Host:", jlen(host, "adapters"), jstr(host, "max_adapter_id") ?: "-",
+	       jstr(host, "max_domain_id") ?: "-");
+	printf("%18s %s\n", "AP bus features:", bus_features);
+	printf("%18s %s\n", "vfio_ap features:", matrix_features);
+	printf("%18s %s\n", "Kernel interface:", jstr(host, "write_interface") ?: "-");
+	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
+	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
+	       n_defined, n_active, n_in_use, n_drift);
+	printf("%18s %zu\n", "Guests:", jlen(state, "guests"));
+	if (json_object_is_type(stats, json_type_object)) {
 		json_object_object_foreach(stats, key, val)
 		{
 			char label[64];
 
 			snprintf(label, sizeof(label), "%s:", key);
-			printf("%16s %s\n", label, json_object_get_string(val));
+			for (char *c = label; *c; c++)
+				if (*c == '_')
+					*c = ' ';
+			printf("%18s %s\n", label, json_object_get_string(val));
 		}
 	}
 	return 0;
+}
+
+static const char *yes_no(struct json_object *o, const char *key, const char *yes, const char *no)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? (json_object_get_boolean(v) ? yes : no) : NULL;
 }
 
 static int verb_host(sd_bus *bus, int argc, char **argv)
@@ -309,53 +372,51 @@ static int verb_host(sd_bus *bus, int argc, char **argv)
 		return output_json(host ?: state, stdout);
 
 	if (!arg_quiet) {
-		printf("%16s %s\n", "Max adapter id:", jstr(host, "max_adapter_id") ?: "-");
-		printf("%16s %s\n", "Max domain id:", jstr(host, "max_domain_id") ?: "-");
-		printf("%16s %s\n", "Features:", jstr(host, "features") ?: "-");
-		printf("%16s %s\n", "apmask:", jstr(host, "apmask") ?: "-");
-		printf("%16s %s\n\n", "aqmask:", jstr(host, "aqmask") ?: "-");
+		_cleanup_free_ char *bf = jjoin(host, "bus_features"),
+				    *mf = jjoin(host, "matrix_features");
+
+		printf("%18s %s\n", "Max adapter id:", jstr(host, "max_adapter_id") ?: "-");
+		printf("%18s %s\n", "Max domain id:", jstr(host, "max_domain_id") ?: "-");
+		printf("%18s %s\n", "AP bus features:", bf ?: "-");
+		printf("%18s %s\n", "vfio_ap features:", mf ?: "-");
+		printf("%18s %s\n", "apmask:", jstr(host, "apmask") ?: "-");
+		printf("%18s %s\n\n", "aqmask:", jstr(host, "aqmask") ?: "-");
 	}
 
 	t = table_new(ELEMENTSOF(headers), headers);
 	if (!t)
 		return log_oom();
 	adapters = jget(host, "adapters");
-	n = json_object_is_type(adapters, json_type_array) ? json_object_array_length(adapters) : 0;
+	n = jlen(host, "adapters");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *a = json_object_array_get_idx(adapters, i);
 		struct json_object *queues = jget(a, "queues");
-		size_t nq = json_object_is_type(queues, json_type_array) ?
-				    json_object_array_length(queues) :
-				    0;
+		size_t nq = jlen(a, "queues");
 		int id = json_object_get_int(jget(a, "id"));
+		char type[32];
 
-		table_addf(t, "%02x", id);
-		table_add(t, jstr(a, "type"));
-		table_add(t, jstr(a, "mode"));
-		table_add(t, jget(a, "config") ?
-				     (json_object_get_boolean(jget(a, "config")) ? "on" : "off") :
-				     NULL);
-		table_add(t, jget(a, "chkstop") ?
-				     (json_object_get_boolean(jget(a, "chkstop")) ? "yes" : "no") :
-				     NULL);
-		table_add(t, NULL);
-		table_add(t, NULL);
+		/* Unknown hardware types are shown by number, like lszcrypt does. */
+		if (jstr(a, "type"))
+			snprintf(type, sizeof(type), "%s", jstr(a, "type"));
+		else
+			snprintf(type, sizeof(type), "hwtype%s", jstr(a, "hwtype") ?: "?");
+		if (table_addf(t, "%02x", id) < 0 || table_add(t, type) < 0 ||
+		    table_add(t, jstr(a, "mode")) < 0 ||
+		    table_add(t, yes_no(a, "config", "online", "offline")) < 0 ||
+		    table_add(t, yes_no(a, "chkstop", "yes", "no")) < 0 || table_add(t, NULL) < 0 ||
+		    table_add(t, NULL) < 0)
+			return log_oom();
 		for (size_t k = 0; k < nq; k++) {
 			struct json_object *q = json_object_array_get_idx(queues, k);
 
-			table_addf(t, "%02x.%04x", id, json_object_get_int(jget(q, "domain")));
-			table_add(t, jstr(a, "type"));
-			table_add(t, jstr(a, "mode"));
-			table_add(t, jget(q, "config") ? (json_object_get_boolean(jget(q, "config")) ?
-								  "on" :
-								  "off") :
-							 NULL);
-			table_add(t, jget(q, "chkstop") ?
-					     (json_object_get_boolean(jget(q, "chkstop")) ? "yes" :
-											    "no") :
-					     NULL);
-			table_add(t, jstr(q, "driver"));
-			table_add(t, jstr(q, "status"));
+			if (table_addf(t, "%02x.%04x", id, json_object_get_int(jget(q, "domain"))) <
+				    0 ||
+			    table_add(t, type) < 0 || table_add(t, jstr(a, "mode")) < 0 ||
+			    table_add(t, yes_no(q, "config", "online", "offline")) < 0 ||
+			    table_add(t, yes_no(q, "chkstop", "yes", "no")) < 0 ||
+			    table_add(t, jstr(q, "driver")) < 0 ||
+			    table_add(t, jstr(q, "status")) < 0)
+				return log_oom();
 		}
 	}
 	return table_print(t, stdout, !arg_quiet);
@@ -364,7 +425,7 @@ static int verb_host(sd_bus *bus, int argc, char **argv)
 static int verb_list(sd_bus *bus, int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	 "AUTOSTART",
+	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	"AUTOSTART",
 					       "ADAPTERS", "DOMAINS", "CONTROL" };
 	_cleanup_(table_freep) table *t = NULL;
 	device_info *devices = NULL;
@@ -441,17 +502,24 @@ static int verb_show(sd_bus *bus, int argc, char **argv)
 
 		r = o ? output_json(o, stdout) : log_oom();
 	} else {
-		static const char *const labels[] = { "Adapters:",	     "Domains:",
-						      "Control domains:",    "Guest adapters:",
-						      "Guest domains:",	     "Guest control domains:" };
-		const ap_mask *masks[] = { &d.matrix.apm,	&d.matrix.aqm,
-					   &d.matrix.adm,	&d.guest_matrix.apm,
-					   &d.guest_matrix.aqm, &d.guest_matrix.adm };
+		static const char *const labels[] = {
+			"Adapters:",	    "Domains:",	       "Control domains:",
+			"Active adapters:", "Active domains:", "Active control domains:",
+			"Guest adapters:",  "Guest domains:",  "Guest control domains:",
+		};
+		const ap_mask *masks[] = {
+			&d.matrix.apm,	      &d.matrix.aqm,	    &d.matrix.adm,
+			&d.active_matrix.apm, &d.active_matrix.aqm, &d.active_matrix.adm,
+			&d.guest_matrix.apm,  &d.guest_matrix.aqm,  &d.guest_matrix.adm,
+		};
 
 		print_field(stdout, "UUID:", d.uuid);
 		print_field(stdout, "State:", d.state);
 		print_field(stdout, "Guest:", d.guest);
 		print_field(stdout, "Autostart:", d.autostart ? "yes" : "no");
+		print_field(stdout, "Defined:", d.defined ? "yes" : "no (found on the host)");
+		print_field(stdout, "Drift:",
+			    d.drift ? "yes (the kernel differs from the definition)" : "no");
 		r = 0;
 		for (size_t i = 0; i < ELEMENTSOF(labels) && r >= 0; i++) {
 			_cleanup_free_ char *s = NULL;
@@ -508,10 +576,10 @@ static int verb_define(sd_bus *bus, int argc, char **argv)
 
 	r = manager_new_call(bus, "DefineDevice", &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sst", uuid,
-					  json_object_to_json_string_ext(config,
-									 JSON_C_TO_STRING_PLAIN),
-					  call_flags());
+		r = sd_bus_message_append(
+			m, "sst", uuid,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			call_flags());
 	if (r < 0)
 		return log_error_errno(r, "Failed to build DefineDevice call");
 	r = bus_call(bus, m, &reply, &error);
@@ -537,8 +605,7 @@ static int verb_define(sd_bus *bus, int argc, char **argv)
 }
 
 /* UndefineDevice, StartDevice, StopDevice: (s uuid, t flags) -> () */
-static int call_device_method(sd_bus *bus, const char *member, const char *uuid,
-			      const char *done)
+static int call_device_method(sd_bus *bus, const char *member, const char *uuid, const char *done)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -609,8 +676,8 @@ static int print_result(const char *text)
 
 		snprintf(label, sizeof(label), "%s:", key);
 		print_field(stdout, label,
-			    json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+			    json_object_to_json_string_ext(
+				    val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	return 0;
 }
@@ -802,17 +869,19 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 
 	r = manager_new_call(bus, "DefineDevice", &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sst", name,
-					  json_object_to_json_string_ext(config,
-									 JSON_C_TO_STRING_PLAIN),
-					  call_flags());
+		r = sd_bus_message_append(
+			m, "sst", name,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			call_flags());
 	if (r < 0)
 		return r;
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
 		r = bus_error_errno(&error, r);
 		if (asprintf(reterr_msg, "rejected by apmatrixd: %s",
-			     error.message ?: error.name ?: strerror(-r)) < 0)
+			     error.message	?:
+				     error.name ?:
+						  strerror(-r)) < 0)
 			*reterr_msg = NULL;
 		return r;
 	}
@@ -854,8 +923,7 @@ static int verb_import_mdevctl(sd_bus *bus, int argc, char **argv)
 		} else if (r < 0) {
 			struct json_object *s = json_object_new_object();
 
-			log_error("%s/%s: %s; skipped", dir, names[i]->d_name,
-				  msg ?: strerror(-r));
+			log_error("%s/%s: %s; skipped", dir, names[i]->d_name, msg ?: strerror(-r));
 			json_object_object_add(s, "file", json_object_new_string(names[i]->d_name));
 			json_object_object_add(s, "error",
 					       json_object_new_string(msg ?: strerror(-r)));

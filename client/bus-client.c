@@ -112,7 +112,7 @@ int append_ids(sd_bus_message *m, const ap_mask *ids)
 	size_t n = 0;
 
 	AP_MASK_FOREACH(id, ids)
-	a[n++] = (uint32_t)id;
+		a[n++] = (uint32_t)id;
 	return sd_bus_message_append_array(m, 'u', a, n * sizeof(uint32_t));
 }
 
@@ -235,8 +235,8 @@ int get_state(sd_bus *bus, struct json_object **ret, sd_bus_error *error)
 	const char *s;
 	int r;
 
-	r = sd_bus_call_method(bus, APMATRIX_SERVICE, APMATRIX_PATH, MANAGER_INTERFACE,
-			       "GetState", error, &reply, NULL);
+	r = sd_bus_call_method(bus, APMATRIX_SERVICE, APMATRIX_PATH, MANAGER_INTERFACE, "GetState",
+			       error, &reply, NULL);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_read(reply, "s", &s);

@@ -62,6 +62,9 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 		{ "Adapters", offsetof(device_info, matrix.apm) },
 		{ "Domains", offsetof(device_info, matrix.aqm) },
 		{ "ControlDomains", offsetof(device_info, matrix.adm) },
+		{ "ActiveAdapters", offsetof(device_info, active_matrix.apm) },
+		{ "ActiveDomains", offsetof(device_info, active_matrix.aqm) },
+		{ "ActiveControlDomains", offsetof(device_info, active_matrix.adm) },
 		{ "GuestAdapters", offsetof(device_info, guest_matrix.apm) },
 		{ "GuestDomains", offsetof(device_info, guest_matrix.aqm) },
 		{ "GuestControlDomains", offsetof(device_info, guest_matrix.adm) },
@@ -80,8 +83,7 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 		return sd_bus_message_exit_container(m);
 	}
 
-	if (strcmp(name, "Uuid") == 0 || strcmp(name, "Guest") == 0 ||
-	    strcmp(name, "State") == 0) {
+	if (strcmp(name, "Uuid") == 0 || strcmp(name, "Guest") == 0 || strcmp(name, "State") == 0) {
 		char **field = name[0] == 'U' ? &d->uuid : name[0] == 'G' ? &d->guest : &d->state;
 
 		r = sd_bus_message_enter_container(m, 'v', "s");
@@ -92,7 +94,11 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 			return r;
 		return sd_bus_message_exit_container(m);
 	}
-	if (strcmp(name, "Autostart") == 0) {
+	if (strcmp(name, "Autostart") == 0 || strcmp(name, "Defined") == 0 ||
+	    strcmp(name, "Drift") == 0) {
+		bool *field = name[0] == 'A' ? &d->autostart :
+			      name[1] == 'e' ? &d->defined :
+					       &d->drift;
 		int b;
 
 		r = sd_bus_message_enter_container(m, 'v', "b");
@@ -101,7 +107,7 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 		r = sd_bus_message_read_basic(m, 'b', &b);
 		if (r < 0)
 			return r;
-		d->autostart = b;
+		*field = b;
 		return sd_bus_message_exit_container(m);
 	}
 	/* A property a newer daemon added: not ours to interpret. */
@@ -155,16 +161,22 @@ struct json_object *device_info_to_json(const device_info *d)
 	if (!o)
 		return NULL;
 	if (json_object_object_add(o, "uuid", json_object_new_string(d->uuid)) < 0 ||
-	    json_object_object_add(o, "guest", json_object_new_string(d->guest ?: "")) < 0 ||
 	    json_object_object_add(o, "state", json_object_new_string(d->state ?: "")) < 0 ||
+	    json_object_object_add(o, "guest", json_object_new_string(d->guest ?: "")) < 0 ||
 	    json_object_object_add(o, "autostart", json_object_new_boolean(d->autostart)) < 0 ||
+	    json_object_object_add(o, "defined", json_object_new_boolean(d->defined)) < 0 ||
+	    json_object_object_add(o, "drift", json_object_new_boolean(d->drift)) < 0 ||
 	    json_object_object_add(o, "adapters", mask_to_json(&d->matrix.apm)) < 0 ||
 	    json_object_object_add(o, "domains", mask_to_json(&d->matrix.aqm)) < 0 ||
 	    json_object_object_add(o, "control_domains", mask_to_json(&d->matrix.adm)) < 0 ||
+	    json_object_object_add(o, "active_adapters", mask_to_json(&d->active_matrix.apm)) < 0 ||
+	    json_object_object_add(o, "active_domains", mask_to_json(&d->active_matrix.aqm)) < 0 ||
+	    json_object_object_add(o, "active_control_domains",
+				   mask_to_json(&d->active_matrix.adm)) < 0 ||
 	    json_object_object_add(o, "guest_adapters", mask_to_json(&d->guest_matrix.apm)) < 0 ||
 	    json_object_object_add(o, "guest_domains", mask_to_json(&d->guest_matrix.aqm)) < 0 ||
-	    json_object_object_add(o, "guest_control_domains",
-				   mask_to_json(&d->guest_matrix.adm)) < 0)
+	    json_object_object_add(o, "guest_control_domains", mask_to_json(&d->guest_matrix.adm)) <
+		    0)
 		return NULL;
 	return TAKE_PTR(o);
 }

@@ -21,7 +21,10 @@ typedef struct device_info {
 	char *guest;
 	char *state;
 	bool autostart;
-	ap_matrix matrix; /* the definition: Adapters, Domains, ControlDomains */
+	bool defined; /* persisted, not only an mdev found on the host */
+	bool drift; /* the kernel's matrix differs from the definition */
+	ap_matrix matrix; /* Adapters, Domains, ControlDomains: the definition */
+	ap_matrix active_matrix; /* the mdev's matrix in the kernel */
 	ap_matrix guest_matrix; /* what the guest really has after filtering */
 } device_info;
 
@@ -30,7 +33,10 @@ void device_info_done(device_info *d);
 /* Reads one a{sv} of Device properties; the message is positioned at the array. */
 int device_info_read(sd_bus_message *m, device_info *ret);
 
-/* { "uuid", "guest", "state", "autostart", "adapters", ..., "guest_control_domains" } */
+/*
+ * { "uuid", "state", "guest", "autostart", "defined", "drift", "adapters", "domains",
+ *   "control_domains", "active_adapters", ..., "guest_adapters", ... }
+ */
 struct json_object *device_info_to_json(const device_info *d);
 
 #endif

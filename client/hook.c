@@ -12,6 +12,9 @@
 #include "log.h"
 #include "mdevctl.h"
 
+/* Larger than any domain XML libvirt writes. */
+#define DOMAIN_XML_SIZE_MAX (16u * 1024 * 1024)
+
 static const char *state_dir(void)
 {
 	const char *d = getenv("APCTL_HOOK_STATE_DIR");
@@ -74,8 +77,7 @@ static int marker_write(const char *uuid, const char *guest)
 		    (mkdir(dir, 0700) < 0 && errno != EEXIST))
 			return negative_errno();
 	}
-	if (asprintf(&path, "%s/%s", dir, uuid) < 0 ||
-	    asprintf(&tmp, "%s/.%s.tmp", dir, uuid) < 0)
+	if (asprintf(&path, "%s/%s", dir, uuid) < 0 || asprintf(&tmp, "%s/.%s.tmp", dir, uuid) < 0)
 		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -156,7 +158,8 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 		return -ENOMEM;
 	f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? -ENODEV : log_error_errno(-errno, "Failed to open %s", path);
+		return errno == ENOENT ? -ENODEV :
+					 log_error_errno(-errno, "Failed to open %s", path);
 	r = read_all(f, 1024 * 1024, &text, &len);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read %s", path);
@@ -171,10 +174,10 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 
 	r = manager_new_call(bus, "DefineDevice", &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sst", uuid,
-					  json_object_to_json_string_ext(config,
-									 JSON_C_TO_STRING_PLAIN),
-					  UINT64_C(0));
+		r = sd_bus_message_append(
+			m, "sst", uuid,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			UINT64_C(0));
 	if (r < 0)
 		return log_error_errno(r, "Failed to build DefineDevice call");
 	r = bus_call(bus, m, NULL, &error);
@@ -207,10 +210,9 @@ static int apply_definition(sd_bus *bus, const device_info *d)
 
 	r = manager_new_call(bus, "Apply", &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "st",
-					  json_object_to_json_string_ext(desired,
-									 JSON_C_TO_STRING_PLAIN),
-					  UINT64_C(0));
+		r = sd_bus_message_append(
+			m, "st", json_object_to_json_string_ext(desired, JSON_C_TO_STRING_PLAIN),
+			UINT64_C(0));
 	if (r < 0)
 		return log_error_errno(r, "Failed to build Apply call");
 	r = bus_call(bus, m, NULL, &error);
@@ -224,8 +226,8 @@ static int apply_definition(sd_bus *bus, const device_info *d)
 }
 
 /* Defined, started, validated and applied; *ret_started says whether this call started it. */
-static int prepare_device(sd_bus *bus, const char *uuid, const char *guest,
-			  const char *mdevctl_dir, bool *ret_started)
+static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, const char *mdevctl_dir,
+			  bool *ret_started)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	device_info d = {};
@@ -235,8 +237,9 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest,
 	if (r < 0 && bus_error_errno(&error, r) == -ENODEV) {
 		r = define_from_mdevctl(bus, uuid, guest, mdevctl_dir);
 		if (r == -ENODEV) {
-			log_error("Guest %s: vfio-ap device %s is not defined (apctl define %s ...)",
-				  guest, uuid, uuid);
+			log_error(
+				"Guest %s: vfio-ap device %s is not defined (apctl define %s ...)",
+				guest, uuid, uuid);
 			return r;
 		}
 		if (r < 0)
@@ -261,10 +264,10 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest,
 	return r;
 }
 
-static int hook_prepare(const char *guest, const domain_devices *dd, const char *mdevctl_dir)
+static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char *mdevctl_dir)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	bool started[DOMAIN_XML_UUIDS_MAX] = {};
+	bool started[DOMAIN_VFIO_AP_MAX] = {};
 	int r;
 
 	if (dd->n_uuids > 1) {
@@ -293,7 +296,7 @@ static int hook_prepare(const char *guest, const domain_devices *dd, const char 
 	return 0;
 }
 
-static int hook_release(const char *guest, const domain_devices *dd)
+static int hook_release(const char *guest, const domain_vfio_ap *dd)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	int ret = 0, r;
@@ -322,8 +325,8 @@ static int hook_release(const char *guest, const domain_devices *dd)
 
 int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 {
-	_cleanup_(domain_devices_freep) domain_devices *dd = NULL;
-	_cleanup_free_ char *xml = NULL, *msg = NULL;
+	_cleanup_(domain_vfio_ap_done) domain_vfio_ap dd = {};
+	_cleanup_free_ char *xml = NULL;
 	const char *guest, *op, *subop;
 	bool prepare, release;
 	size_t len = 0;
@@ -343,14 +346,20 @@ int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 
 	r = read_all(in, DOMAIN_XML_SIZE_MAX, &xml, &len);
 	if (r < 0)
-		return log_error_errno(r, "Guest %s: failed to read the domain XML on stdin", guest);
-	r = domain_xml_parse(xml, len, &dd, &msg);
+		return log_error_errno(r, "Guest %s: failed to read the domain XML on stdin",
+				       guest);
+	r = domain_xml_parse_vfio_ap(xml, len, &dd);
+	if (r == -ENOMEM)
+		return log_oom();
 	if (r < 0) {
-		log_error("Guest %s: %s", guest, msg ?: "cannot parse the domain XML");
-		return r;
+		log_error("Guest %s: %s", guest,
+			  r == -EINVAL ? "a vfio-ap hostdev in the domain XML has no valid uuid" :
+			  r == -E2BIG  ? "the domain XML has too many vfio-ap hostdevs" :
+					 "the domain XML on stdin does not parse or has no name");
+		return -EINVAL;
 	}
-	if (dd->n_uuids == 0)
+	if (dd.n_uuids == 0)
 		return 0;
 
-	return prepare ? hook_prepare(guest, dd, mdevctl_dir) : hook_release(guest, dd);
+	return prepare ? hook_prepare(guest, &dd, mdevctl_dir) : hook_release(guest, &dd);
 }

@@ -100,8 +100,7 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 		return fail(reterr_msg, r, "attrs[%zu].%s: id \"%s\" is out of range 0-%u", index,
 			    key, value, AP_ID_MAX);
 	if (r < 0)
-		return fail(reterr_msg, r, "attrs[%zu].%s: \"%s\" is not an id", index, key,
-			    value);
+		return fail(reterr_msg, r, "attrs[%zu].%s: \"%s\" is not an id", index, key, value);
 
 	ap_mask *mask = (ap_mask *)((char *)m + kind->offset);
 	if (kind->assign)
@@ -132,9 +131,8 @@ int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **ret
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success)
 		return fail(reterr_msg, -EINVAL, "not valid JSON at offset %zu: %s", consumed,
-			    json_tokener_error_desc(jerr == json_tokener_success ?
-							    json_tokener_continue :
-							    jerr));
+			    json_tokener_error_desc(
+				    jerr == json_tokener_success ? json_tokener_continue : jerr));
 	for (size_t i = consumed; i < len; i++)
 		if (!strchr(" \t\r\n", text[i]))
 			return fail(reterr_msg, -EINVAL, "trailing data at offset %zu", i);
@@ -194,8 +192,7 @@ int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **ret
 
 static int append_attrs(struct json_object *attrs, const char *name, const ap_mask *m)
 {
-	AP_MASK_FOREACH(id, m)
-	{
+	AP_MASK_FOREACH(id, m) {
 		struct json_object *a, *v;
 		char buf[8];
 		int r;
@@ -233,7 +230,8 @@ int mdevctl_def_format(const mdevctl_def *def, char **ret)
 	if (json_object_object_add(root, "mdev_type",
 				   json_object_new_string(MDEVCTL_VFIO_AP_TYPE)) < 0 ||
 	    json_object_object_add(root, "start",
-				   json_object_new_string(def->autostart ? "auto" : "manual")) < 0 ||
+				   json_object_new_string(def->autostart ? "auto" : "manual")) <
+		    0 ||
 	    json_object_object_add(root, "attrs", attrs) < 0) {
 		json_object_put(attrs);
 		return -ENOMEM;
@@ -248,8 +246,7 @@ int mdevctl_def_format(const mdevctl_def *def, char **ret)
 	if (r < 0)
 		return r;
 
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_SPACED |
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || asprintf(&text, "%s\n", s) < 0)
 		return -ENOMEM;

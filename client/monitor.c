@@ -118,8 +118,9 @@ static int emit(struct monitor *mon, const char *event, const char *uuid,
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		printf("%s.%03ld %s%s%s%s%s\n", when, ts.tv_nsec / 1000000, event, uuid ? " " : "",
 		       uuid ?: "", data ? " " : "",
-		       data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-									   JSON_C_TO_STRING_NOSLASHESCAPE) :
+		       data ? json_object_to_json_string_ext(
+				      data,
+				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
 			      "");
 		fflush(stdout);
 		r = ferror(stdout) ? -EIO : 0;
@@ -250,14 +251,14 @@ int monitor_run(sd_bus *bus, bool json, bool quiet)
 
 	/* Synchronous AddMatch: once it returns, no event can slip past. */
 	r = sd_bus_add_match(bus, &slot,
-			     "type='signal',sender='" APMATRIX_SERVICE "',path_namespace='" APMATRIX_PATH
-			     "'",
+			     "type='signal',sender='" APMATRIX_SERVICE
+			     "',path_namespace='" APMATRIX_PATH "'",
 			     on_signal, &mon);
 	if (r < 0)
 		return log_error_errno(r, "Failed to subscribe to %s signals", APMATRIX_SERVICE);
 	r = sd_bus_match_signal(bus, &disc, "org.freedesktop.DBus.Local",
-				"/org/freedesktop/DBus/Local",
-				"org.freedesktop.DBus.Local", "Disconnected", on_disconnect, &mon);
+				"/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+				"Disconnected", on_disconnect, &mon);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the bus connection");
 	r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);

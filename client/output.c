@@ -136,8 +136,9 @@ int table_print(const table *t, FILE *f, bool headers)
 
 int output_json(struct json_object *o, FILE *f)
 {
-	const char *s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (!s)
 		return -ENOMEM;
@@ -178,6 +179,6 @@ int format_ids(const ap_mask *m, char **ret)
 
 void print_field(FILE *f, const char *key, const char *value)
 {
-	/* Wide enough for the longest key apctl prints, "Guest control domains:". */
-	fprintf(f, "%23s %s\n", key, value && value[0] ? value : "-");
+	/* Wide enough for the longest key apctl prints, "Active control domains:". */
+	fprintf(f, "%24s %s\n", key, value && value[0] ? value : "-");
 }

@@ -96,8 +96,7 @@ int main(void)
 	{
 		_cleanup_json_ struct json_object *cfg = mdevctl_def_to_config(&def);
 
-		tap_is_str(cfg ? json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN) :
-				 NULL,
+		tap_is_str(cfg ? json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN) : NULL,
 			   "{\"adapters\":[0,255],\"domains\":[8],\"control_domains\":[9],"
 			   "\"autostart\":true}",
 			   "config JSON for DefineDevice");
@@ -124,14 +123,18 @@ int main(void)
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1\"},"
 		     "{\"bogus\":\"1\"}]}",
 		     -EINVAL, "attrs[1]: unknown vfio-ap attribute \"bogus\"", "unknown attr");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"256\"}]}",
-		     -ERANGE, "out of range", "id 256");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"-1\"}]}",
-		     -EINVAL, "is not an id", "negative");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"08\"}]}",
-		     -EINVAL, "is not an id", "08 is bad octal, as for the kernel");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1,2\"}]}",
-		     -EINVAL, "is not an id", "an id list is not one id");
+	expect_error(
+		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"256\"}]}",
+		-ERANGE, "out of range", "id 256");
+	expect_error(
+		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"-1\"}]}",
+		-EINVAL, "is not an id", "negative");
+	expect_error(
+		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"08\"}]}",
+		-EINVAL, "is not an id", "08 is bad octal, as for the kernel");
+	expect_error(
+		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1,2\"}]}",
+		-EINVAL, "is not an id", "an id list is not one id");
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"\"}]}",
 		     -EINVAL, "is not an id", "empty value");
 
