@@ -51,11 +51,26 @@ typedef struct verb {
 	const char *name;
 	int min_args, max_args; /* after the verb */
 	unsigned int options;
-	bool needs_bus;
 	const char *synopsis;
 	const char *help;
-	int (*run)(sd_bus *bus, int argc, char **argv);
+	int (*run)(int argc, char **argv);
 } verb;
+
+/* Connected on first use, after the arguments were checked: a typo needs no bus. */
+static sd_bus *arg_bus;
+
+static int need_bus(sd_bus **ret)
+{
+	int r;
+
+	if (!arg_bus) {
+		r = bus_connect(&arg_bus);
+		if (r < 0)
+			return r;
+	}
+	*ret = arg_bus;
+	return 0;
+}
 
 static uint64_t call_flags(void)
 {
@@ -174,8 +189,9 @@ static int parse_json_text(const char *what, const char *text, size_t len, struc
 	if (!o || jerr != json_tokener_success) {
 		json_object_put(o);
 		log_error("%s: invalid JSON at offset %zu: %s", what, end,
-			  json_tokener_error_desc(
-				  jerr == json_tokener_success ? json_tokener_continue : jerr));
+			  jerr == json_tokener_success || jerr == json_tokener_continue ?
+				  "unexpected end of input" :
+				  json_tokener_error_desc(jerr));
 		return -EINVAL;
 	}
 	for (size_t i = end; i < len; i++)
@@ -255,7 +271,7 @@ static void jcopy(struct json_object *to, const char *key, struct json_object *f
 		json_object_object_add(to, key, json_object_get(v));
 }
 
-static int verb_status(sd_bus *bus, int argc, char **argv)
+static int verb_status(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *state = NULL, *summary = NULL;
@@ -264,8 +280,12 @@ static int verb_status(sd_bus *bus, int argc, char **argv)
 	struct json_object *host, *devices, *stats, *counts;
 	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
 	size_t n_devices;
+	sd_bus *bus;
 	int r;
 
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 	r = get_state(bus, &state, &error);
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to get the state");
@@ -353,7 +373,7 @@ static const char *yes_no(struct json_object *o, const char *key, const char *ye
 	return v ? (json_object_get_boolean(v) ? yes : no) : NULL;
 }
 
-static int verb_host(sd_bus *bus, int argc, char **argv)
+static int verb_host(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *state = NULL;
@@ -362,8 +382,12 @@ static int verb_host(sd_bus *bus, int argc, char **argv)
 					       "CHKSTOP",  "DRIVER", "STATUS" };
 	struct json_object *host, *adapters;
 	size_t n;
+	sd_bus *bus;
 	int r;
 
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 	r = get_state(bus, &state, &error);
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to get the host inventory");
@@ -422,7 +446,7 @@ static int verb_host(sd_bus *bus, int argc, char **argv)
 	return table_print(t, stdout, !arg_quiet);
 }
 
-static int verb_list(sd_bus *bus, int argc, char **argv)
+static int verb_list(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	"AUTOSTART",
@@ -430,8 +454,12 @@ static int verb_list(sd_bus *bus, int argc, char **argv)
 	_cleanup_(table_freep) table *t = NULL;
 	device_info *devices = NULL;
 	size_t n = 0;
+	sd_bus *bus;
 	int r;
 
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 	r = list_devices(bus, &devices, &n, &error);
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to list the devices");
@@ -480,14 +508,18 @@ out:
 	return r;
 }
 
-static int verb_show(sd_bus *bus, int argc, char **argv)
+static int verb_show(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *uuid = argv[1];
 	device_info d = {};
+	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(uuid);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
 	if (r < 0)
 		return r;
 	r = get_device(bus, uuid, &d, &error);
@@ -547,12 +579,13 @@ static int add_ids_option(struct json_object *config, const char *key, const cha
 	return json_object_object_add(config, key, mask_to_json(&m)) < 0 ? -ENOMEM : 0;
 }
 
-static int verb_define(sd_bus *bus, int argc, char **argv)
+static int verb_define(int argc, char **argv)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *config = json_object_new_object();
 	const char *uuid = argc > 1 ? argv[1] : "", *new_uuid, *path;
+	sd_bus *bus;
 	int r;
 
 	if (!config)
@@ -573,6 +606,9 @@ static int verb_define(sd_bus *bus, int argc, char **argv)
 	json_object_object_add(config, "autostart", json_object_new_boolean(arg_autostart));
 	if (arg_guest)
 		json_object_object_add(config, "guest", json_object_new_string(arg_guest));
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 
 	r = manager_new_call(bus, "DefineDevice", &m);
 	if (r >= 0)
@@ -605,14 +641,18 @@ static int verb_define(sd_bus *bus, int argc, char **argv)
 }
 
 /* UndefineDevice, StartDevice, StopDevice: (s uuid, t flags) -> () */
-static int call_device_method(sd_bus *bus, const char *member, const char *uuid, const char *done)
+static int call_device_method(const char *member, const char *uuid, const char *done)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	char what[96];
+	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(uuid);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
 	if (r < 0)
 		return r;
 	r = manager_new_call(bus, member, &m);
@@ -638,19 +678,19 @@ static int call_device_method(sd_bus *bus, const char *member, const char *uuid,
 	return 0;
 }
 
-static int verb_undefine(sd_bus *bus, int argc, char **argv)
+static int verb_undefine(int argc, char **argv)
 {
-	return call_device_method(bus, "UndefineDevice", argv[1], "Undefined");
+	return call_device_method("UndefineDevice", argv[1], "Undefined");
 }
 
-static int verb_start(sd_bus *bus, int argc, char **argv)
+static int verb_start(int argc, char **argv)
 {
-	return call_device_method(bus, "StartDevice", argv[1], "Started");
+	return call_device_method("StartDevice", argv[1], "Started");
 }
 
-static int verb_stop(sd_bus *bus, int argc, char **argv)
+static int verb_stop(int argc, char **argv)
 {
-	return call_device_method(bus, "StopDevice", argv[1], "Stopped");
+	return call_device_method("StopDevice", argv[1], "Stopped");
 }
 
 /* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
@@ -682,13 +722,14 @@ static int print_result(const char *text)
 	return 0;
 }
 
-static int assign_or_unassign(sd_bus *bus, const char *member, char **argv)
+static int assign_or_unassign(const char *member, char **argv)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *uuid = argv[1], *kind, *result;
 	char what[128];
 	ap_mask ids;
+	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(uuid);
@@ -696,6 +737,9 @@ static int assign_or_unassign(sd_bus *bus, const char *member, char **argv)
 		r = parse_kind_arg(argv[2], true, &kind);
 	if (r >= 0)
 		r = parse_ids_arg("id list", argv[3], &ids);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
 	if (r < 0)
 		return r;
 	r = manager_new_call(bus, member, &m);
@@ -718,17 +762,17 @@ static int assign_or_unassign(sd_bus *bus, const char *member, char **argv)
 	return print_result(result);
 }
 
-static int verb_assign(sd_bus *bus, int argc, char **argv)
+static int verb_assign(int argc, char **argv)
 {
-	return assign_or_unassign(bus, "Assign", argv);
+	return assign_or_unassign("Assign", argv);
 }
 
-static int verb_unassign(sd_bus *bus, int argc, char **argv)
+static int verb_unassign(int argc, char **argv)
 {
-	return assign_or_unassign(bus, "Unassign", argv);
+	return assign_or_unassign("Unassign", argv);
 }
 
-static int verb_apply(sd_bus *bus, int argc, char **argv)
+static int verb_apply(int argc, char **argv)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -736,6 +780,7 @@ static int verb_apply(sd_bus *bus, int argc, char **argv)
 	_cleanup_free_ char *text = NULL;
 	const char *result;
 	size_t len = 0;
+	sd_bus *bus;
 	int r;
 
 	r = read_file(argv[1], &text, &len);
@@ -748,6 +793,9 @@ static int verb_apply(sd_bus *bus, int argc, char **argv)
 		log_error("%s: invalid JSON: NUL byte in the input", argv[1]);
 		return -EINVAL;
 	}
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 	r = manager_new_call(bus, "Apply", &m);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "st", text, call_flags());
@@ -762,18 +810,22 @@ static int verb_apply(sd_bus *bus, int argc, char **argv)
 	return print_result(result);
 }
 
-static int reserve_or_release(sd_bus *bus, const char *member, char **argv, const char *done)
+static int reserve_or_release(const char *member, char **argv, const char *done)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *kind;
 	char what[128];
 	ap_mask ids;
+	sd_bus *bus;
 	int r;
 
 	r = parse_kind_arg(argv[1], false, &kind);
 	if (r >= 0)
 		r = parse_ids_arg("id list", argv[2], &ids);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
 	if (r < 0)
 		return r;
 	r = manager_new_call(bus, member, &m);
@@ -805,18 +857,24 @@ static int reserve_or_release(sd_bus *bus, const char *member, char **argv, cons
 	return 0;
 }
 
-static int verb_reserve(sd_bus *bus, int argc, char **argv)
+static int verb_reserve(int argc, char **argv)
 {
-	return reserve_or_release(bus, "Reserve", argv, "Reserved for passthrough:");
+	return reserve_or_release("Reserve", argv, "Reserved for passthrough:");
 }
 
-static int verb_release(sd_bus *bus, int argc, char **argv)
+static int verb_release(int argc, char **argv)
 {
-	return reserve_or_release(bus, "Release", argv, "Released to the host:");
+	return reserve_or_release("Release", argv, "Released to the host:");
 }
 
-static int verb_monitor(sd_bus *bus, int argc, char **argv)
+static int verb_monitor(int argc, char **argv)
 {
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
 	return monitor_run(bus, arg_json, arg_quiet);
 }
 
@@ -893,13 +951,14 @@ static int filter_visible(const struct dirent *de)
 	return de->d_name[0] != '.';
 }
 
-static int verb_import_mdevctl(sd_bus *bus, int argc, char **argv)
+static int verb_import_mdevctl(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : MDEVCTL_MATRIX_DIR;
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	struct json_object *imported = json_object_new_array(), *skipped = json_object_new_array();
 	struct dirent **names = NULL;
-	int n, ret = 0;
+	sd_bus *bus;
+	int n, r, ret = 0;
 
 	if (!o || !imported || !skipped) {
 		json_object_put(imported);
@@ -912,10 +971,17 @@ static int verb_import_mdevctl(sd_bus *bus, int argc, char **argv)
 	n = scandir(dir, &names, filter_visible, alphasort);
 	if (n < 0)
 		return log_error_errno(-errno, "Failed to read %s", dir);
+	r = need_bus(&bus);
+	if (r < 0) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *msg = NULL;
-		int r = -E2BIG;
 
+		r = -E2BIG;
 		if (i < IMPORT_FILES_MAX)
 			r = import_one(bus, dir, names[i]->d_name, &msg);
 		if (r == -ENOMEM) {
@@ -945,15 +1011,19 @@ static int verb_import_mdevctl(sd_bus *bus, int argc, char **argv)
 	return ret < 0 ? -EIO : 0;
 }
 
-static int verb_export_mdevctl(sd_bus *bus, int argc, char **argv)
+static int verb_export_mdevctl(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_free_ char *text = NULL;
 	device_info d = {};
 	mdevctl_def def;
+	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(argv[1]);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
 	if (r < 0)
 		return r;
 	r = get_device(bus, argv[1], &d, &error);
@@ -972,7 +1042,7 @@ static int verb_export_mdevctl(sd_bus *bus, int argc, char **argv)
 	return 0;
 }
 
-static int verb_hook(sd_bus *bus, int argc, char **argv)
+static int verb_hook(int argc, char **argv)
 {
 	const char *mdevctl_dir = getenv("APCTL_MDEVCTL_DIR");
 
@@ -981,36 +1051,35 @@ static int verb_hook(sd_bus *bus, int argc, char **argv)
 }
 
 static const verb verbs[] = {
-	{ "status", 0, 0, 0, true, "status", "Summary of the host, devices and statistics",
-	  verb_status },
-	{ "host", 0, 0, 0, true, "host", "Adapters and queues of the host", verb_host },
-	{ "list", 0, 0, 0, true, "list", "List the devices", verb_list },
-	{ "show", 1, 1, 0, true, "show UUID", "Show one device", verb_show },
-	{ "define", 0, 1, OPT_DEFINE | OPT_DRY_RUN, true,
+	{ "status", 0, 0, 0, "status", "Summary of the host, devices and statistics", verb_status },
+	{ "host", 0, 0, 0, "host", "Adapters and queues of the host", verb_host },
+	{ "list", 0, 0, 0, "list", "List the devices", verb_list },
+	{ "show", 1, 1, 0, "show UUID", "Show one device", verb_show },
+	{ "define", 0, 1, OPT_DEFINE | OPT_DRY_RUN,
 	  "define [UUID] [--adapters L] [--domains L] [--control-domains L] [--autostart] "
 	  "[--guest NAME]",
 	  "Define a device (a new UUID if none is given)", verb_define },
-	{ "undefine", 1, 1, OPT_DRY_RUN, true, "undefine UUID", "Remove a device's definition",
+	{ "undefine", 1, 1, OPT_DRY_RUN, "undefine UUID", "Remove a device's definition",
 	  verb_undefine },
-	{ "start", 1, 1, OPT_DRY_RUN, true, "start UUID", "Create the mdev and apply its matrix",
+	{ "start", 1, 1, OPT_DRY_RUN, "start UUID", "Create the mdev and apply its matrix",
 	  verb_start },
-	{ "stop", 1, 1, OPT_DRY_RUN, true, "stop UUID", "Remove the mdev", verb_stop },
-	{ "assign", 3, 3, OPT_DRY_RUN, true, "assign UUID KIND IDS",
+	{ "stop", 1, 1, OPT_DRY_RUN, "stop UUID", "Remove the mdev", verb_stop },
+	{ "assign", 3, 3, OPT_DRY_RUN, "assign UUID KIND IDS",
 	  "Add adapters, domains or control domains", verb_assign },
-	{ "unassign", 3, 3, OPT_DRY_RUN, true, "unassign UUID KIND IDS",
+	{ "unassign", 3, 3, OPT_DRY_RUN, "unassign UUID KIND IDS",
 	  "Remove adapters, domains or control domains", verb_unassign },
-	{ "apply", 1, 1, OPT_DRY_RUN, true, "apply FILE [--dry-run]",
+	{ "apply", 1, 1, OPT_DRY_RUN, "apply FILE [--dry-run]",
 	  "Give the listed devices exactly the matrices in FILE", verb_apply },
-	{ "reserve", 2, 2, OPT_DRY_RUN, true, "reserve KIND IDS",
+	{ "reserve", 2, 2, OPT_DRY_RUN, "reserve KIND IDS",
 	  "Take adapters or domains from the host drivers for passthrough", verb_reserve },
-	{ "release", 2, 2, OPT_DRY_RUN, true, "release KIND IDS",
+	{ "release", 2, 2, OPT_DRY_RUN, "release KIND IDS",
 	  "Give adapters or domains back to the host drivers", verb_release },
-	{ "monitor", 0, 0, 0, true, "monitor", "Print events until interrupted", verb_monitor },
-	{ "import-mdevctl", 0, 1, OPT_DRY_RUN, true, "import-mdevctl [DIR]",
+	{ "monitor", 0, 0, 0, "monitor", "Print events until interrupted", verb_monitor },
+	{ "import-mdevctl", 0, 1, OPT_DRY_RUN, "import-mdevctl [DIR]",
 	  "Define devices from mdevctl's vfio-ap definitions", verb_import_mdevctl },
-	{ "export-mdevctl", 1, 1, 0, true, "export-mdevctl UUID",
+	{ "export-mdevctl", 1, 1, 0, "export-mdevctl UUID",
 	  "Print a device as an mdevctl definition", verb_export_mdevctl },
-	{ "hook", 3, 4, 0, false, "hook GUEST OP SUBOP [EXTRA]",
+	{ "hook", 3, 4, 0, "hook GUEST OP SUBOP [EXTRA]",
 	  "libvirt QEMU hook entry (domain XML on stdin)", verb_hook },
 };
 
@@ -1069,7 +1138,7 @@ static int parse_argv(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hjqn", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":hjqn", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -1111,14 +1180,17 @@ static int parse_argv(int argc, char **argv)
 			arg_guest = optarg;
 			arg_used_options |= OPT_DEFINE;
 			break;
+		case ':':
+			log_error("Option %s needs an argument", argv[optind - 1]);
+			return -EINVAL;
 		case '?':
-			if (optopt)
+			if (optopt > 0 && optopt < 0x100)
 				log_error("Unknown option -%c; see apctl --help", optopt);
 			else
 				log_error("Unknown option %s; see apctl --help", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			log_error("Option %s needs an argument", argv[optind - 1]);
+			log_error("Unexpected option %s", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -1127,7 +1199,6 @@ static int parse_argv(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	const verb *v = NULL;
 	int n_args, r;
 
@@ -1159,12 +1230,7 @@ static int run(int argc, char **argv)
 		return -EINVAL;
 	}
 
-	if (v->needs_bus) {
-		r = bus_connect(&bus);
-		if (r < 0)
-			return r;
-	}
-	return v->run(bus, n_args + 1, argv + optind);
+	return v->run(n_args + 1, argv + optind);
 }
 
 int main(int argc, char **argv)
@@ -1173,6 +1239,7 @@ int main(int argc, char **argv)
 
 	log_set_program("apctl");
 	r = run(argc, argv);
+	arg_bus = sd_bus_flush_close_unref(arg_bus);
 	fflush(stdout);
 	if (ferror(stdout) && r >= 0)
 		r = log_error_errno(-EIO, "Failed to write the output");

@@ -131,8 +131,9 @@ int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **ret
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success)
 		return fail(reterr_msg, -EINVAL, "not valid JSON at offset %zu: %s", consumed,
-			    json_tokener_error_desc(
-				    jerr == json_tokener_success ? json_tokener_continue : jerr));
+			    jerr == json_tokener_success || jerr == json_tokener_continue ?
+				    "unexpected end of input" :
+				    json_tokener_error_desc(jerr));
 	for (size_t i = consumed; i < len; i++)
 		if (!strchr(" \t\r\n", text[i]))
 			return fail(reterr_msg, -EINVAL, "trailing data at offset %zu", i);
