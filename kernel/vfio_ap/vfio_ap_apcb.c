@@ -146,3 +146,22 @@ void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev)
 	vfio_ap_filter(matrix_mdev, &target);
 	vfio_ap_commit_shadow(matrix_mdev, &target);
 }
+
+/*
+ * The same for a change that touched at most adapter @apid (or -1: only the
+ * domain masks): see vfio_ap_refilter().
+ */
+void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
+{
+	DECLARE_BITMAP(recheck, AP_DEVICES);
+	struct ap_matrix target;
+
+	bitmap_zero(recheck, AP_DEVICES);
+	if (apid >= 0)
+		set_bit_inv(apid, recheck);
+	if (vfio_ap_core.upstream_cost)
+		vfio_ap_filter(matrix_mdev, &target); /* upstream filters the whole matrix */
+	else
+		vfio_ap_refilter(matrix_mdev, recheck, &target);
+	vfio_ap_commit_shadow(matrix_mdev, &target);
+}
