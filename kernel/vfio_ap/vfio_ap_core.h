@@ -169,8 +169,8 @@ struct vfio_ap_batch_error {
  *                write and per host configuration change)
  */
 struct vfio_ap_matrix_dev {
-	struct mutex guests_lock;
-	struct mutex mdevs_lock;
+	struct mutex guests_lock; /* mdev list, matrices, mdev->kvm (LOCKING) */
+	struct mutex mdevs_lock; /* all mdev and queue state (LOCKING) */
 	struct list_head mdev_list;
 	unsigned int nr_mdevs;
 	DECLARE_HASHTABLE(queues, 12);
