@@ -784,6 +784,18 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* access(2) must see removals that the cached names do not show yet. */
+static int op_access(const char *path, int mask)
+{
+	struct resolved r;
+	int ret = resolve(path, &r);
+
+	if (ret < 0)
+		return ret;
+	resolved_done(&r);
+	return 0;
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	return -EPERM;
@@ -806,8 +818,13 @@ static int op_unlink(const char *path)
 
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	/* Every lookup goes to the tree: devices come and go. */
-	cfg->entry_timeout = 0;
+	/*
+	 * Devices come and go. Names may stay cached for a second: every
+	 * operation resolves its path in the tree again, so a stale name still
+	 * fails with ENOENT, and stat (attributes never cached) sees it gone.
+	 * Negative entries are never cached, so new devices show at once.
+	 */
+	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->direct_io = 1;
@@ -818,6 +835,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static const struct fuse_operations sim_ops = {
 	.init = op_init,
 	.getattr = op_getattr,
+	.access = op_access,
 	.readlink = op_readlink,
 	.readdir = op_readdir,
 	.open = op_open,
