@@ -522,19 +522,23 @@ static int parse_mask_str(const char *buf, size_t len, unsigned long *mask)
 	return 0;
 }
 
-static int mask_store(bool adapters, const char *buf, size_t count, bool *ret_changed)
+static int mask_store(bool adapters, const char *buf, size_t count, const unsigned long *mask,
+		      bool *ret_changed)
 {
 	DECLARE_BITMAP(newmask, AP_DEVICES);
 	DECLARE_BITMAP(reserved, AP_DEVICES);
 	unsigned long *cur;
 	bool changed;
-	int r;
+	int r = 0;
 
 	mutex_lock(&ap_scan_bus_mutex);
 	mutex_lock(&ap_perms_mutex);
 	cur = adapters ? ap_perms.apm : ap_perms.aqm;
 	bitmap_copy(newmask, cur, AP_DEVICES);
-	r = parse_mask_str(buf, count, newmask);
+	if (mask)
+		bitmap_copy(newmask, mask, AP_DEVICES);
+	else
+		r = parse_mask_str(buf, count, newmask);
 	if (r)
 		goto out;
 	if (bitmap_andnot(reserved, newmask, cur, AP_DEVICES) && vfio_drv && vfio_drv->in_use) {
@@ -565,12 +569,22 @@ out:
 
 int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed)
 {
-	return mask_store(true, buf, count, ret_changed);
+	return mask_store(true, buf, count, NULL, ret_changed);
 }
 
 int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed)
 {
-	return mask_store(false, buf, count, ret_changed);
+	return mask_store(false, buf, count, NULL, ret_changed);
+}
+
+int ap_sim_set_apmask(const unsigned long *mask, bool *ret_changed)
+{
+	return mask_store(true, NULL, 0, mask, ret_changed);
+}
+
+int ap_sim_set_aqmask(const unsigned long *mask, bool *ret_changed)
+{
+	return mask_store(false, NULL, 0, mask, ret_changed);
 }
 
 int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)

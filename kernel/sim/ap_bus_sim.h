@@ -109,6 +109,10 @@ ssize_t ap_sim_aqmask_show(char *buf);
 int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed);
 int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed);
 
+/* The same with the final 256-bit MSB-first mask (already parsed). */
+int ap_sim_set_apmask(const unsigned long *mask, bool *ret_changed);
+int ap_sim_set_aqmask(const unsigned long *mask, bool *ret_changed);
+
 int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state);
 /* Fault injection: the next resets of @apqn end with @rc after @polls TAPQs. */
 int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls);

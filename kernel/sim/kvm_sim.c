@@ -81,6 +81,9 @@ static struct kvm_sim *to_sim(const struct kvm *kvm)
 	return container_of(kvm, struct kvm_sim, kvm);
 }
 
+/* One lock class each, named as the documented order names them. */
+static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
+
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 {
 	struct kvm_sim *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -97,14 +100,14 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->nr_vcpus = nr_vcpus;
 	s->refcount = 1;
 	s->kvm.sim = s;
-	mutex_init(&s->kvm.lock);
+	__mutex_init(&s->kvm.lock, "kvm->lock", &kvm_lock_key);
 	init_rwsem(&s->kvm.arch.crypto.pqap_hook_rwsem);
 	pthread_mutex_init(&s->sie_lock, NULL);
 	pthread_cond_init(&s->sie_cond, NULL);
 	for (i = 0; i < nr_vcpus; i++) {
 		struct kvm_sim_vcpu *v = &s->vcpus[i];
 
-		mutex_init(&v->vcpu.mutex);
+		__mutex_init(&v->vcpu.mutex, "vcpu->mutex", &vcpu_mutex_key);
 		v->vcpu.kvm = &s->kvm;
 		v->vcpu.vcpu_id = i;
 		v->vcpu.run = &v->run;

@@ -42,15 +42,23 @@ void vfio_ap_unlock_for_mdev(struct kvm *kvm)
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }
 
-void vfio_ap_reset_queue(struct vfio_ap_queue *q)
+/* @matrix_mdev: the mdev whose guest enabled the interrupt (or NULL). */
+void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
+{
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	if ((q->irq_enabled || q->glue) && vfio_ap_core.ops && vfio_ap_core.ops->irq_disable)
+		vfio_ap_core.ops->irq_disable(matrix_mdev, q);
+	q->irq_enabled = false;
+}
+
+/* Reset @q, which @matrix_mdev's guest had (or NULL: no guest had it). */
+void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
 {
 	struct ap_queue_status status;
 	unsigned int polls;
 
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
-	if (q->irq_enabled && vfio_ap_core.ops && vfio_ap_core.ops->irq_disable)
-		vfio_ap_core.ops->irq_disable(q);
-	q->irq_enabled = false;
+	vfio_ap_irq_disable(matrix_mdev, q);
 
 	status = ap_zapq(q->apqn, 0);
 	if (status.response_code != AP_RESPONSE_NORMAL &&
@@ -80,7 +88,8 @@ void vfio_ap_reset_queue(struct vfio_ap_queue *q)
 }
 
 /* Reset every existing queue of old x old-domains that is not in new. */
-static void reset_leavers(const struct ap_matrix *old, const struct ap_matrix *new)
+static void reset_leavers(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *old,
+			  const struct ap_matrix *new)
 {
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
@@ -91,7 +100,7 @@ static void reset_leavers(const struct ap_matrix *old, const struct ap_matrix *n
 				continue;
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (q)
-				vfio_ap_reset_queue(q);
+				vfio_ap_reset_queue(matrix_mdev, q);
 		}
 	}
 }
@@ -101,7 +110,7 @@ void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
 	struct ap_matrix none;
 
 	vfio_ap_matrix_init(&none);
-	reset_leavers(&matrix_mdev->shadow_apcb, &none);
+	reset_leavers(matrix_mdev, &matrix_mdev->shadow_apcb, &none);
 }
 
 /*
@@ -126,7 +135,7 @@ void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_m
 	matrix_mdev->apcb_updates++;
 	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
 		vfio_ap_core.ops->cfg_changed(matrix_mdev);
-	reset_leavers(&old, target);
+	reset_leavers(matrix_mdev, &old, target);
 }
 
 /* Filter and commit: the one update a single store costs. */

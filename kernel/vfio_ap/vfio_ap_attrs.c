@@ -227,7 +227,7 @@ static ssize_t ap_config_store(struct ap_matrix_mdev *m, const char *buf, size_t
 		goto out;
 	if (vfio_ap_core.upstream_cost && kvm)
 		upstream_cost_steps(m, &new);
-	m->matrix = new;
+	vfio_ap_matrix_copy_masks(&m->matrix, &new);
 	vfio_ap_update_guest(m);
 	ret = count;
 out:

@@ -281,11 +281,31 @@ static void test_pqap(void)
 	tap_ok(st.irq_enabled && st.isc == 3, "  interrupts enabled with isc 3");
 	kvm_sim_vcpu_pqap(ga, 0, AP_MKQID(3, 1), true, 3, 0x4000, &rc);
 	tap_is_int(rc, AP_RESPONSE_Q_NOT_AVAIL, "  for 03.0001 (B's): Q_NOT_AVAIL");
-	tap_is_int(vfio_ap_core_pqap_aqic(gy, AP_MKQID(2, 1), true, 3, 0, &status), -EOPNOTSUPP,
-		   "PQAP for a kvm without mdev: EOPNOTSUPP");
+	tap_is_int(vfio_ap_core_pqap_aqic(kvm_sim_vcpu(gy, 0), AP_MKQID(2, 1), true, 3, 0, &status),
+		   -EOPNOTSUPP, "PQAP for a kvm without mdev: EOPNOTSUPP");
 	mdev_store(ma, "unassign_domain", "1");
 	ap_sim_queue_state(AP_MKQID(2, 1), &st);
 	tap_ok(!st.irq_enabled, "a queue leaving the guest has its interrupts disabled");
+
+	kvm_sim_vcpu_pqap(ga, 0, AP_MKQID(2, 2), true, 2, 0x5008, &rc);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(st.irq_enabled && rc == 0, "PQAP enables interrupts of 02.0002 (NIB 0x5008)");
+	vfio_ap_core_dma_unmap(ma, 0x6000, 0x1000);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(st.irq_enabled, "  unmapping another range keeps them");
+	vfio_ap_core_dma_unmap(ma, 0x5000, 0x1000);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(!st.irq_enabled, "  unmapping the NIB's range disables them");
+	{
+		unsigned int r = resets_of(2, 2);
+
+		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "VFIO_DEVICE_RESET: reset_queues");
+		tap_is_int(resets_of(2, 2) - r, 1, "  resets 02.0002");
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_CHECKSTOPPED, 2);
+		tap_is_int(vfio_ap_core_reset_queues(ma), -EIO, "  a failing reset: EIO");
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), 0, 0);
+		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "  and a good one clears it");
+	}
 	kvm_sim_destroy(gy);
 }
 
