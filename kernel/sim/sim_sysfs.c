@@ -210,7 +210,7 @@ static ssize_t show_mask(struct sim_node *d, const struct sim_attr *a, char *buf
  */
 static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const char *buf, size_t len)
 {
-	char cur[SIM_PAGE_SIZE], out[AP_MASK_STR_MAX];
+	char cur[SIM_PAGE_SIZE];
 	ap_mask base, m;
 	bool changed;
 	ssize_t n;
@@ -222,9 +222,13 @@ static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const ch
 	if (r == 0)
 		r = sysfs_mask_parse_write(buf, len, &base, &m, NULL);
 	if (r == 0) {
-		sysfs_mask_format(&m, out);
-		r = a->priv ? ap_sim_aqmask_store(out, strlen(out), &changed) :
-			      ap_sim_apmask_store(out, strlen(out), &changed);
+		unsigned long bits[4];
+
+		_Static_assert(sizeof(unsigned long) == 8, "64-bit longs");
+		/* libapm's word order is the kernel's MSB-first bitmap on 64-bit longs. */
+		for (unsigned int i = 0; i < 4; i++)
+			bits[i] = (unsigned long)m.w[i];
+		r = a->priv ? ap_sim_set_aqmask(bits, &changed) : ap_sim_set_apmask(bits, &changed);
 	}
 	pthread_mutex_unlock(&mask_lock);
 	return r < 0 ? r : (ssize_t)len;
@@ -1240,6 +1244,12 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
 	json_object_object_add(o, "lock_order_reports",
 			       json_object_new_int64((int64_t)lockdep_sim_violations()));
+	if (lockdep_sim_violations()) {
+		char report[2048];
+
+		lockdep_sim_last_report(report, sizeof(report));
+		json_object_object_add(o, "lock_order_last_report", json_object_new_string(report));
+	}
 	json_object_object_add(o, "invariant_violations", json_object_new_int64((int64_t)viol));
 	json_object_object_add(o, "invariant_ok", json_object_new_boolean(viol == 0));
 	json_object_object_add(o, "mdevs", json_object_new_int((int)nmdevs));
@@ -1341,6 +1351,9 @@ int sim_sysfs_init(const struct sim_topology *t)
 	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
 	if (!sim_dir_add(root, "sim", &sim_type, NULL))
 		return log_oom();
+
+	/* A lock-order violation is counted and reported in stats.json, not fatal. */
+	lockdep_sim_set_fatal(false);
 
 	/* The bus, then the driver, then the host: queues probe as on a booting host. */
 	r = ap_sim_init();
