@@ -35,7 +35,11 @@ enum ap_sim_driver {
 	AP_SIM_DRIVER_VFIO, /* vfio_ap */
 };
 
-/* Events for apsim's uevents; delivered synchronously, no locks held. */
+/*
+ * Events for apsim's uevents; delivered synchronously by the thread that made
+ * the change, with the bus's scan mutex held (no vfio_ap lock): from the hook
+ * call only ap_sim_queue_state(), ap_sim_bindings() and the *_show functions.
+ */
 enum ap_sim_event_type {
 	AP_SIM_EV_CARD_ADD,
 	AP_SIM_EV_CARD_REMOVE,

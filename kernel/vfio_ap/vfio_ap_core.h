@@ -156,7 +156,8 @@ struct vfio_ap_batch_error {
  * @mdevs_lock:   all mdev and queue state; the only lock PQAP takes
  * @mdev_list:    all mdevs
  * @nr_mdevs:     number of mdevs
- * @queues:       queues bound to vfio_ap, hashed by APQN
+ * @queues:       queues bound to vfio_ap, hashed by APQN (4096 buckets: at
+ *                most 16 queues a bucket on a full 256x256 host)
  * @info:         host AP configuration (QCI) as last seen
  * @host:         @info as MSB-first bitmaps, with the highest ids
  * @ops:          the glue's plumbing
@@ -168,11 +169,11 @@ struct vfio_ap_batch_error {
  *                write and per host configuration change)
  */
 struct vfio_ap_matrix_dev {
-	struct mutex guests_lock;
-	struct mutex mdevs_lock;
+	struct mutex guests_lock; /* mdev list, matrices, mdev->kvm (LOCKING) */
+	struct mutex mdevs_lock; /* all mdev and queue state (LOCKING) */
 	struct list_head mdev_list;
 	unsigned int nr_mdevs;
-	DECLARE_HASHTABLE(queues, 8);
+	DECLARE_HASHTABLE(queues, 12);
 	struct ap_config_info info;
 	struct ap_matrix host;
 	const struct vfio_ap_core_ops *ops;
