@@ -69,6 +69,8 @@ static struct sim_node *card_node[AP_ID_COUNT];
 static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
 static bool card_chkstop[AP_ID_COUNT];
+static unsigned char card_offline[AP_ID_COUNT]; /* zcrypt's online switch */
+static unsigned char *queue_offline; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
 static struct {
 	int hwtype;
@@ -347,7 +349,8 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 	if (strcmp(what, "chkstop") == 0)
 		return emit(buf, size, "%d\n", card_chkstop[card]);
 	if (strcmp(what, "online") == 0)
-		return emit(buf, size, "1\n");
+		return emit(buf, size, "%d\n",
+			    !__atomic_load_n(&card_offline[card], __ATOMIC_RELAXED));
 	if (strcmp(what, "modalias") == 0)
 		return emit(buf, size, "ap:t%02X\n", hwtype);
 	if (strcmp(what, "uevent") == 0)
@@ -358,26 +361,76 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 	return emit(buf, size, "0\n"); /* request_count and friends */
 }
 
+/*
+ * Configure/deconfigure an adapter (SCLP), as the card's config attribute
+ * and sim/ctl do: the bus announces CONFIG=0 while the card still exists and
+ * CONFIG=1 once it is back.
+ */
+static int adapter_config(unsigned int card, bool on)
+{
+	char path[64];
+	const char *envp[] = { on ? "CONFIG=1" : "CONFIG=0", NULL };
+	int r;
+
+	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
+	if (!on)
+		send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	r = ap_sim_config_adapter(card, on);
+	if (r == 0 && on)
+		send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	return r;
+}
+
+/* "0"/"1" with an optional newline, as sscanf("%d") and a range check read it. */
+static int parse_bool01(const char *buf, bool *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v < 0 || v > 1)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static ssize_t card_config_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
 				 size_t len)
 {
-	unsigned int card = data_id(d);
-	char path[64], env[16];
-	const char *envp[] = { env, NULL };
-	unsigned long v;
-	char *end;
-	int r;
+	bool on;
+	int r = parse_bool01(buf, &on);
 
-	errno = 0;
-	v = strtoul(buf, &end, 0);
-	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v > 1)
-		return -EINVAL;
-	/* The bus announces the change before the configuration reacts. */
-	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
-	snprintf(env, sizeof(env), "CONFIG=%lu", v);
-	send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	r = ap_sim_config_adapter(card, v);
+	if (r == 0)
+		r = adapter_config(data_id(d), on);
 	return r < 0 ? r : (ssize_t)len;
+}
+
+/* zcrypt's online switch: state and an ONLINE= change uevent, nothing else. */
+
+static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len)
+{
+	bool is_card = sim_node_parent(d) == n_devices_ap, on;
+	unsigned int id = data_id(d);
+	unsigned char *flag = is_card ? &card_offline[id] : &queue_offline[id];
+	char path[64];
+	const char *envp[] = { NULL, NULL };
+	int r = parse_bool01(buf, &on);
+
+	if (r < 0)
+		return r;
+	if (is_card)
+		snprintf(path, sizeof(path), "/devices/ap/card%02x", id);
+	else
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", id >> 8, id >> 8,
+			 id & 0xff);
+	if (__atomic_exchange_n(flag, !on, __ATOMIC_RELAXED) != !on) {
+		envp[0] = on ? "ONLINE=1" : "ONLINE=0";
+		send_event("change", path, "ap", is_card ? "ap_card" : "ap_queue",
+			   is_card ? "cex4card" : "cex4queue", envp);
+	}
+	return (ssize_t)len;
 }
 
 static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
@@ -408,7 +461,7 @@ static const struct sim_attr card_attrs[] = {
 	{ .name = "online",
 	  .mode = 0644,
 	  .show = card_show,
-	  .store = store_ignore,
+	  .store = online_store,
 	  .priv = "online" },
 	CARD_ATTR("modalias", 0444),
 	{ .name = "uevent",
@@ -463,7 +516,8 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 		return emit(buf, size,
 			    st.reset_pending ? "Reset in progress.\n" : "No Reset Timer set.\n");
 	if (strcmp(what, "online") == 0)
-		return emit(buf, size, "1\n");
+		return emit(buf, size, "%d\n",
+			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
 	if (strcmp(what, "uevent") == 0) {
@@ -516,7 +570,7 @@ static const struct sim_attr queue_attrs[] = {
 	{ .name = "online",
 	  .mode = 0644,
 	  .show = queue_show,
-	  .store = store_ignore,
+	  .store = online_store,
 	  .visible = queue_host_bound,
 	  .priv = "online" },
 	{ .name = "status",
@@ -659,6 +713,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 				sim_link_add(n_drv_card, name, card_node[ev->card]);
 			}
 		}
+		card_offline[ev->card] = 0;
 		snprintf(path, sizeof(path), "/devices/ap/%s", name);
 		snprintf(env[0], sizeof(env[0]), "DEV_TYPE=%04X", hwtype);
 		snprintf(env[1], sizeof(env[1]), "MODALIAS=ap:t%02X", hwtype);
@@ -690,6 +745,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 			if (queue_node[qn])
 				sim_link_add(n_bus_ap_devices, name, queue_node[qn]);
 		}
+		queue_offline[qn] = 0;
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
 		envp[0] = env[0];
@@ -1126,7 +1182,7 @@ int sim_ctl_execute(const struct sim_cmd *c)
 
 	switch (c->kind) {
 	case SIM_CMD_ADAPTER_CONFIG:
-		return ap_sim_config_adapter(c->id, c->on);
+		return adapter_config(c->id, c->on);
 	case SIM_CMD_ADAPTER_CHKSTOP:
 		return ap_sim_card_set_chkstop(c->id, c->on);
 	case SIM_CMD_ADAPTER_ADD:
@@ -1313,7 +1369,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 
 	queue_node = calloc(NR_APQN, sizeof(*queue_node));
 	queue_drv = calloc(NR_APQN, sizeof(*queue_drv));
-	if (!queue_node || !queue_drv)
+	queue_offline = calloc(NR_APQN, sizeof(*queue_offline));
+	if (!queue_node || !queue_drv || !queue_offline)
 		return log_oom();
 	r = sim_tree_init();
 	if (r < 0)
@@ -1443,6 +1500,7 @@ void sim_sysfs_exit(void)
 	sim_tree_free();
 	free(queue_node);
 	free(queue_drv);
+	free(queue_offline);
 	free(mdev_attrs);
 	free(matrix_attrs);
 }

@@ -111,6 +111,20 @@ MODE=cca"
 is "vfio queue status unassigned" "$(rd $C/02.0005/status)" "unassigned"
 is "queue interrupt" "$(rd $C/02.0005/interrupt)" "Interrupts disabled."
 is "queue count under card02" "$(ls -d $C/02.* | wc -l)" "16"
+wr_is "queue online 0" $S/devices/ap/card00/00.0000/online 0 ""
+is "queue offline" "$(rd $S/devices/ap/card00/00.0000/online)" "0"
+wr_is "queue online 2 is EINVAL" $S/devices/ap/card00/00.0000/online 2 "$EINVAL"
+wr_is "queue online 1" $S/devices/ap/card00/00.0000/online $'1\n' ""
+apsim_ctl adapter 1 chkstop on
+is "check-stopped card" "$(rd $S/devices/ap/card01/chkstop)" "1"
+is "check-stopped queue" "$(rd $S/devices/ap/card01/01.0003/chkstop)" "1"
+apsim_ctl adapter 1 chkstop off
+is "check-stop ended" "$(rd $S/devices/ap/card01/chkstop)" "0"
+wr_is "card config 0 (deconfigure)" $S/devices/ap/card01/config 0 ""
+is "deconfigured card leaves the bus" "$(test -e $S/devices/ap/card01 || echo gone)" "gone"
+is "and the QCI" "$(rd $B/ap_adapter_mask)" "0xb${ZEROS60}000"
+apsim_ctl adapter 1 config on
+is "configured again" "$(rd $S/devices/ap/card01/config)" "1"
 is "vfio_ap driver lists its queues" "$(ls $S/bus/ap/drivers/vfio_ap | wc -l)" "32"
 
 echo "# 3. matrix device and mdev life cycle"
