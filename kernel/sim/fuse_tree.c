@@ -861,6 +861,7 @@ int sim_tree_mount(const char *mountpoint, struct fuse **ret)
 					    "fsname=apsim,subtype=apsim");
 	args = (struct fuse_args)FUSE_ARGS_INIT(3, argv);
 	f = fuse_new(&args, &sim_ops, sizeof(sim_ops), NULL);
+	fuse_opt_free_args(&args);
 	if (!f)
 		return log_error_errno(-EINVAL, "Failed to set up FUSE");
 	if (fuse_mount(f, mountpoint) < 0) {
