@@ -1467,9 +1467,22 @@ int sim_sysfs_init(const struct sim_topology *t)
 
 void sim_sysfs_enable_uevents(void)
 {
+	char count[40];
+
+	/*
+	 * What a listener started before the host would have seen at boot: the
+	 * matrix device registered, the first bus scan done, bindings complete.
+	 */
 	uevents_on = true;
 	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
 		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	send_event("change", "/devices/ap", "ap", NULL, NULL,
+		   (const char *[]){ "INITSCAN=done", NULL });
+	if (complete_count) {
+		snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", complete_count);
+		send_event("change", "/devices/ap", "ap", NULL, NULL,
+			   (const char *[]){ "BINDINGS=complete", count, NULL });
+	}
 }
 
 void sim_sysfs_exit(void)

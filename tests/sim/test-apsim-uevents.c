@@ -115,6 +115,15 @@ int main(void)
 	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "apsim started");
 
+	/* The monitors listened before apsim started: they saw the boot events. */
+	d = expect_prop(ap, "change", "/devices/ap", "INITSCAN", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "INITSCAN") : "", "done", "INITSCAN=done");
+	udev_device_unref(d);
+	d = expect_prop(ap, "change", "/devices/ap", "BINDINGS", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "COMPLETECOUNT") : "", "1",
+		   "BINDINGS=complete COMPLETECOUNT=1");
+	udev_device_unref(d);
+
 	tap_is_int(put("bus/ap/apmask", "-0\n"), 0, "apmask -0");
 	d = expect(ap, "change", "/devices/ap", 2000);
 	if (tap_ok(d != NULL, "change on /devices/ap received")) {
