@@ -5,7 +5,8 @@
  * A simulated s390 host: the vfio_ap driver core on a simulated AP bus and
  * KVM, served as a sysfs-shaped FUSE tree. Without --foreground it returns
  * once the tree is mounted and populated, leaving a daemon that serves it
- * until SIGTERM/SIGINT or an unmount.
+ * until SIGTERM/SIGINT or an unmount. Either way it reports READY=1 to
+ * $NOTIFY_SOCKET when set (systemd's Type=notify).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "fuse_tree.h"
 #include "log.h"
@@ -178,8 +181,11 @@ int main(int argc, char *argv[])
 	uevent_open();
 	sim_sysfs_enable_uevents();
 	notify(notify_fd, true);
+	/* Under systemd (Type=notify) or anything speaking its protocol. */
+	sd_notifyf(0, "READY=1\nMAINPID=%d", (int)getpid());
 
 	r = sim_tree_serve(fuse);
+	sd_notify(0, "STOPPING=1");
 	sim_tree_unmount(fuse);
 	sim_sysfs_exit();
 	uevent_close();

@@ -858,7 +858,8 @@ static ssize_t mdev_attr_store(struct sim_node *d, const struct sim_attr *a, con
 static ssize_t mdev_uevent_show(struct sim_node *d, const struct sim_attr *a, char *buf,
 				size_t size)
 {
-	return emit(buf, size, "MDEV_TYPE=" MDEV_TYPE "\nDRIVER=vfio_ap_mdev\n");
+	/* The mdev bus adds nothing of its own; the device is bound. */
+	return emit(buf, size, "DRIVER=vfio_ap_mdev\n");
 }
 
 static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
@@ -937,8 +938,7 @@ static int mdev_add(struct ap_matrix_mdev *m, const char *uuid)
 	pthread_mutex_unlock(&list_lock);
 	pthread_mutex_unlock(&mdev_lock);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", uuid);
-	send_event("add", path, "mdev", NULL, NULL,
-		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	send_event("add", path, "mdev", NULL, NULL, NULL);
 	send_event("bind", path, "mdev", NULL, "vfio_ap_mdev", NULL);
 	return 0;
 }
@@ -986,8 +986,7 @@ static void mdev_destroy(struct sim_mdev *sm, bool self)
 	vfio_ap_mdev_destroy(sm->m);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", sm->uuid);
 	send_event("unbind", path, "mdev", NULL, NULL, NULL);
-	send_event("remove", path, "mdev", NULL, NULL,
-		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	send_event("remove", path, "mdev", NULL, NULL, NULL);
 	free(sm);
 }
 
@@ -1487,6 +1486,8 @@ void sim_sysfs_enable_uevents(void)
 
 void sim_sysfs_exit(void)
 {
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
 	pthread_mutex_lock(&mdev_lock);
 	while (guests) {

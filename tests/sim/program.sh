@@ -51,6 +51,24 @@ EOF
 is "mdevs sharing an APQN refused at start" "$?" "1"
 is "naming the mdev" "$(grep -c "$U2" "$T/err")" "1"
 
+echo "# --foreground with systemd's readiness protocol"
+cat >"$T/fg.py" <<'PY'
+import os, signal, socket, subprocess, sys
+apsim, mnt, path = sys.argv[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(20)
+p = subprocess.Popen([apsim, mnt, "--foreground"], env=dict(os.environ, NOTIFY_SOCKET=path))
+msg = s.recv(4096).decode()
+served = "bus" in os.listdir(mnt) and open(mnt + "/bus/ap/ap_max_domain_id").read() == "84\n"
+p.send_signal(signal.SIGTERM)
+rc = p.wait(timeout=20)
+mounted = any(l.split()[1] == mnt for l in open("/proc/self/mounts"))
+print("READY=1" in msg, served, rc, mounted)
+PY
+is "foreground: READY=1, served, SIGTERM unmounts and exits 0" \
+	"$(python3 "$T/fg.py" "$APSIM" "$T/mnt" "$T/notify")" "True True 0 False"
+
 echo "# a small topology with mdevs"
 cat >"$T/small.json" <<EOF
 {"apxa": false, "adapters": [{"id": 1, "type": "CEX5", "mode": "accel"},
