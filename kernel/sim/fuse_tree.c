@@ -868,6 +868,12 @@ int sim_tree_mount(const char *mountpoint, struct fuse **ret)
 		fuse_destroy(f);
 		return log_error_errno(-EIO, "Failed to mount FUSE on %s", mountpoint);
 	}
+	/* From now on SIGTERM/SIGINT end the loop (even before it runs): never a dead mount. */
+	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0) {
+		fuse_unmount(f);
+		fuse_destroy(f);
+		return log_error_errno(-EIO, "Failed to install signal handlers");
+	}
 	*ret = f;
 	return 0;
 }
@@ -877,10 +883,7 @@ int sim_tree_serve(struct fuse *f)
 	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 8 };
 	int r;
 
-	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
-		return log_error_errno(-EIO, "Failed to install signal handlers");
 	r = fuse_loop_mt(f, &cfg);
-	fuse_remove_signal_handlers(fuse_get_session(f));
 	return r < 0 ? -EIO : 0;
 }
 
@@ -888,6 +891,7 @@ void sim_tree_unmount(struct fuse *f)
 {
 	if (!f)
 		return;
+	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);
 }
