@@ -61,11 +61,12 @@ static int write_pid_file(const char *path)
 }
 
 /*
- * Fork; the parent waits for the child to report readiness (one byte) and
- * exits with its status. Returns in the child, with stdin/stdout on /dev/null
- * (stderr stays, for the log).
+ * Fork. Returns 0 in the child, with stdin/stdout on /dev/null (stderr
+ * stays, for the log) and *ret_notify_fd to report readiness on. Returns 1
+ * in the parent once the child reported (one byte) or died, with the exit
+ * status for main in *ret_status.
  */
-static int daemonize(int *ret_notify_fd)
+static int daemonize(int *ret_notify_fd, int *ret_status)
 {
 	int p[2], null;
 	pid_t pid;
@@ -80,7 +81,9 @@ static int daemonize(int *ret_notify_fd)
 		close(p[1]);
 		if (read(p[0], &c, 1) != 1)
 			c = 1;
-		_exit(c == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+		close(p[0]);
+		*ret_status = c == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		return 1;
 	}
 	close(p[0]);
 	setsid();
@@ -167,11 +170,15 @@ int main(int argc, char *argv[])
 	if (r < 0)
 		return EXIT_FAILURE;
 	if (!foreground) {
-		r = daemonize(&notify_fd);
+		int status = EXIT_FAILURE;
+
+		r = daemonize(&notify_fd, &status);
 		if (r < 0) {
 			sim_tree_unmount(fuse);
 			return EXIT_FAILURE;
 		}
+		if (r > 0)
+			return status; /* the parent: the child serves the mount */
 	}
 	if (pid_file && write_pid_file(pid_file) < 0) {
 		notify(notify_fd, false);
