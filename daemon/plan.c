@@ -373,7 +373,7 @@ int plan_write_format(const struct plan_input *in, const struct plan *p, size_t 
 			if (!p->cost[k].in_batch)
 				continue;
 			ap_config_format(&it->want.apm, &it->want.aqm, &it->want.adm, cfg);
-			len += (size_t)sprintf(value + len, "%s %s\n", it->uuid, cfg);
+			len += (size_t)sprintf(value + len, "%s %s", it->uuid, cfg);
 		}
 		break;
 	}

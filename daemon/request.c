@@ -513,9 +513,12 @@ static int build_plan_input(struct working *ws, struct plan_input *in, struct pl
 	return 0;
 }
 
+struct want;
+static const ap_matrix *want_definition(struct want *const *map, size_t i);
+
 static struct json_object *plan_to_json(const struct plan_input *in, const struct plan *p,
 					uint64_t batch, size_t n_requests, bool dry_run,
-					const struct apply_outcome *o)
+					const struct apply_outcome *o, struct want *const *map)
 {
 	struct json_object *j = json_object_new_object(), *ws = json_object_new_array(),
 			   *ds = json_object_new_array();
@@ -540,7 +543,12 @@ static struct json_object *plan_to_json(const struct plan_input *in, const struc
 	}
 	json_object_object_add(j, "writes", ws);
 	for (size_t i = 0; i < in->n_items; i++) {
-		struct json_object *d = matrix_to_json(o ? &o->readback[i] : &in->items[i].want);
+		bool live = o ? o->exists[i] : in->items[i].want_exists;
+		const ap_matrix *shown = !live && want_definition(map, i) ?
+						 want_definition(map, i) :
+					 o ? &o->readback[i] :
+					     &in->items[i].want;
+		struct json_object *d = matrix_to_json(shown);
 
 		json_object_object_add(d, "uuid", json_object_new_string(in->items[i].uuid));
 		json_object_object_add(
@@ -555,6 +563,11 @@ static struct json_object *plan_to_json(const struct plan_input *in, const struc
 	}
 	json_object_object_add(j, "devices", ds);
 	return j;
+}
+
+static const ap_matrix *want_definition(struct want *const *map, size_t i)
+{
+	return map && map[i]->defined ? &map[i]->def.m : NULL;
 }
 
 static void reply_error(struct request *r, const sd_bus_error *err)
@@ -616,7 +629,7 @@ static void dry_run(struct working *ws, struct request *r)
 		sd_bus_error_set_errno(&err, k);
 		reply_error(r, &err);
 	} else {
-		j = plan_to_json(&in, p, 0, 1, true, NULL);
+		j = plan_to_json(&in, p, 0, 1, true, NULL, map);
 		if (r->msg && r->type == REQ_DEFINE)
 			reply_ok(ws->m, r, NULL);
 		else if (r->msg &&
@@ -689,6 +702,8 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 		d->def = w->def;
 		d->active = o->exists[i];
 		d->kern = o->readback[i];
+		if (o->guest)
+			d->guestm = o->guest[i];
 		if (!d->active) {
 			d->guestm = (ap_matrix){ 0 };
 			d->attached = false;
@@ -826,7 +841,7 @@ void manager_run_batch(Manager *m)
 	}
 	m->stats.batches++;
 	commit(m, &ws, &in, map, &o);
-	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o);
+	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o, map);
 	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	manager_emit_batch_applied(m, rs);
