@@ -243,6 +243,8 @@ static int run(int argc, char **argv)
 	r = parse_argv(argc, argv, &o);
 	if (r <= 0)
 		goto out;
+	if (getenv("SYSTEMD_LOG_LEVEL") && !strcmp(getenv("SYSTEMD_LOG_LEVEL"), "debug"))
+		log_set_max_level(LOG_DEBUG);
 	if (getenv("JOURNAL_STREAM") && !o.foreground_log)
 		log_set_prefix_priority(1);
 	if (!o.config_file && (r = set_str(&o.config_file, CONFIG_FILE_DEFAULT)) < 0)

@@ -54,6 +54,7 @@ struct Manager {
 	struct request *queue_head, *queue_tail;
 	size_t n_queued;
 	sd_event_source *batch_timer;
+	bool in_batch; /* draining the bus into the batch about to run */
 	sd_event_source *rescan_timer;
 	uint64_t rescan_first_usec;
 	uint64_t batch_seq;
