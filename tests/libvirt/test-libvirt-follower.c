@@ -154,6 +154,53 @@ static void test_unreachable(sd_event *e)
 	libvirt_follower_free(f);
 }
 
+static bool connected_is(LibvirtFollower *f, bool want)
+{
+	return libvirt_follower_is_connected(f) == want;
+}
+
+/* Run the loop until the follower's connection state is want; a watchdog fails the wait. */
+static int wait_connected(sd_event *e, LibvirtFollower *f, bool want)
+{
+	sd_event_source *wd = NULL;
+	bool expired = false;
+
+	sd_event_add_time_relative(e, &wd, CLOCK_MONOTONIC, 20 * 1000000, 0, on_watchdog, &expired);
+	while (!connected_is(f, want) && !expired)
+		if (sd_event_run(e, UINT64_MAX) < 0)
+			break;
+	sd_event_source_disable_unref(wd);
+	return connected_is(f, want) ? 0 : -ETIMEDOUT;
+}
+
+/* libvirtd goes away and comes back: the follower notices, reconnects and rescans. */
+static void test_reconnect(sd_event *e, const char *uri, const char *stop_cmd,
+			   const char *start_cmd)
+{
+	LibvirtFollower *f = NULL;
+	struct seen s = { 0 };
+	virConnectPtr other;
+	virDomainPtr dom;
+
+	tap_is_int(libvirt_follower_new(e, uri, on_guest, &s, &f), 0, "follow %s", uri);
+	tap_is_int(system(stop_cmd), 0, "stop libvirtd");
+	tap_is_int(wait_connected(e, f, false), 0, "the follower notices libvirtd is gone");
+	tap_is_int(system(start_cmd), 0, "start libvirtd again");
+	tap_is_int(wait_connected(e, f, true), 0, "the follower reconnects");
+
+	other = virConnectOpen(uri);
+	dom = other ? virDomainDefineXML(other, domain_xml) : NULL;
+	tap_ok(dom != NULL, "define a guest on the new libvirtd");
+	tap_is_int(wait_calls(e, &s, 1), 0, "events flow on the new connection");
+	if (dom) {
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+	}
+	if (other)
+		virConnectClose(other);
+	libvirt_follower_free(f);
+}
+
 static void settle(sd_event *e)
 {
 	/* Deferred frees of removed libvirt sources run on the next iterations. */
@@ -177,6 +224,9 @@ int main(void)
 		test_lifecycle(e, uri);
 		settle(e);
 		tap_is_int(libvirt_event_count(), n, "no libvirt handle leaks per connection");
+		if (getenv("APM_TEST_LIBVIRT_STOP"))
+			test_reconnect(e, uri, getenv("APM_TEST_LIBVIRT_STOP"),
+				       getenv("APM_TEST_LIBVIRT_START"));
 	} else {
 		test_node_file(e);
 		test_lifecycle(e, "test:///default");
