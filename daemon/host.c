@@ -210,6 +210,13 @@ int host_refresh_masks(struct host *h)
 
 	if (r >= 0)
 		r = read_mask("bus/ap/aqmask", &h->aqmask);
+	/* The host configuration (QCI) changes when cards come and go. */
+	if (r >= 0 && read_mask("bus/ap/ap_adapter_mask", &h->qci_apm) < 0)
+		ap_mask_fill(&h->qci_apm);
+	if (r >= 0 && read_mask("bus/ap/ap_usage_domain_mask", &h->qci_aqm) < 0)
+		ap_mask_fill(&h->qci_aqm);
+	if (r >= 0 && read_mask("bus/ap/ap_control_domain_mask", &h->qci_adm) < 0)
+		ap_mask_fill(&h->qci_adm);
 	return r;
 }
 

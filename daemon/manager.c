@@ -233,7 +233,7 @@ static int manager_refresh(Manager *m)
 	if (d.full || !m->host)
 		return manager_rescan(m);
 	m->stats.refreshes++;
-	if (d.masks) {
+	if (d.masks || !ap_mask_is_empty(&d.cards)) {
 		r = host_refresh_masks(m->host);
 		if (r < 0)
 			return manager_rescan(m);
@@ -243,6 +243,25 @@ static int manager_refresh(Manager *m)
 		if (r < 0)
 			return manager_rescan(m);
 	}
+	/*
+	 * Cards and bindings decide what the guests really get: re-read the
+	 * guest matrix of every mdev that uses a changed card (all, when the
+	 * masks moved queues between drivers).
+	 */
+	if (d.masks || !ap_mask_is_empty(&d.cards))
+		for (size_t i = 0; i < m->host->n_mdevs; i++) {
+			const struct host_mdev *md = &m->host->mdevs[i];
+			bool seen = false;
+
+			if (!d.masks && !ap_mask_intersects(&md->m.apm, &d.cards))
+				continue;
+			for (size_t k = 0; k < d.n_mdevs && !seen; k++)
+				seen = strcmp(d.mdevs[k], md->uuid) == 0;
+			if (!seen && d.n_mdevs < DIRTY_MDEVS_MAX)
+				snprintf(d.mdevs[d.n_mdevs++], sizeof(d.mdevs[0]), "%s", md->uuid);
+			else if (!seen)
+				return manager_rescan(m);
+		}
 	for (size_t i = 0; i < d.n_mdevs; i++) {
 		r = host_refresh_mdev(m->host, d.mdevs[i]);
 		if (r < 0)
