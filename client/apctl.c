@@ -524,7 +524,7 @@ static int verb_show(int argc, char **argv)
 		return r;
 	r = get_device(bus, uuid, &d, &error);
 	if (r < 0) {
-		char what[80];
+		char what[256];
 
 		snprintf(what, sizeof(what), "Device %s", uuid);
 		return log_bus_error(&error, r, what);
@@ -641,11 +641,12 @@ static int verb_define(int argc, char **argv)
 }
 
 /* UndefineDevice, StartDevice, StopDevice: (s uuid, t flags) -> () */
-static int call_device_method(const char *member, const char *uuid, const char *done)
+static int call_device_method(const char *member, const char *action, const char *uuid,
+			      const char *done)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	char what[96];
+	char what[256];
 	sd_bus *bus;
 	int r;
 
@@ -662,7 +663,7 @@ static int call_device_method(const char *member, const char *uuid, const char *
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s", member, uuid);
+		snprintf(what, sizeof(what), "Failed to %s device %s", action, uuid);
 		return log_bus_error(&error, r, what);
 	}
 	if (arg_json) {
@@ -680,17 +681,17 @@ static int call_device_method(const char *member, const char *uuid, const char *
 
 static int verb_undefine(int argc, char **argv)
 {
-	return call_device_method("UndefineDevice", argv[1], "Undefined");
+	return call_device_method("UndefineDevice", "undefine", argv[1], "Undefined");
 }
 
 static int verb_start(int argc, char **argv)
 {
-	return call_device_method("StartDevice", argv[1], "Started");
+	return call_device_method("StartDevice", "start", argv[1], "Started");
 }
 
 static int verb_stop(int argc, char **argv)
 {
-	return call_device_method("StopDevice", argv[1], "Stopped");
+	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
 /* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
@@ -727,7 +728,7 @@ static int assign_or_unassign(const char *member, char **argv)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *uuid = argv[1], *kind, *result;
-	char what[128];
+	char what[256];
 	ap_mask ids;
 	sd_bus *bus;
 	int r;
@@ -753,7 +754,9 @@ static int assign_or_unassign(const char *member, char **argv)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, &reply, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s %s %s", member, uuid, kind, argv[3]);
+		snprintf(what, sizeof(what), "Failed to %s %s %s %s device %s",
+			 strcmp(member, "Assign") == 0 ? "assign" : "unassign", kind, argv[3],
+			 strcmp(member, "Assign") == 0 ? "to" : "from", uuid);
 		return log_bus_error(&error, r, what);
 	}
 	r = sd_bus_message_read(reply, "s", &result);
@@ -815,7 +818,7 @@ static int reserve_or_release(const char *member, char **argv, const char *done)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *kind;
-	char what[128];
+	char what[256];
 	ap_mask ids;
 	sd_bus *bus;
 	int r;
@@ -839,7 +842,8 @@ static int reserve_or_release(const char *member, char **argv, const char *done)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s %s", member, kind, argv[2]);
+		snprintf(what, sizeof(what), "Failed to %s %s %s",
+			 strcmp(member, "Reserve") == 0 ? "reserve" : "release", kind, argv[2]);
 		return log_bus_error(&error, r, what);
 	}
 	if (arg_json) {
@@ -1028,7 +1032,7 @@ static int verb_export_mdevctl(int argc, char **argv)
 		return r;
 	r = get_device(bus, argv[1], &d, &error);
 	if (r < 0) {
-		char what[80];
+		char what[256];
 
 		snprintf(what, sizeof(what), "Device %s", argv[1]);
 		return log_bus_error(&error, r, what);

@@ -121,11 +121,11 @@ static void marker_remove(const char *uuid)
 		(void)unlink(path);
 }
 
-static int call_uuid(sd_bus *bus, const char *member, const char *uuid)
+static int call_uuid(sd_bus *bus, const char *member, const char *uuid, const char *guest)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	char what[128];
+	char what[256];
 	int r;
 
 	r = manager_new_call(bus, member, &m);
@@ -135,7 +135,8 @@ static int call_uuid(sd_bus *bus, const char *member, const char *uuid)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s", member, uuid);
+		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s", guest,
+			 strcmp(member, "StartDevice") == 0 ? "start" : "stop", uuid);
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
@@ -182,16 +183,17 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 		return log_error_errno(r, "Failed to build DefineDevice call");
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		char what[128];
+		char what[256];
 
-		snprintf(what, sizeof(what), "Failed to define %s from %s", uuid, path);
+		snprintf(what, sizeof(what), "Guest %s: cannot define vfio-ap device %s from %s",
+			 guest, uuid, path);
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
 }
 
 /* Make the kernel match the definition; refused and failed applies are reported. */
-static int apply_definition(sd_bus *bus, const device_info *d)
+static int apply_definition(sd_bus *bus, const device_info *d, const char *guest)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -217,9 +219,10 @@ static int apply_definition(sd_bus *bus, const device_info *d)
 		return log_error_errno(r, "Failed to build Apply call");
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		char what[128];
+		char what[256];
 
-		snprintf(what, sizeof(what), "Failed to apply device %s", d->uuid);
+		snprintf(what, sizeof(what), "Guest %s: cannot apply vfio-ap device %s", guest,
+			 d->uuid);
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
@@ -248,17 +251,17 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, cons
 		r = get_device(bus, uuid, &d, &error);
 	}
 	if (r < 0)
-		return log_bus_error(&error, r, "Failed to read the device");
+		return log_bus_error(&error, r, "Failed to read the vfio-ap device");
 
 	if (d.guest && d.guest[0] && strcmp(d.guest, guest) != 0) {
 		log_error("Guest %s: vfio-ap device %s belongs to guest %s", guest, uuid, d.guest);
 		r = -EADDRINUSE;
 	} else if (d.state && strcmp(d.state, "defined") == 0) {
-		r = call_uuid(bus, "StartDevice", uuid);
+		r = call_uuid(bus, "StartDevice", uuid, guest);
 		if (r >= 0)
 			*ret_started = true;
 	} else {
-		r = apply_definition(bus, &d);
+		r = apply_definition(bus, &d, guest);
 	}
 	device_info_done(&d);
 	return r;
@@ -287,7 +290,7 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 			/* Leave nothing half started behind: QEMU will not run. */
 			for (size_t k = 0; k <= i; k++)
 				if (started[k]) {
-					(void)call_uuid(bus, "StopDevice", dd->uuids[k]);
+					(void)call_uuid(bus, "StopDevice", dd->uuids[k], guest);
 					marker_remove(dd->uuids[k]);
 				}
 			return r;
@@ -313,7 +316,7 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
 			if (r < 0)
 				return r;
 		}
-		r = call_uuid(bus, "StopDevice", dd->uuids[i]);
+		r = call_uuid(bus, "StopDevice", dd->uuids[i], guest);
 		/* Gone already is as good as stopped. */
 		if (r < 0 && r != -ENODEV)
 			ret = r;
