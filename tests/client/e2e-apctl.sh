@@ -47,6 +47,27 @@ check "show --json: A is active for vm1 with control domain 0" \
 apctl_expect 0 "" show "$UA"
 check "show prints the active matrix" grep -q "Active domains: 0-1" "$E2E_DIR/out"
 
+# --- bash completion: verbs, options, kinds and the daemon's UUIDs ------------
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+if [ ! -r "$BASH_COMPLETION" ]; then
+	not_ok "bash completion: $BASH_COMPLETION missing (install the package bash-completion)"
+else
+	complete_words() { # WORD... (the last one is being completed)
+		PATH="$(dirname "$APCTL"):$PATH" bash -c '. "$1"; . "$2"; shift 2
+COMP_WORDS=(apctl "$@"); COMP_CWORD=$#; COMP_LINE="apctl $*"; COMP_POINT=${#COMP_LINE}
+_apctl apctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$SRCDIR/client/apctl.bash-completion" "$@"
+	}
+	check "completion: all 17 verbs" test "$(complete_words "" | wc -l)" -eq 17
+	check "completion: 'ass' -> assign" test "$(complete_words ass)" = assign
+	check "completion: assign UUID offers both devices" \
+		test "$(complete_words assign "" | tr '\n' ' ')" = "$(printf '%s\n' "$UA" "$UB" | sort | tr '\n' ' ')"
+	check "completion: assign UUID KIND" \
+		test "$(complete_words assign "$UA" "" | tr '\n' ' ')" = "adapter control-domain domain "
+	check "completion: reserve KIND" test "$(complete_words --json reserve "" | tr '\n' ' ')" = "adapter domain "
+	check "completion: define --a" test "$(complete_words define --a | tr '\n' ' ')" = "--adapters --autostart "
+fi
+
 # --- live changes --------------------------------------------------------------
 "$A" --json assign "$UA" domain 2 >"$E2E_DIR/r.json"
 check "assign is live: 02.0002 in the kernel" test "$(kernel_matrix "$UA")" = "02.0000 02.0001 02.0002 "
