@@ -47,6 +47,21 @@ check "show --json: A is active for vm1 with control domain 0" \
 apctl_expect 0 "" show "$UA"
 check "show prints the active matrix" grep -q "Active domains: 0-1" "$E2E_DIR/out"
 
+# --- --json output has the shape apctl(8) documents -------------------------
+schema() { # VERB ARGS...: apctl --json VERB ARGS... against apctl(8)
+	local verb=$1
+	"$A" --json "$@" >"$E2E_DIR/schema.json" &&
+		python3 "$SRCDIR/tests/client/json-schema.py" "$SRCDIR/man/apctl.8.scd" "$verb" \
+			<"$E2E_DIR/schema.json"
+}
+check "apctl --json show: documented schema" schema show "$UA"
+check "apctl --json list: documented schema" schema list
+check "apctl --json status: documented schema" schema status
+check "apctl --json define: documented schema" schema define --dry-run --adapters 3 --domains 9
+check "apctl --json start: documented schema" schema start --dry-run "$UA"
+check "apctl --json reserve: documented schema" schema reserve --dry-run domain 9
+check "apctl --json assign: documented schema" schema assign --dry-run "$UA" domain 9
+
 # --- bash completion: verbs, options, kinds and the daemon's UUIDs ------------
 BASH_COMPLETION=/usr/share/bash-completion/bash_completion
 if [ ! -r "$BASH_COMPLETION" ]; then
