@@ -18,13 +18,14 @@
 
 #include "bus-client.h"
 #include "config.h"
+#include "domain-xml.h"
 #include "hook.h"
 #include "id-list.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
 #include "output.h"
-#include "domain-xml.h"
+#include "read-file.h"
 
 /* Options that only some verbs take (bits in verb.options). */
 enum {
@@ -141,35 +142,18 @@ static int parse_kind_arg(const char *s, bool allow_control, const char **ret)
 static int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+	int r;
 
-	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) :
+				      open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "Failed to open %s", path);
-	buf = malloc(INPUT_SIZE_MAX + 1);
-	if (!buf)
-		return log_oom();
-	for (;;) {
-		ssize_t n = read(fd, buf + len, INPUT_SIZE_MAX + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return log_error_errno(-errno, "Failed to read %s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > INPUT_SIZE_MAX) {
-			log_error("%s is larger than %u bytes", path, INPUT_SIZE_MAX);
-			return -EFBIG;
-		}
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	r = read_full_fd(fd, INPUT_SIZE_MAX, ret, ret_len);
+	if (r == -EFBIG)
+		log_error("%s is larger than %u bytes", path, INPUT_SIZE_MAX);
+	else if (r < 0)
+		log_error_errno(r, "Failed to read %s", path);
+	return r;
 }
 
 /* A JSON document, checked here so that a typo is reported with its offset. */
@@ -891,7 +875,7 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 	_cleanup_close_ int fd = -1;
 	mdevctl_def def;
 	struct stat st;
-	ssize_t n;
+	size_t len = 0;
 	int r;
 
 	if (!uuid_is_valid(name)) {
@@ -907,22 +891,17 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 			*reterr_msg = NULL;
 		return r;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > 1024 * 1024) {
-		*reterr_msg = strdup("not a regular file of at most 1 MiB");
+	if (!S_ISREG(st.st_mode)) {
+		*reterr_msg = strdup("not a regular file");
 		return -EINVAL;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text)
-		return -ENOMEM;
-	n = read(fd, text, (size_t)st.st_size);
-	if (n < 0) {
-		r = negative_errno();
+	r = read_full_fd(fd, MDEVCTL_FILE_SIZE_MAX, &text, &len);
+	if (r < 0) {
 		if (asprintf(reterr_msg, "cannot read: %s", strerror(-r)) < 0)
 			*reterr_msg = NULL;
 		return r;
 	}
-	text[n] = '\0';
-	r = mdevctl_def_parse(text, (size_t)n, &def, reterr_msg);
+	r = mdevctl_def_parse(text, len, &def, reterr_msg);
 	if (r < 0)
 		return r;
 	config = mdevctl_def_to_config(&def);

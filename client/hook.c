@@ -11,6 +11,7 @@
 #include "hook.h"
 #include "log.h"
 #include "mdevctl.h"
+#include "read-file.h"
 
 /* Larger than any domain XML libvirt writes. */
 #define DOMAIN_XML_SIZE_MAX (16u * 1024 * 1024)
@@ -20,41 +21,6 @@ static const char *state_dir(void)
 	const char *d = getenv("APCTL_HOOK_STATE_DIR");
 
 	return d && d[0] ? d : HOOK_STATE_DIR_DEFAULT;
-}
-
-static int read_all(FILE *in, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, allocated = 0;
-
-	for (;;) {
-		size_t n;
-
-		if (len == allocated) {
-			char *b;
-
-			if (allocated > max)
-				return -EFBIG;
-			allocated = allocated ? allocated * 2 : 16384;
-			b = realloc(buf, allocated + 1);
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-		}
-		n = fread(buf + len, 1, allocated - len, in);
-		len += n;
-		if (n == 0) {
-			if (ferror(in))
-				return -EIO;
-			break;
-		}
-	}
-	if (len > max)
-		return -EFBIG;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
 }
 
 /* The marker says: this hook started uuid for guest; release stops it again. */
@@ -150,18 +116,18 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *config = NULL;
 	_cleanup_free_ char *path = NULL, *text = NULL, *msg = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_close_ int fd = -1;
 	mdevctl_def def;
 	size_t len = 0;
 	int r;
 
 	if (asprintf(&path, "%s/%s", mdevctl_dir, uuid) < 0)
 		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		return errno == ENOENT ? -ENODEV :
 					 log_error_errno(-errno, "Failed to open %s", path);
-	r = read_all(f, 1024 * 1024, &text, &len);
+	r = read_full_fd(fd, MDEVCTL_FILE_SIZE_MAX, &text, &len);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read %s", path);
 	r = mdevctl_def_parse(text, len, &def, &msg);
@@ -347,7 +313,7 @@ int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 	if (!prepare && !release)
 		return 0;
 
-	r = read_all(in, DOMAIN_XML_SIZE_MAX, &xml, &len);
+	r = read_full_fd(fileno(in), DOMAIN_XML_SIZE_MAX, &xml, &len);
 	if (r < 0)
 		return log_error_errno(r, "Guest %s: failed to read the domain XML on stdin",
 				       guest);
