@@ -77,7 +77,7 @@ static struct {
 static struct sim_mdev *mdevs;
 static struct sim_guest *guests;
 static bool uevents_on;
-static bool initscan_sent, bindings_complete;
+static bool initscan_sent, bindings_rearmed;
 static unsigned long long complete_count;
 
 struct write_count {
@@ -597,6 +597,26 @@ static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const 
 
 /* ---- the bus's events: the tree and the uevents follow ---- */
 
+/*
+ * As the AP bus: every probe re-arms "bindings complete"; once all queues
+ * are bound again after a scan or a re-bind, BINDINGS=complete goes out.
+ */
+static void check_bindings_complete(void)
+{
+	unsigned int bound, total;
+	char count[40];
+	const char *envp[] = { "BINDINGS=complete", count, NULL };
+
+	if (!bindings_rearmed)
+		return;
+	ap_sim_bindings(&bound, &total);
+	if (bound != total)
+		return;
+	bindings_rearmed = false;
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", ++complete_count);
+	send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
+}
+
 static void queue_link_driver(unsigned int qn, enum ap_sim_driver old, enum ap_sim_driver drv)
 {
 	char name[16];
@@ -670,6 +690,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
 		envp[0] = env[0];
 		send_event("add", path, "ap", "ap_queue", NULL, envp);
+		bindings_rearmed = true;
 		break;
 	case AP_SIM_EV_QUEUE_REMOVE:
 		snprintf(name, sizeof(name), "%02x.%04x", ev->card, ev->domain);
@@ -694,6 +715,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 			send_event("unbind", path, "ap", "ap_queue", NULL, NULL);
 		if (ev->driver != AP_SIM_DRIVER_NONE)
 			send_event("bind", path, "ap", "ap_queue", drv_names[ev->driver], NULL);
+		bindings_rearmed = true;
 		break;
 	}
 	case AP_SIM_EV_APMASK:
@@ -707,26 +729,17 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 			 ev->type == AP_SIM_EV_APMASK ? "APMASK" : "AQMASK", n > 0 ? (int)n : 0, m);
 		envp[0] = env[0];
 		send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
+		check_bindings_complete();
 		break;
 	}
-	case AP_SIM_EV_SCAN_DONE: {
-		unsigned int bound, total;
-
+	case AP_SIM_EV_SCAN_DONE:
 		if (!initscan_sent) {
 			initscan_sent = true;
 			envp[0] = "INITSCAN=done";
 			send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
 		}
-		ap_sim_bindings(&bound, &total);
-		if (bound == total && !bindings_complete) {
-			snprintf(env[0], sizeof(env[0]), "COMPLETECOUNT=%llu", ++complete_count);
-			envp[0] = "BINDINGS=complete";
-			envp[1] = env[0];
-			send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
-		}
-		bindings_complete = bound == total;
+		check_bindings_complete();
 		break;
-	}
 	case AP_SIM_EV_CARD_CHKSTOP:
 		card_chkstop[ev->card] = ev->value;
 		break;
@@ -1036,6 +1049,12 @@ static int guest_start(const struct sim_cmd *c)
 		r = -ENODEV;
 		goto out;
 	}
+	/* Another VMM has the device open: vfio refuses a second open. */
+	for (g = guests; g; g = g->next)
+		if (g->mdev == sm) {
+			r = -EBUSY;
+			goto out;
+		}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		r = -ENOMEM;

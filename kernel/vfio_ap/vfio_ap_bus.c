@@ -72,8 +72,10 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 	q = vfio_ap_find_queue(aq->qid);
 	if (q) {
 		hash_del(&q->node);
-		/* Unplug the adapter first (the queue is gone from the hash, so
-		 * the filter drops it), then hand the host a clean queue.
+		/*
+		 * Unplug the adapter first (the queue is gone from the
+		 * hash, so the filter drops it), then hand the host a
+		 * clean queue.
 		 */
 		if (m && !vfio_ap_core.scan_in_progress)
 			vfio_ap_update_guest(m);
