@@ -193,6 +193,26 @@ int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret
 	return 0;
 }
 
+int host_read_mdev_guest(const struct host *h, const char *uuid, const ap_matrix *m, ap_matrix *ret)
+{
+	_cleanup_free_ char *g = NULL;
+	ap_matrix gm = { 0 };
+	char rel[128];
+	size_t len;
+	int r;
+
+	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/guest_matrix", uuid);
+	r = sysfs_read(rel, &g, &len);
+	if (r < 0)
+		return r;
+	r = matrix_lines_parse(g, len, &gm.apm, &gm.aqm, NULL);
+	if (r < 0)
+		return r;
+	ap_mask_and(&gm.adm, &m->adm, &h->qci_adm);
+	*ret = gm;
+	return 0;
+}
+
 static int scan_mdevs(struct host *h)
 {
 	_cleanup_(strv_freep) char **l = NULL;
@@ -209,9 +229,6 @@ static int scan_mdevs(struct host *h)
 		return -ENOMEM;
 	for (char **p = l; *p; p++) {
 		struct host_mdev *d = &h->mdevs[h->n_mdevs];
-		_cleanup_free_ char *g = NULL;
-		char rel[128];
-		size_t len;
 
 		if (strlen(*p) != UUID_STR_LEN || !uuid_is_valid(*p))
 			continue;
@@ -222,10 +239,7 @@ static int scan_mdevs(struct host *h)
 			log_debug_errno(r, "Failed to read the matrix of mdev %s", *p);
 			continue;
 		}
-		snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/guest_matrix", *p);
-		if (sysfs_read(rel, &g, &len) >= 0)
-			(void)matrix_lines_parse(g, len, &d->guest.apm, &d->guest.aqm, NULL);
-		ap_mask_and(&d->guest.adm, &d->m.adm, &h->qci_adm);
+		(void)host_read_mdev_guest(h, *p, &d->m, &d->guest);
 		h->n_mdevs++;
 	}
 	return 0;

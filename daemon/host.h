@@ -58,6 +58,10 @@ enum write_iface host_write_iface(const struct host *h);
 /* Read one mdev's matrix (ap_config where the driver has it, else matrix + control_domains). */
 int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret);
 
+/* Read one mdev's guest matrix (guest_matrix; control domains filtered by the host's). */
+int host_read_mdev_guest(const struct host *h, const char *uuid, const ap_matrix *m,
+			 ap_matrix *ret);
+
 struct json_object *host_to_json(const struct host *h);
 
 #endif

@@ -224,6 +224,10 @@ static int method_define(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 			return r;
 	} else
 		random_uuid(req->def.uuid);
+	if (strlen(config) > DEFINITION_JSON_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "config_json: %zu bytes, at most %d", strlen(config),
+					 DEFINITION_JSON_MAX);
 	r = parse_json_arg(config, "config_json", &o, error);
 	if (r < 0)
 		return r;

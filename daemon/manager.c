@@ -21,6 +21,7 @@ int manager_new(const struct manager_config *config, Manager **ret)
 		return -ENOMEM;
 	m->config.batch_window_usec = config->batch_window_usec;
 	m->config.enforce = config->enforce;
+	m->config.write_iface_max = config->write_iface_max;
 	m->config.state_dir = strdup(config->state_dir ? config->state_dir : STATE_DIR_DEFAULT);
 	m->config.lock_path = strdup(config->lock_path ? config->lock_path : AP_LOCK_PATH_DEFAULT);
 	m->config.libvirt_uri = config->libvirt_uri ? strdup(config->libvirt_uri) : NULL;
@@ -150,6 +151,10 @@ int manager_rescan(Manager *m)
 	r = host_scan(&h);
 	if (r < 0)
 		return r;
+	if (m->config.write_iface_max < WRITE_AP_CONFIG_BATCH)
+		h->has_ap_config_batch = false;
+	if (m->config.write_iface_max < WRITE_AP_CONFIG)
+		h->has_ap_config = false;
 	host_free(m->host);
 	m->host = h;
 	m->stats.rescans++;
@@ -252,14 +257,31 @@ static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * Trailing debounce: every event pushes the rescan RESCAN_DELAY_USEC past
+ * itself, up to RESCAN_DELAY_MAX_USEC after the first event of the burst, so
+ * a burst of events costs one rescan and a steady stream still gets seen.
+ */
 void manager_schedule_rescan(Manager *m)
 {
+	uint64_t now, when;
 	int r;
 
-	if (m->rescan_timer)
-		return;
-	r = sd_event_add_time_relative(m->event, &m->rescan_timer, CLOCK_MONOTONIC,
-				       RESCAN_DELAY_USEC, 0, on_rescan, m);
+	r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		now = 0;
+	if (!m->rescan_timer)
+		m->rescan_first_usec = now;
+	when = now + RESCAN_DELAY_USEC;
+	if (when > m->rescan_first_usec + RESCAN_DELAY_MAX_USEC)
+		when = m->rescan_first_usec + RESCAN_DELAY_MAX_USEC;
+	if (m->rescan_timer) {
+		r = sd_event_source_set_time(m->rescan_timer, when);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
+	} else
+		r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, when, 0,
+				      on_rescan, m);
 	if (r < 0)
 		log_error_errno(r, "Failed to schedule a rescan");
 }

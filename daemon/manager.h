@@ -17,7 +17,9 @@
 #include "store.h"
 
 #define BATCH_WINDOW_USEC_DEFAULT 2000
-#define RESCAN_DELAY_USEC 2000
+/* A rescan waits until uevents pause this long, but never longer than the cap. */
+#define RESCAN_DELAY_USEC 5000
+#define RESCAN_DELAY_MAX_USEC 200000
 
 struct manager_config {
 	char *state_dir;
@@ -25,6 +27,8 @@ struct manager_config {
 	char *lock_path;
 	uint64_t batch_window_usec;
 	bool enforce;
+	/* Cheapest write interface to use at most (benchmarks, broken drivers). */
+	enum write_iface write_iface_max;
 };
 
 struct udev_watch;
@@ -50,7 +54,9 @@ struct Manager {
 	struct request *queue_head, *queue_tail;
 	size_t n_queued;
 	sd_event_source *batch_timer;
+	bool in_batch; /* draining the bus into the batch about to run */
 	sd_event_source *rescan_timer;
+	uint64_t rescan_first_usec;
 	uint64_t batch_seq;
 
 	struct manager_stats stats;
