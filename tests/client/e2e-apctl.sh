@@ -6,31 +6,29 @@
 # range, malformed or huge JSON, empty lists, a second device for one guest,
 # an unprivileged caller) gives its documented exit code and one line, and
 # leaves apmatrixd and the kernel unchanged. Run as root under unshare -m -n.
-set -u
-. "$SRCDIR/tests/client/e2e-env.sh"
-trap e2e_stop EXIT
-e2e_start || exit 1
+. "$APM_SOURCE_ROOT/tests/client/e2e-env.sh" "$0" "$@"
+e2e_start
 A=$APCTL
-NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_DIR/apctl")
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups "$T/apctl")
 UNKNOWN=11111111-2222-3333-4444-555555555555
 
 # --- reading the host ------------------------------------------------------
 apctl_expect 0 "" host
 check "host table has the 4 cards and their 16 queues each" \
-	test "$(grep -cE '^0[0-3] ' "$E2E_DIR/out")" -eq 4 -a "$(grep -cE '^0[0-3]\.00[0-9a-f]{2} ' "$E2E_DIR/out")" -eq 64
+	test "$(grep -cE '^0[0-3] ' "$T/out")" -eq 4 -a "$(grep -cE '^0[0-3]\.00[0-9a-f]{2} ' "$T/out")" -eq 64
 check "queues of adapters 2 and 3 are bound to vfio_ap" \
-	test "$(grep -cE '^0[23]\.[0-9a-f]{4} .* vfio_ap ' "$E2E_DIR/out")" -eq 32
-"$A" --json host >"$E2E_DIR/host.json"
+	test "$(grep -cE '^0[23]\.[0-9a-f]{4} .* vfio_ap ' "$T/out")" -eq 32
+"$A" --json host >"$T/host.json"
 check "host --json: 4 adapters, max domain id 84" \
-	test "$(jfield adapters <"$E2E_DIR/host.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 \
-	-a "$(jfield max_domain_id <"$E2E_DIR/host.json")" = 84
+	test "$(jfield adapters <"$T/host.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 \
+	-a "$(jfield max_domain_id <"$T/host.json")" = 84
 apctl_expect 0 "" status
-check "status counts no devices" grep -q "Devices: 0 " "$E2E_DIR/out"
+check "status counts no devices" grep -q "Devices: 0 " "$T/out"
 
 # --- reserve, define, start ------------------------------------------------
 apctl_expect 0 "" reserve adapter 1
 check "reserve adapter 1 cleared its apmask bit in the kernel" \
-	grep -q '^0x8' "$APSIM_ROOT/bus/ap/apmask"
+	grep -q '^0x8' "$SYSFS_ROOT/bus/ap/apmask"
 UA=$("$A" define --adapters 2 --domains 0-1 --control-domains 0 --guest vm1)
 UB=$("$A" define --adapters 3 --domains 0-1 --guest vm2)
 check "define printed two UUIDs" test -n "$UA" -a -n "$UB" -a "$UA" != "$UB"
@@ -39,20 +37,20 @@ apctl_expect 0 "" start "$UB"
 check "A's mdev has 02.0000 02.0001 in the kernel" test "$(kernel_matrix "$UA")" = "02.0000 02.0001 "
 check "B's mdev has 03.0000 03.0001 in the kernel" test "$(kernel_matrix "$UB")" = "03.0000 03.0001 "
 apctl_expect 0 "" list
-check "list shows both devices active" test "$(grep -c ' active ' "$E2E_DIR/out")" -eq 2
-"$A" --json show "$UA" >"$E2E_DIR/a.json"
+check "list shows both devices active" test "$(grep -c ' active ' "$T/out")" -eq 2
+"$A" --json show "$UA" >"$T/a.json"
 check "show --json: A is active for vm1 with control domain 0" \
-	test "$(jfield state <"$E2E_DIR/a.json")" = active -a "$(jfield guest <"$E2E_DIR/a.json")" = vm1 \
-	-a "$(jfield control_domains <"$E2E_DIR/a.json")" = "[0]"
+	test "$(jfield state <"$T/a.json")" = active -a "$(jfield guest <"$T/a.json")" = vm1 \
+	-a "$(jfield control_domains <"$T/a.json")" = "[0]"
 apctl_expect 0 "" show "$UA"
-check "show prints the active matrix" grep -q "Active domains: 0-1" "$E2E_DIR/out"
+check "show prints the active matrix" grep -q "Active domains: 0-1" "$T/out"
 
 # --- --json output has the shape apctl(8) documents -------------------------
 schema() { # VERB ARGS...: apctl --json VERB ARGS... against apctl(8)
 	local verb=$1
-	"$A" --json "$@" >"$E2E_DIR/schema.json" &&
-		python3 "$SRCDIR/tests/client/json-schema.py" "$SRCDIR/man/apctl.8.scd" "$verb" \
-			<"$E2E_DIR/schema.json"
+	"$A" --json "$@" >"$T/schema.json" &&
+		python3 "$APM_SOURCE_ROOT/tests/client/json-schema.py" "$APM_SOURCE_ROOT/man/apctl.8.scd" "$verb" \
+			<"$T/schema.json"
 }
 check "apctl --json show: documented schema" schema show "$UA"
 check "apctl --json list: documented schema" schema list
@@ -71,7 +69,7 @@ else
 		PATH="$(dirname "$APCTL"):$PATH" bash -c '. "$1"; . "$2"; shift 2
 COMP_WORDS=(apctl "$@"); COMP_CWORD=$#; COMP_LINE="apctl $*"; COMP_POINT=${#COMP_LINE}
 _apctl apctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$SRCDIR/client/apctl.bash-completion" "$@"
+printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$APM_SOURCE_ROOT/client/apctl.bash-completion" "$@"
 	}
 	check "completion: all 17 verbs" test "$(complete_words "" | wc -l)" -eq 17
 	check "completion: 'ass' -> assign" test "$(complete_words ass)" = assign
@@ -84,9 +82,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$SRCDIR/client/apc
 fi
 
 # --- live changes --------------------------------------------------------------
-"$A" --json assign "$UA" domain 2 >"$E2E_DIR/r.json"
+"$A" --json assign "$UA" domain 2 >"$T/r.json"
 check "assign is live: 02.0002 in the kernel" test "$(kernel_matrix "$UA")" = "02.0000 02.0001 02.0002 "
-check "assign reports one kernel write" test "$(jfield kernel_writes <"$E2E_DIR/r.json")" = 1
+check "assign reports one kernel write" test "$(jfield kernel_writes <"$T/r.json")" = 1
 apctl_expect 0 "" unassign "$UA" domain 2
 check "unassign is live" test "$(kernel_matrix "$UA")" = "02.0000 02.0001 "
 
@@ -106,77 +104,77 @@ unchanged_by 1 "$UNKNOWN" export-mdevctl "$UNKNOWN"
 unchanged_by 3 "02.0000.*$UA" release adapter 2
 unchanged_by 2 "Invalid kind" reserve control-domain 4
 
-printf '{"devices": [{"uuid": "%s", "domains": [0, 1' "$UA" >"$E2E_DIR/bad.json"
-unchanged_by 2 "invalid JSON at offset" apply "$E2E_DIR/bad.json"
-printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": ["0-1", "x"]}]}' "$UA" >"$E2E_DIR/field.json"
-unchanged_by 2 "domains\[1\]" apply "$E2E_DIR/field.json"
-printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0, 1000]}]}' "$UA" >"$E2E_DIR/range.json"
-unchanged_by 2 "1000" apply "$E2E_DIR/range.json"
-printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]}]}' "$UNKNOWN" >"$E2E_DIR/unknown.json"
-unchanged_by 1 "$UNKNOWN" apply "$E2E_DIR/unknown.json"
+printf '{"devices": [{"uuid": "%s", "domains": [0, 1' "$UA" >"$T/bad.json"
+unchanged_by 2 "invalid JSON at offset" apply "$T/bad.json"
+printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": ["0-1", "x"]}]}' "$UA" >"$T/field.json"
+unchanged_by 2 "domains\[1\]" apply "$T/field.json"
+printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0, 1000]}]}' "$UA" >"$T/range.json"
+unchanged_by 2 "1000" apply "$T/range.json"
+printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]}]}' "$UNKNOWN" >"$T/unknown.json"
+unchanged_by 1 "$UNKNOWN" apply "$T/unknown.json"
 # Huge: above apctl's 16 MiB input limit, refused before the bus; and a
 # 3 MiB document of 40000 devices, above the daemon's 1 MiB limit for JSON
 # arguments: InvalidArgs, and the daemon keeps serving.
-head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$E2E_DIR/huge.json"
-unchanged_by 1 "larger than" apply "$E2E_DIR/huge.json"
-python3 -c 'import json,sys; print(json.dumps({"devices": [{"uuid": "%08x-0000-4000-8000-000000000000" % i, "adapters": [2], "domains": [0]} for i in range(40000)]}))' >"$E2E_DIR/big.json"
-unchanged_by 2 "at most" apply "$E2E_DIR/big.json"
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/huge.json"
+unchanged_by 1 "larger than" apply "$T/huge.json"
+python3 -c 'import json,sys; print(json.dumps({"devices": [{"uuid": "%08x-0000-4000-8000-000000000000" % i, "adapters": [2], "domains": [0]} for i in range(40000)]}))' >"$T/big.json"
+unchanged_by 2 "at most" apply "$T/big.json"
 apctl_expect 0 "" status
 
 # An empty id list straight over the bus: InvalidArgs, nothing changed.
-before=$(snapshot)
+before=$(apctl_snapshot)
 if out=$(busctl call org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager Assign ssaut "$UA" domain 0 0 2>&1); then
 	not_ok "Assign with an empty id array succeeded"
 else
 	check "Assign with an empty id array is refused ($out)" grep -q "ids: empty" <<<"$out"
 fi
-check "state unchanged after an empty Assign" test "$before" = "$(snapshot)"
+check "state unchanged after an empty Assign" test "$before" = "$(apctl_snapshot)"
 
 # Unprivileged callers may read, not change.
 check "nobody may list" "${NOBODY[@]}" list
 for args in "define --adapters 3 --domains 7" "undefine $UB" "start $UB" "stop $UB" \
-	"assign $UA domain 3" "unassign $UA domain 0" "apply $E2E_DIR/field.json" \
+	"assign $UA domain 3" "unassign $UA domain 0" "apply $T/field.json" \
 	"reserve domain 9" "release adapter 1"; do
-	before=$(snapshot)
+	before=$(apctl_snapshot)
 	# shellcheck disable=SC2086
-	"${NOBODY[@]}" $args >/dev/null 2>"$E2E_DIR/err"
+	"${NOBODY[@]}" $args >/dev/null 2>"$T/err"
 	rc=$?
-	if [ "$args" = "apply $E2E_DIR/field.json" ]; then want=2; else want=3; fi
+	if [ "$args" = "apply $T/field.json" ]; then want=2; else want=3; fi
 	# apply's file is refused by the daemon's field check only after
 	# authorization, so nobody gets AccessDenied for a valid document.
-	if [ "$args" = "apply $E2E_DIR/field.json" ]; then
-		printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]}]}' "$UA" >"$E2E_DIR/ok.json"
-		chmod 644 "$E2E_DIR/ok.json"
-		"${NOBODY[@]}" apply "$E2E_DIR/ok.json" >/dev/null 2>"$E2E_DIR/err"
+	if [ "$args" = "apply $T/field.json" ]; then
+		printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]}]}' "$UA" >"$T/ok.json"
+		chmod 644 "$T/ok.json"
+		"${NOBODY[@]}" apply "$T/ok.json" >/dev/null 2>"$T/err"
 		rc=$?
 		want=3
 	fi
-	if [ "$rc" -eq "$want" ] && [ "$(wc -l <"$E2E_DIR/err")" -eq 1 ]; then
-		ok "nobody: apctl $args -> $rc: $(cat "$E2E_DIR/err")"
+	if [ "$rc" -eq "$want" ] && [ "$(wc -l <"$T/err")" -eq 1 ]; then
+		ok "nobody: apctl $args -> $rc: $(cat "$T/err")"
 	else
 		not_ok "nobody: apctl $args: want $want, got $rc"
-		diag <"$E2E_DIR/err"
+		diag_lines "$T/err"
 	fi
-	check "state unchanged after nobody's $args" test "$before" = "$(snapshot)"
+	check "state unchanged after nobody's $args" test "$before" = "$(apctl_snapshot)"
 done
 
 # --- apply: one batch, queues move between devices ------------------------------
 printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]},
-  {"uuid": "%s", "adapters": "2-3", "domains": [1]}]}' "$UA" "$UB" >"$E2E_DIR/move.json"
-before=$(snapshot)
-"$A" --json apply --dry-run "$E2E_DIR/move.json" >"$E2E_DIR/r.json"
+  {"uuid": "%s", "adapters": "2-3", "domains": [1]}]}' "$UA" "$UB" >"$T/move.json"
+before=$(apctl_snapshot)
+"$A" --json apply --dry-run "$T/move.json" >"$T/r.json"
 check "apply --dry-run says dry_run and changes nothing" \
-	test "$(jfield dry_run <"$E2E_DIR/r.json")" = true -a "$before" = "$(snapshot)"
-apctl_expect 0 "" apply "$E2E_DIR/move.json"
+	test "$(jfield dry_run <"$T/r.json")" = true -a "$before" = "$(apctl_snapshot)"
+apctl_expect 0 "" apply "$T/move.json"
 check "apply moved 02.0001 from A to B" \
 	test "$(kernel_matrix "$UA")" = "02.0000 " -a "$(kernel_matrix "$UB")" = "02.0001 03.0001 "
 
 # --- monitor: one JSON object per event, until SIGINT ---------------------------
-mkfifo "$E2E_DIR/mon.err"
-"$A" --json monitor >"$E2E_DIR/mon.out" 2>"$E2E_DIR/mon.err" &
+mkfifo "$T/mon.err"
+"$A" --json monitor >"$T/mon.out" 2>"$T/mon.err" &
 MON=$!
 # Subscribed once it says so: no event after that line is missed.
-read -r line <"$E2E_DIR/mon.err"
+read -r line <"$T/mon.err"
 check "monitor announces its subscription" grep -q "Monitoring org.apmatrix1" <<<"$line"
 apctl_expect 0 "" assign "$UB" domain 4
 kill -INT "$MON"
@@ -186,43 +184,43 @@ check "monitor printed DeviceChanged for B as JSON" \
 	python3 -c 'import json,sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if any(e["event"] == "DeviceChanged" and e["uuid"] == sys.argv[2] and 4 in e["data"]["domains"] for e in ev)
-              and any(e["event"] == "BatchApplied" for e in ev) else 1)' "$E2E_DIR/mon.out" "$UB"
+              and any(e["event"] == "BatchApplied" for e in ev) else 1)' "$T/mon.out" "$UB"
 
 # --- a guest holds a device ------------------------------------------------------
-apsim_ctl guest start vm1 "$UA" vcpus=2
+sim_ctl guest start vm1 "$UA" vcpus=2
 check "vm1 runs with A's queue 02.0000 plugged" \
-	test "$(tr '\n' ' ' <"$APSIM_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 "
-apcb_before=$(apsim_stats | jfield guests vm1 apcb_updates)
+	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 "
+apcb_before=$(sim_stats | jfield guests vm1 apcb_updates)
 apctl_expect 0 "" assign "$UA" domain 5
 check "assign on a running guest is live in its guest matrix" \
-	test "$(tr '\n' ' ' <"$APSIM_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 02.0005 "
+	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 02.0005 "
 check "and cost vm1 exactly one APCB update" \
-	test "$(apsim_stats | jfield guests vm1 apcb_updates)" = $((apcb_before + 1))
+	test "$(sim_stats | jfield guests vm1 apcb_updates)" = $((apcb_before + 1))
 apctl_expect 0 "" unassign "$UA" domain 5
-apsim_ctl guest stop vm1
+sim_ctl guest stop vm1
 
 # --- mdevctl round trip ----------------------------------------------------------
-"$A" export-mdevctl "$UB" >"$E2E_DIR/mdevctl/$UB"
+"$A" export-mdevctl "$UB" >"$T/mdevctl/$UB"
 check "export-mdevctl: mdevctl JSON with B's ids" \
-	test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["mdev_type"], [list(a.items())[0] for a in d["attrs"]])' "$E2E_DIR/mdevctl/$UB")" = \
+	test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["mdev_type"], [list(a.items())[0] for a in d["attrs"]])' "$T/mdevctl/$UB")" = \
 	"vfio_ap-passthrough [('assign_adapter', '2'), ('assign_adapter', '3'), ('assign_domain', '1'), ('assign_domain', '4')]"
 apctl_expect 0 "" stop "$UB"
-check "stop removed B's mdev" test ! -e "$APSIM_ROOT/devices/vfio_ap/matrix/$UB"
+check "stop removed B's mdev" test ! -e "$SYSFS_ROOT/devices/vfio_ap/matrix/$UB"
 apctl_expect 0 "" undefine "$UB"
 check "undefine: B is gone" sh -c "! '$A' --quiet list | grep -q '$UB'"
 UC=22222222-3333-4444-5555-666666666666
 printf '{"mdev_type": "vfio_ap-passthrough", "start": "auto", "attrs": [{"assign_adapter": "3"}, {"assign_domain": "010"}]}' \
-	>"$E2E_DIR/mdevctl/$UC"
+	>"$T/mdevctl/$UC"
 # Autostart definitions claim their queues (manual ones may overlap, as with mdevctl).
 printf '{"mdev_type": "vfio_ap-passthrough", "start": "auto", "attrs": [{"assign_adapter": "0"}, {"assign_domain": "0"}]}' \
-	>"$E2E_DIR/mdevctl/33333333-4444-5555-6666-777777777777"
-printf 'not json' >"$E2E_DIR/mdevctl/44444444-5555-6666-7777-888888888888"
-"$A" import-mdevctl "$E2E_DIR/mdevctl" >"$E2E_DIR/out" 2>"$E2E_DIR/err"
+	>"$T/mdevctl/33333333-4444-5555-6666-777777777777"
+printf 'not json' >"$T/mdevctl/44444444-5555-6666-7777-888888888888"
+"$A" import-mdevctl "$T/mdevctl" >"$T/out" 2>"$T/err"
 rc=$?
 check "import-mdevctl: exit 1, two bad files reported and skipped" \
-	test "$rc" -eq 1 -a "$(wc -l <"$E2E_DIR/err")" -eq 2
-diag <"$E2E_DIR/err"
-check "the reserved APQN 00.0000 was named" grep -q "33333333.*00.0000" "$E2E_DIR/err"
+	test "$rc" -eq 1 -a "$(wc -l <"$T/err")" -eq 2
+diag_lines "$T/err"
+check "the reserved APQN 00.0000 was named" grep -q "33333333.*00.0000" "$T/err"
 check "import-mdevctl defined B again and C (octal 010 = domain 8, autostart)" \
 	test "$("$A" --json show "$UC" | jfield domains)" = "[8]" -a "$("$A" --json show "$UC" | jfield autostart)" = true \
 	-a "$("$A" --json show "$UB" | jfield domains)" = "[1, 4]"
@@ -231,9 +229,9 @@ check "import-mdevctl defined B again and C (octal 010 = domain 8, autostart)" \
 pids=()
 for i in $(seq 1 50); do
 	case $((i % 3)) in
-	0) "$A" --json status >"$E2E_DIR/c$i" 2>&1 & ;;
-	1) "$A" --json show "$UA" >"$E2E_DIR/c$i" 2>&1 & ;;
-	2) "$A" --json assign "$UC" control-domain $((i % 16)) >"$E2E_DIR/c$i" 2>&1 & ;;
+	0) "$A" --json status >"$T/c$i" 2>&1 & ;;
+	1) "$A" --json show "$UA" >"$T/c$i" 2>&1 & ;;
+	2) "$A" --json assign "$UC" control-domain $((i % 16)) >"$T/c$i" 2>&1 & ;;
 	esac
 	pids+=($!)
 done
@@ -246,9 +244,9 @@ check "C has control domains 0-15 from the concurrent assigns" \
 # --- give everything back -----------------------------------------------------------
 apctl_expect 0 "" stop "$UA"
 apctl_expect 0 "" release adapter 1
-check "release set apmask bit 1 again" grep -q '^0xc' "$APSIM_ROOT/bus/ap/apmask"
+check "release set apmask bit 1 again" grep -q '^0xc' "$SYSFS_ROOT/bus/ap/apmask"
 apctl_expect 0 "" --dry-run undefine "$UA"
 check "a dry-run undefine keeps A" sh -c "'$A' --quiet list | grep -q '$UA'"
 apctl_expect 0 "" undefine "$UA"
 
-e2e_done
+tap_done

@@ -3,15 +3,13 @@
 # The libvirt hook, invoked exactly as libvirt invokes
 # /etc/libvirt/hooks/qemu.d/50-apmatrix (GUEST OP SUBOP EXTRA, domain XML on
 # stdin), against apmatrixd driving apsim. Run as root under unshare -m -n.
-set -u
-. "$SRCDIR/tests/client/e2e-env.sh"
-trap e2e_stop EXIT
-e2e_start || exit 1
+. "$APM_SOURCE_ROOT/tests/client/e2e-env.sh" "$0" "$@"
+e2e_start
 A=$APCTL
 
 # The installed hook execs the installed apctl; run the built script with the
 # built apctl in its place, so the script itself is what is tested.
-HOOK=$E2E_DIR/50-apmatrix
+HOOK=$T/50-apmatrix
 sed "s|^exec .*/apctl hook|exec $APCTL hook|" "$HOOK_SCRIPT" >"$HOOK"
 chmod 755 "$HOOK"
 check "the hook script execs apctl hook with libvirt's arguments" \
@@ -34,16 +32,16 @@ domain_xml() { # NAME UUID...
 hook_expect() {
 	local want=$1 pattern=$2 guest=$3 op=$4 subop=$5 rc lines
 	shift 5
-	domain_xml "$guest" "$@" | "$HOOK" "$guest" "$op" "$subop" - >"$E2E_DIR/out" 2>"$E2E_DIR/err"
+	domain_xml "$guest" "$@" | "$HOOK" "$guest" "$op" "$subop" - >"$T/out" 2>"$T/err"
 	rc=$?
-	lines=$(wc -l <"$E2E_DIR/err")
+	lines=$(wc -l <"$T/err")
 	if { [ "$want" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$lines" -eq 0 ]; } ||
 		{ [ "$want" -ne 0 ] && [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] &&
-			grep -q -- "$pattern" "$E2E_DIR/err"; }; then
-		ok "hook $guest $op $subop -> $rc${pattern:+: $(cat "$E2E_DIR/err")}"
+			grep -q -- "$pattern" "$T/err"; }; then
+		ok "hook $guest $op $subop -> $rc${pattern:+: $(cat "$T/err")}"
 	else
 		not_ok "hook $guest $op $subop: want $want /$pattern/, got $rc"
-		diag <"$E2E_DIR/err"
+		diag_lines "$T/err"
 	fi
 }
 
@@ -52,7 +50,7 @@ state_of() {
 }
 
 mdev_exists() {
-	test -d "$APSIM_ROOT/devices/vfio_ap/matrix/$1"
+	test -d "$SYSFS_ROOT/devices/vfio_ap/matrix/$1"
 }
 
 # --- a defined device is started for its guest and stopped after it ---------
@@ -66,13 +64,13 @@ for step in "start begin" "started begin" "stopped end"; do
 	# shellcheck disable=SC2086
 	hook_expect 0 "" vm3 $step "$H1"
 done
-apsim_ctl guest start vm3 "$H1" vcpus=2
+sim_ctl guest start vm3 "$H1" vcpus=2
 check "QEMU (apsim) opened H1: the guest has 02.0003" \
-	test "$(tr '\n' ' ' <"$APSIM_ROOT/devices/vfio_ap/matrix/$H1/guest_matrix")" = "02.0003 "
-apsim_ctl guest stop vm3
+	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$H1/guest_matrix")" = "02.0003 "
+sim_ctl guest stop vm3
 hook_expect 0 "" vm3 release end "$H1"
 check "release end stopped H1 (defined, mdev gone, record gone)" \
-	sh -c "test \"\$('$A' --json show '$H1' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = defined" -a ! -e "$APSIM_ROOT/devices/vfio_ap/matrix/$H1" \
+	sh -c "test \"\$('$A' --json show '$H1' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = defined" -a ! -e "$SYSFS_ROOT/devices/vfio_ap/matrix/$H1" \
 	-a ! -e "$APCTL_HOOK_STATE_DIR/$H1"
 
 # --- a device that was already running stays running ------------------------
@@ -86,41 +84,41 @@ check "release end left the admin's running H2 alone" \
 
 # --- conflicts: one line, non-zero, nothing started ---------------------------
 H3=$("$A" define --adapters 2 --domains 6 --guest vmX)
-before=$(snapshot)
+before=$(apctl_snapshot)
 hook_expect 3 "belongs to guest vmX" vmY prepare begin "$H3"
-check "H3 not started for the wrong guest" test "$before" = "$(snapshot)"
+check "H3 not started for the wrong guest" test "$before" = "$(apctl_snapshot)"
 
 H4=$("$A" define --adapters 3 --domains 1 --guest vm5)
-before=$(snapshot)
+before=$(apctl_snapshot)
 hook_expect 3 "03.0001.*$H2" vm5 prepare begin "$H4"
 check "H4 (sharing 03.0001 with running H2) not started, no record" \
-	test "$before" = "$(snapshot)" -a ! -e "$APCTL_HOOK_STATE_DIR/$H4"
+	test "$before" = "$(apctl_snapshot)" -a ! -e "$APCTL_HOOK_STATE_DIR/$H4"
 
-before=$(snapshot)
+before=$(apctl_snapshot)
 hook_expect 3 "only one" vm6 prepare begin "$H1" "$H3"
 hook_expect 1 "99999999-8888-7777-6666-555555555555 is not defined" vm6 prepare begin \
 	99999999-8888-7777-6666-555555555555
-check "refused starts changed nothing" test "$before" = "$(snapshot)"
+check "refused starts changed nothing" test "$before" = "$(apctl_snapshot)"
 
 # --- a device only mdevctl knows is defined for the guest and started ----------
 H5=55555555-6666-7777-8888-999999999999
 printf '{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": "2"}, {"assign_domain": "0x9"}]}\n' \
 	>"$APCTL_MDEVCTL_DIR/$H5"
 hook_expect 0 "" vm7 prepare begin "$H5"
-"$A" --json show "$H5" >"$E2E_DIR/h5.json"
+"$A" --json show "$H5" >"$T/h5.json"
 check "H5 defined from mdevctl's file for vm7 and started with 02.0009" \
-	test "$(jfield guest <"$E2E_DIR/h5.json")" = vm7 -a "$(jfield state <"$E2E_DIR/h5.json")" = active \
+	test "$(jfield guest <"$T/h5.json")" = vm7 -a "$(jfield state <"$T/h5.json")" = active \
 	-a "$(kernel_matrix "$H5")" = "02.0009 "
 hook_expect 0 "" vm7 release end "$H5"
-check "and stopped again at release" sh -c "! test -d '$APSIM_ROOT/devices/vfio_ap/matrix/$H5'"
+check "and stopped again at release" sh -c "! test -d '$SYSFS_ROOT/devices/vfio_ap/matrix/$H5'"
 
 # --- guests without vfio-ap devices, other operations ------------------------
 hook_expect 0 "" plain prepare begin
-before=$(snapshot)
+before=$(apctl_snapshot)
 for step in "migrate begin" "restore begin" "reconnect begin" "attach begin" "prepare end" "release begin"; do
 	# shellcheck disable=SC2086
 	hook_expect 0 "" vm3 $step "$H1"
 done
-check "other operations changed nothing" test "$before" = "$(snapshot)"
+check "other operations changed nothing" test "$before" = "$(apctl_snapshot)"
 
-e2e_done
+tap_done
