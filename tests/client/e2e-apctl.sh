@@ -170,21 +170,40 @@ check "apply moved 02.0001 from A to B" \
 	test "$(kernel_matrix "$UA")" = "02.0000 " -a "$(kernel_matrix "$UB")" = "02.0001 03.0001 "
 
 # --- monitor: one JSON object per event, until SIGINT ---------------------------
-mkfifo "$T/mon.err"
+mkfifo "$T/mon.err" "$T/mon.out"
 "$A" --json monitor >"$T/mon.out" 2>"$T/mon.err" &
 MON=$!
+exec 7<"$T/mon.out"
 # Subscribed once it says so: no event after that line is missed.
 read -r line <"$T/mon.err"
 check "monitor announces its subscription" grep -q "Monitoring org.apmatrix1" <<<"$line"
+
+# wait_event PYTHON-EXPR: read monitor lines (as e) until one satisfies it;
+# fails when the monitor ends or stays silent for 30 s.
+wait_event() {
+	local line
+	while read -r -t 30 line <&7; do
+		echo "$line" >>"$T/mon.log"
+		python3 -c 'import json,sys; e = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+			"$line" "$1" && return 0
+	done
+	return 1
+}
 apctl_expect 0 "" assign "$UB" domain 4
+check "monitor: DeviceChanged for B with domain 4" \
+	wait_event "e['event'] == 'DeviceChanged' and e['uuid'] == '$UB' and 4 in e['data']['domains']"
+check "monitor: BatchApplied with its kernel writes" \
+	wait_event "e['event'] == 'BatchApplied' and e['data']['kernel_writes'] >= 1"
+sim_ctl adapter 3 config off
+check "monitor: HostChanged when adapter 3 is configured off" \
+	wait_event "e['event'] == 'HostChanged' and not [a for a in e['data']['adapters'] if a['id'] == 3 and a['config']]"
+sim_ctl adapter 3 config on
+check "monitor: HostChanged when it is back" \
+	wait_event "e['event'] == 'HostChanged' and [a for a in e['data']['adapters'] if a['id'] == 3 and a['config']]"
 kill -INT "$MON"
 wait "$MON"
 check "monitor exits 0 on SIGINT" test $? -eq 0
-check "monitor printed DeviceChanged for B as JSON" \
-	python3 -c 'import json,sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-sys.exit(0 if any(e["event"] == "DeviceChanged" and e["uuid"] == sys.argv[2] and 4 in e["data"]["domains"] for e in ev)
-              and any(e["event"] == "BatchApplied" for e in ev) else 1)' "$T/mon.out" "$UB"
+exec 7<&-
 
 # --- a guest holds a device ------------------------------------------------------
 sim_ctl guest start vm1 "$UA" vcpus=2
