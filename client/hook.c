@@ -108,13 +108,40 @@ static int call_uuid(sd_bus *bus, const char *member, const char *uuid, const ch
 	return 0;
 }
 
+/* DefineDevice(uuid, def bound to guest): a new definition, or guest added to one. */
+static int define_for_guest(sd_bus *bus, const char *uuid, const mdevctl_def *def,
+			    const char *guest, const char *source)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *config = mdevctl_def_to_config(def);
+	char what[256];
+	int r;
+
+	if (!config || json_object_object_add(config, "guest", json_object_new_string(guest)) < 0)
+		return log_oom();
+	r = manager_new_call(bus, "DefineDevice", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(
+			m, "sst", uuid,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			UINT64_C(0));
+	if (r < 0)
+		return log_error_errno(r, "Failed to build DefineDevice call");
+	r = bus_call(bus, m, NULL, &error);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s%s%s", guest,
+			 source ? "define" : "bind", uuid, source ? " from " : " to the guest",
+			 source ?: "");
+		return log_bus_error(&error, r, what);
+	}
+	return 0;
+}
+
 /* Defines uuid from mdevctl's file, bound to guest; -ENODEV when there is none. */
 static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 			       const char *mdevctl_dir)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_json_ struct json_object *config = NULL;
 	_cleanup_free_ char *path = NULL, *text = NULL, *msg = NULL;
 	_cleanup_close_ int fd = -1;
 	mdevctl_def def;
@@ -135,27 +162,7 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 		log_error("%s: %s", path, msg ?: "invalid definition");
 		return r;
 	}
-	config = mdevctl_def_to_config(&def);
-	if (!config || json_object_object_add(config, "guest", json_object_new_string(guest)) < 0)
-		return log_oom();
-
-	r = manager_new_call(bus, "DefineDevice", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(
-			m, "sst", uuid,
-			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
-			UINT64_C(0));
-	if (r < 0)
-		return log_error_errno(r, "Failed to build DefineDevice call");
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		char what[256];
-
-		snprintf(what, sizeof(what), "Guest %s: cannot define vfio-ap device %s from %s",
-			 guest, uuid, path);
-		return log_bus_error(&error, r, what);
-	}
-	return 0;
+	return define_for_guest(bus, uuid, &def, guest, path);
 }
 
 /* Make the kernel match the definition; refused and failed applies are reported. */
@@ -222,13 +229,27 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, cons
 	if (d.guest && d.guest[0] && strcmp(d.guest, guest) != 0) {
 		log_error("Guest %s: vfio-ap device %s belongs to guest %s", guest, uuid, d.guest);
 		r = -EADDRINUSE;
-	} else if (d.state && strcmp(d.state, "defined") == 0) {
+		goto out;
+	}
+	/*
+	 * A definition without a guest is bound to this one, so that apmatrixd
+	 * knows the pair even without libvirt and refuses a second device.
+	 */
+	if (d.defined && !(d.guest && d.guest[0])) {
+		mdevctl_def def = { .autostart = d.autostart, .matrix = d.matrix };
+
+		r = define_for_guest(bus, uuid, &def, guest, NULL);
+		if (r < 0)
+			goto out;
+	}
+	if (d.state && strcmp(d.state, "defined") == 0) {
 		r = call_uuid(bus, "StartDevice", uuid, guest);
 		if (r >= 0)
 			*ret_started = true;
 	} else {
 		r = apply_definition(bus, &d, guest);
 	}
+out:
 	device_info_done(&d);
 	return r;
 }

@@ -112,6 +112,18 @@ check "H5 defined from mdevctl's file for vm7 and started with 02.0009" \
 hook_expect 0 "" vm7 release end "$H5"
 check "and stopped again at release" sh -c "! test -d '$SYSFS_ROOT/devices/vfio_ap/matrix/$H5'"
 
+# --- a device defined without a guest is bound to the one that starts it ------
+H6=$("$A" define --adapters 2 --domains 10)
+H7=$("$A" define --adapters 2 --domains 11 --guest vm8)
+before=$(apctl_snapshot)
+hook_expect 3 "guest vm8 already has device $H7" vm8 prepare begin "$H6"
+check "a second device for vm8 was refused and left unbound" \
+	test "$before" = "$(apctl_snapshot)" -a "$("$A" --json show "$H6" | jfield guest)" = ""
+hook_expect 0 "" vm9 prepare begin "$H6"
+check "H6 is now vm9's and running" \
+	test "$("$A" --json show "$H6" | jfield guest)" = vm9 -a "$(kernel_matrix "$H6")" = "02.000a "
+hook_expect 0 "" vm9 release end "$H6"
+
 # --- guests without vfio-ap devices, other operations ------------------------
 hook_expect 0 "" plain prepare begin
 before=$(apctl_snapshot)
