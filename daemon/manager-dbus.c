@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-id128.h>
@@ -135,14 +136,21 @@ static int submit(Manager *m, struct request *r)
 
 static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	_cleanup_json_ struct json_object *j = manager_state_to_json(userdata);
+	struct json_object *j = manager_state_to_json(userdata);
+	Manager *m = userdata;
+	int r;
 
 	if (!j)
 		return -ENOMEM;
-	return sd_bus_reply_method_return(
+	r = sd_bus_reply_method_return(
 		msg, "s",
 		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	/* The picture of a big host is megabytes of short-lived objects. */
+	if (m->n_devices > 64)
+		malloc_trim(0);
+	return r;
 }
 
 static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,8 @@ int manager_rescan(Manager *m)
 	}
 	host_changed(m);
 	manager_reconcile(m);
+	if (h->n_mdevs > 64)
+		malloc_trim(0);
 	return 0;
 }
 
@@ -484,6 +487,14 @@ struct json_object *manager_state_to_json(Manager *m)
 			       json_object_new_int64((int64_t)m->stats.apcb_updates));
 	json_object_object_add(st, "rescans", json_object_new_int64((int64_t)m->stats.rescans));
 	json_object_object_add(st, "uevents", json_object_new_int64((int64_t)m->stats.uevents));
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		json_object_object_add(st, "heap_in_use",
+				       json_object_new_int64((int64_t)mi.uordblks));
+		json_object_object_add(st, "heap_mmapped",
+				       json_object_new_int64((int64_t)mi.hblkhd));
+	}
 	json_object_object_add(o, "stats", st);
 	json_object_object_add(so, "state_dir", json_object_new_string(m->config.state_dir));
 	for (size_t i = 0; i < m->store->n_rejected; i++)

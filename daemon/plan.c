@@ -26,6 +26,7 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	free(p->writes);
+	free(p->lines);
 	free(p->cost);
 	free(p);
 }
@@ -280,6 +281,90 @@ static int plan_ap_config(struct plan *p, const struct plan_input *in, const siz
 	return 0;
 }
 
+static int batch_add_line(struct plan *p, const struct plan_input *in, size_t *allocated, int item,
+			  const ap_matrix *m)
+{
+	if (p->n_lines == *allocated) {
+		size_t n = *allocated ? *allocated * 2 : 16;
+		struct plan_line *nl = reallocarray(p->lines, n, sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		p->lines = nl;
+		*allocated = n;
+	}
+	p->lines[p->n_lines++] = (struct plan_line){ .item = item, .m = *m };
+	p->cost[item].writes++;
+	if (in->items[item].attached) {
+		p->cost[item].apcb_updates++;
+		p->apcb_updates++;
+	}
+	return 0;
+}
+
+/*
+ * ap_config_batch: everything in one write when it fits in a page (the
+ * driver validates the write as a whole, so the order of lines is free).
+ * Otherwise the ap_config order, packed into page-sized writes: running a
+ * prefix of a valid sequence at once ends in a valid state, which is all the
+ * driver checks.
+ */
+static int plan_batch(struct plan *p, const struct plan_input *in, const size_t *nodes, size_t n)
+{
+	unsigned int max = in->batch_max_lines ? in->batch_max_lines : BATCH_LINES_DEFAULT;
+	_cleanup_(plan_freep) struct plan *order = NULL;
+	_cleanup_free_ size_t *chunk_of = NULL;
+	size_t allocated = 0, chunk = 0;
+	struct plan_write w = { .op = OP_AP_CONFIG_BATCH, .item = -1 };
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (n <= max) {
+		for (size_t k = 0; k < n; k++) {
+			r = batch_add_line(p, in, &allocated, (int)nodes[k],
+					   &in->items[nodes[k]].want);
+			if (r < 0)
+				return r;
+		}
+		w.n_lines = p->n_lines;
+		return plan_add(p, &w);
+	}
+
+	order = calloc(1, sizeof(*order));
+	chunk_of = calloc(in->n_items ? in->n_items : 1, sizeof(*chunk_of));
+	if (!order || !chunk_of)
+		return -ENOMEM;
+	order->n_items = in->n_items;
+	order->cost = calloc(in->n_items ? in->n_items : 1, sizeof(*order->cost));
+	if (!order->cost)
+		return -ENOMEM;
+	r = plan_ap_config(order, in, nodes, n);
+	if (r < 0)
+		return r;
+	p->cycle_breaks = order->cycle_breaks;
+	chunk = 1;
+	for (size_t k = 0; k < order->n_writes; k++) {
+		const struct plan_write *o = &order->writes[k];
+
+		/* Full, or this mdev already has a line in it: close the write. */
+		if (w.n_lines == max || chunk_of[o->item] == chunk) {
+			r = plan_add(p, &w);
+			if (r < 0)
+				return r;
+			w.line_start = p->n_lines;
+			w.n_lines = 0;
+			chunk++;
+		}
+		r = batch_add_line(p, in, &allocated, o->item, &o->m);
+		if (r < 0)
+			return r;
+		chunk_of[o->item] = chunk;
+		w.n_lines++;
+	}
+	return plan_add(p, &w);
+}
+
 int plan_compute(const struct plan_input *in, struct plan **ret)
 {
 	_cleanup_(plan_freep) struct plan *p = NULL;
@@ -336,23 +421,9 @@ int plan_compute(const struct plan_input *in, struct plan **ret)
 
 	switch (in->iface) {
 	case WRITE_AP_CONFIG_BATCH:
-		if (n_nodes > 0) {
-			struct plan_write w = { .op = OP_AP_CONFIG_BATCH, .item = -1 };
-
-			r = plan_add(p, &w);
-			if (r < 0)
-				return r;
-			for (size_t k = 0; k < n_nodes; k++) {
-				struct plan_item_cost *c = &p->cost[nodes[k]];
-
-				c->in_batch = true;
-				c->writes++;
-				if (in->items[nodes[k]].attached) {
-					c->apcb_updates++;
-					p->apcb_updates++;
-				}
-			}
-		}
+		r = plan_batch(p, in, nodes, n_nodes);
+		if (r < 0)
+			return r;
 		break;
 	case WRITE_AP_CONFIG:
 		r = plan_ap_config(p, in, nodes, n_nodes);
@@ -432,22 +503,18 @@ int plan_write_format(const struct plan_input *in, const struct plan *p, size_t 
 		value = strdup(cfg);
 		break;
 	case OP_AP_CONFIG_BATCH: {
-		size_t n = 0, len = 0;
+		size_t len = 0;
 
-		for (size_t k = 0; k < p->n_items; k++)
-			n += p->cost[k].in_batch;
 		r = asprintf(&attr, MATRIX_DIR "/ap_config_batch");
-		value = malloc(n * (UUID_STR_LEN + 1 + AP_CONFIG_STR_MAX + 1) + 1);
+		value = malloc(w->n_lines * (UUID_STR_LEN + 1 + AP_CONFIG_STR_MAX) + 1);
 		if (!value)
 			break;
 		value[0] = '\0';
-		for (size_t k = 0; k < p->n_items; k++) {
-			const struct plan_item *it = &in->items[k];
+		for (size_t k = w->line_start; k < w->line_start + w->n_lines; k++) {
+			const struct plan_line *l = &p->lines[k];
 
-			if (!p->cost[k].in_batch)
-				continue;
-			ap_config_format(&it->want.apm, &it->want.aqm, &it->want.adm, cfg);
-			len += (size_t)sprintf(value + len, "%s %s", it->uuid, cfg);
+			ap_config_format(&l->m.apm, &l->m.aqm, &l->m.adm, cfg);
+			len += (size_t)sprintf(value + len, "%s %s", in->items[l->item].uuid, cfg);
 		}
 		break;
 	}

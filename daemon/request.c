@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -909,4 +910,7 @@ fail:
 out:
 	apply_outcome_done(&o);
 	working_done(&ws);
+	/* A big batch leaves a big heap behind; give it back to the system. */
+	if (n_accepted > 16)
+		malloc_trim(0);
 }

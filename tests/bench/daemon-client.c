@@ -19,6 +19,9 @@
 
 #include "macro.h"
 
+/* The system bus allows 128 pending replies per connection. */
+#define MAX_IN_FLIGHT 100
+
 static sd_bus *bus;
 static unsigned long sent, answered, failed;
 static char last_error[256];
@@ -78,6 +81,8 @@ static int burst(int k, char **uuids, int n)
 	double t0 = now_s(), t1;
 	int r;
 
+	if ((unsigned long)k * (unsigned long)n > MAX_IN_FLIGHT)
+		fprintf(stderr, "warning: more than %d calls in flight\n", MAX_IN_FLIGHT);
 	for (int j = 0; j < k; j++)
 		for (int i = 0; i < n; i++) {
 			r = send_assign(uuids[i], "Assign", (uint32_t)j);
@@ -136,6 +141,8 @@ static int call_n(int n, const char *method, bool with_config)
 		if (r >= 0)
 			r = with_config ? sd_bus_message_append(m, "sst", uuid, cfg, UINT64_C(0)) :
 					  sd_bus_message_append(m, "st", uuid, UINT64_C(0));
+		if (r >= 0)
+			r = wait_until(sent >= MAX_IN_FLIGHT ? sent - MAX_IN_FLIGHT + 1 : 0);
 		if (r >= 0)
 			r = sd_bus_call_async(bus, NULL, m, on_reply, NULL, 120 * 1000000ULL);
 		if (r < 0)
