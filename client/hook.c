@@ -271,8 +271,13 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 
 	for (size_t i = 0; i < dd->n_uuids; i++) {
 		r = prepare_device(bus, dd->uuids[i], guest, mdevctl_dir, &started[i]);
-		if (r >= 0 && started[i])
+		if (r >= 0 && started[i]) {
 			r = marker_write(dd->uuids[i], guest);
+			if (r < 0)
+				log_error_errno(r,
+						"Guest %s: cannot record in %s that %s was started",
+						guest, state_dir(), dd->uuids[i]);
+		}
 		if (r < 0) {
 			/* Leave nothing half started behind: QEMU will not run. */
 			for (size_t k = 0; k <= i; k++)

@@ -124,6 +124,16 @@ check "H6 is now vm9's and running" \
 	test "$("$A" --json show "$H6" | jfield guest)" = vm9 -a "$(kernel_matrix "$H6")" = "02.000a "
 hook_expect 0 "" vm9 release end "$H6"
 
+# --- the hook cannot record what it started: it says so and undoes the start --
+H8=$("$A" define --adapters 2 --domains 12 --guest vm10)
+before=$(apctl_snapshot)
+: >"$T/not-a-dir"
+APCTL_HOOK_STATE_DIR=$T/not-a-dir/hook
+export APCTL_HOOK_STATE_DIR
+hook_expect 1 "cannot record in $T/not-a-dir/hook that $H8 was started" vm10 prepare begin "$H8"
+APCTL_HOOK_STATE_DIR=$T/hook
+check "and stopped H8 again" test "$before" = "$(apctl_snapshot)"
+
 # --- guests without vfio-ap devices, other operations ------------------------
 hook_expect 0 "" plain prepare begin
 before=$(apctl_snapshot)
