@@ -17,6 +17,7 @@
 
 #include "tap.h"
 #include "core-fixture.h"
+#include "vfio_ap_internal.h"
 
 #define NR_MDEVS 6
 #define NR_GUESTS 4
@@ -222,6 +223,16 @@ int main(int argc, char **argv)
 		       "guest%u's CRYCB equals its guest_matrix", i);
 		mutex_unlock(&vfio_ap_core.mdevs_lock);
 	}
+
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for (i = 0; i < NR_MDEVS; i++) {
+		struct ap_matrix full;
+
+		vfio_ap_filter(mdevs[i], &full);
+		tap_ok(vfio_ap_matrix_equal(&full, &mdevs[i]->shadow_apcb),
+		       "mdev %u's guest_matrix equals a full filter of its matrix", i);
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 
 	for (i = 0; i < NR_MDEVS; i++)
 		vfio_ap_mdev_destroy(mdevs[i]);
