@@ -105,12 +105,6 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 	return 0;
 }
 
-/* Queues of the mdev's matrix that are bound to vfio_ap. */
-#define for_each_mdev_queue(m, apid, apqi, q)                           \
-	for_each_set_bit_inv(apid, (m)->matrix.apm, AP_DEVICES)         \
-		for_each_set_bit_inv(apqi, (m)->matrix.aqm, AP_DOMAINS) \
-			if (((q) = vfio_ap_find_queue(AP_MKQID(apid, apqi))) != NULL)
-
 int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 {
 	unsigned long apid, apqi;
@@ -118,11 +112,15 @@ int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 	int ret = 0;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	for_each_mdev_queue(matrix_mdev, apid, apqi, q)
-	{
-		vfio_ap_reset_queue(matrix_mdev, q);
-		if (q->reset_status.response_code != AP_RESPONSE_NORMAL)
-			ret = -EIO;
+	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (!q)
+				continue;
+			vfio_ap_reset_queue(matrix_mdev, q);
+			if (q->reset_status.response_code != AP_RESPONSE_NORMAL)
+				ret = -EIO;
+		}
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	return ret;
@@ -134,11 +132,13 @@ void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 le
 	struct vfio_ap_queue *q;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	for_each_mdev_queue(matrix_mdev, apid, apqi, q)
-	{
-		if (!q->irq_enabled || q->nib < iova || q->nib - iova >= length)
-			continue;
-		vfio_ap_irq_disable(matrix_mdev, q);
+	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (!q || !q->irq_enabled || q->nib < iova || q->nib - iova >= length)
+				continue;
+			vfio_ap_irq_disable(matrix_mdev, q);
+		}
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 }

@@ -6,17 +6,19 @@ Module.symvers).
 
 Method, per undefined symbol of the module (nm -u):
   1. find the files of the 6.12 tree that name it in an EXPORT_SYMBOL* macro
-     (grep; generated names are not guessed: a symbol with no literal export is
-     a failure);
+     (grep), plus the files of GENERATED_EXPORTS for names that macros build
+     (those claims are verified like any other: by steps 2-3);
   2. preprocess each such file with the prepared tree's configuration and
      flags (make <file>.i / .s) and keep it only if the export survived
-     (#ifdef CONFIG_... around exports); the expansion also yields the license
+     (#ifdef CONFIG_... around exports; assembler files are assembled and
+     their export labels read); the expansion also yields the license
      (GPL or not) and the symbol namespace, including DEFAULT_SYMBOL_NAMESPACE
      set from a Makefile;
   3. require the file's object to be built by this configuration: follow the
      Kbuild makefiles from the object (obj-y / obj-$(CONFIG_X) / composite
      <name>-y, <name>-objs, include'd makefiles) up to a top-level directory,
-     with every CONFIG_ option on the way set to y or m in .config;
+     with every CONFIG_ option on the way set to y or m in .config (lib-y
+     objects count as built: an exported symbol keeps them linked);
   4. a GPL-only export needs a GPL-compatible MODULE_LICENSE, a namespaced one a
      MODULE_IMPORT_NS in the module's .modinfo.
 Exit status 0 when every import is satisfied, 1 otherwise (each failure named).
@@ -130,7 +132,7 @@ class Kbuild:
                 continue
             var, words = m.group(1).strip(), m.group(3).split()
             for w in words:
-                if w == target or w.endswith("/" + target) and w.startswith("$("):
+                if w == target or (w.endswith("/" + target) and w.startswith("$(")):
                     res.append(var)
         return res
 
@@ -153,7 +155,12 @@ class Kbuild:
                     return self.dir_built(md, depth + 1)
                 m = re.match(r"([\w\-]+?)-(y|objs|\$\(.*\))$", var)
                 if m:
+                    # A composite object <name>.o, or a helper list that an
+                    # obj-... line names as $(<name>-y) (mm/'s mmu-y).
                     ok, why = self._obj(md, m.group(1) + ".o", depth + 1)
+                    if ok:
+                        return ok, why
+                    ok, why = self._obj(md, "$(%s-y)" % m.group(1), depth + 1)
                     if ok:
                         return ok, why
         return False, why
@@ -193,15 +200,32 @@ class Kbuild:
 EXPORT_RX = re.compile(r"__export_symbol_(\w+):\s*;?\s*\.asciz\s+\"([^\"]*)\"\s*;?\s*\.ascii\s+\"([^\"]*)\"")
 
 
-def preprocessed_exports(tree, make_args, path, workdir):
-    """{symbol: (license, namespace)} that survive preprocessing path."""
+def pp_target(path):
     stem, ext = os.path.splitext(path)
-    target = stem + (".i" if ext == ".c" else ".s")
-    p = subprocess.run(["make", "-s", "-C", tree] + make_args + [target],
+    return stem + (".i" if ext == ".c" else ".s")
+
+
+def prefetch_preprocessed(tree, make_args, paths):
+    """One make for all files (each make start costs seconds in a kernel
+    tree); a file that fails here is retried alone and reported then."""
+    targets = sorted({pp_target(p) for p in paths})
+    for t in targets:
+        if os.path.exists(os.path.join(tree, t)):
+            os.unlink(os.path.join(tree, t))
+    if targets:
+        subprocess.run(["make", "-s", "-k", "-C", tree] + make_args + targets,
                        capture_output=True, text=True)
+
+
+def preprocessed_exports(tree, make_args, path):
+    """{symbol: (license, namespace)} that survive preprocessing path."""
+    target = pp_target(path)
     out_path = os.path.join(tree, target)
-    if p.returncode != 0 or not os.path.isfile(out_path):
-        return None, p.stderr.strip()[-400:]
+    if not os.path.isfile(out_path):
+        p = subprocess.run(["make", "-s", "-C", tree] + make_args + [target],
+                           capture_output=True, text=True)
+        if p.returncode != 0 or not os.path.isfile(out_path):
+            return None, p.stderr.strip()[-400:]
     with open(out_path, errors="replace") as f:
         text = f.read()
     os.unlink(out_path)
@@ -221,6 +245,8 @@ GENERATED_EXPORTS = [
     # CONFIG_EXPOLINE_EXTERN: GEN_BR_THUNK_EXTERN emits and exports
     # __s390_indirect_jump_r1..15 (asm/nospec-insn.h) for -mindirect-branch=thunk-extern.
     (re.compile(r"__s390_indirect_jump_r\d+$"), "arch/s390/lib/expoline.S"),
+    # dev_notice() & co: define_dev_printk_level() defines and exports each level.
+    (re.compile(r"_dev_(emerg|alert|crit|err|warn|notice|info)$"), "drivers/base/core.c"),
 ]
 
 
@@ -269,21 +295,32 @@ def main():
     kb = Kbuild(tree, cfg)
     exports = grep_exports(tree, syms)
     pp_cache = {}
+    built_cache = {}
+
+    def object_built(path):
+        if path not in built_cache:
+            built_cache[path] = kb.object_built(path)
+        return built_cache[path]
+
+    prefetch_preprocessed(tree, make_args, [
+        p for s in syms for p in exports.get(s, ())
+        if p.endswith(".c") and object_built(p)[0]])
     bad = 0
     for s in syms:
         verdicts = []
         ok = False
         generated = [g for rx, g in GENERATED_EXPORTS if rx.match(s)]
-        for path in sorted(exports.get(s, ())) + generated:
-            built, why = kb.object_built(path)
+        for path in sorted(exports.get(s, ())) + [g for g in generated if g not in exports.get(s, ())]:
+            built, why = object_built(path)
             if not built:
                 verdicts.append("%s: %s" % (path, why))
                 continue
             if path not in pp_cache:
-                if path in generated:
+                # Assembler macros expand only when assembling: build the object.
+                if path.endswith(".S") and path in generated:
                     pp_cache[path] = object_exports(tree, make_args, path, a.nm, a.objcopy)
                 else:
-                    pp_cache[path] = preprocessed_exports(tree, make_args, path, None)
+                    pp_cache[path] = preprocessed_exports(tree, make_args, path)
             pp, err = pp_cache[path]
             if pp is None:
                 verdicts.append("%s: preprocessing failed: %s" % (path, err))

@@ -73,7 +73,7 @@ fi
 tree_dir="$cache_root/$kver-$recipe"
 ktree="$tree_dir/linux-source-6.12"
 kmake() {
-	make -s -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
+	make -s -j"$(nproc)" -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
 }
 
 # recipe-begin
@@ -147,7 +147,7 @@ filter_expected() {
 
 stamp "building vfio_ap.ko ($nsrc C files) with W=1 KCFLAGS=-Werror through kernel/vfio_ap/Makefile"
 copy_sources "$work/w1"
-if ! make -s -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+if ! make -s -j"$(nproc)" -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
 	W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 >"$work/w1.log" 2>&1; then
 	cat "$work/w1.log"
 	fail "W=1 -Werror build failed"
@@ -208,7 +208,7 @@ stamp "sparse (C=1)"
 copy_sources "$work/sparse"
 # V=1 prints the commands on stdout (to prove sparse ran on every file);
 # diagnostics go to stderr.
-if ! make -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$work/sparse" C=1 V=1 KBUILD_MODPOST_WARN=1 modules >"$work/sparse.cmds" 2>"$work/sparse.log"; then
+if ! make -j"$(nproc)" -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$work/sparse" C=1 V=1 KBUILD_MODPOST_WARN=1 modules >"$work/sparse.cmds" 2>"$work/sparse.log"; then
 	cat "$work/sparse.log"
 	fail "sparse build failed"
 fi
@@ -224,17 +224,24 @@ for c in "$work"/sparse/*.c; do
 done
 
 stamp "checkpatch --strict"
-cp_fail=0
+# One checkpatch per file, as many at once as there are CPUs.
+mkdir -p "$work/checkpatch"
 for f in "$mod_src"/*.c "$mod_src"/*.h; do
-	[ -f "$f" ] || continue
-	if ! out=$(perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$f" 2>&1); then
-		echo "$out"
-		cp_fail=$((cp_fail + 1))
-	elif [ -n "$out" ]; then
-		echo "$out"
+	[ -f "$f" ] && echo "$f"
+done | xargs -r -P "$(nproc)" -I{} sh -c \
+	'perl "$1/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$2" \
+		>"$3/$(basename "$2").log" 2>&1 || echo "exit status $?" >>"$3/$(basename "$2").log"' \
+	sh "$ktree" {} "$work/checkpatch"
+cp_fail=0
+for log in "$work"/checkpatch/*.log; do
+	if [ -s "$log" ]; then
+		cat "$log"
 		cp_fail=$((cp_fail + 1))
 	fi
 done
+ncp=$(find "$work/checkpatch" -name '*.log' | wc -l)
+[ "$ncp" -eq "$(find "$mod_src" -maxdepth 1 \( -name '*.c' -o -name '*.h' \) | wc -l)" ] ||
+	fail "checkpatch ran on $ncp files only"
 [ "$cp_fail" -eq 0 ] || fail "checkpatch.pl --strict: $cp_fail file(s) not clean"
 # checkpatch tolerates C99 comments nowadays; the project's kernel style does
 # not (only the SPDX line of a .c file).
@@ -243,7 +250,9 @@ c99=$(grep -n -E '^[[:space:]]*//|[;{}][[:space:]]*//' "$mod_src"/*.c "$mod_src"
 [ -z "$c99" ] || { echo "$c99"; fail "C99 // comments in kernel/vfio_ap"; }
 
 stamp "import check"
-python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
+# It runs single-target makes (file.i) inside the shared tree, which may
+# refresh generated headers: one at a time across all users of the cache.
+flock -x "$cache_root/.lock" python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
 	--objcopy s390x-linux-gnu-objcopy "$work/w1/vfio_ap.ko" ||
 	fail "vfio_ap.ko imports symbols the 6.12 tree does not export"
 
@@ -272,7 +281,7 @@ PROBE
 echo 'obj-m := probe.o' >"$work/probe/Kbuild"
 kmake M="$work/probe" KBUILD_MODPOST_WARN=1 modules >"$work/probe.log" 2>&1 ||
 	{ cat "$work/probe.log"; fail "probe module did not build"; }
-if python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
+if flock -x "$cache_root/.lock" python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
 	--objcopy s390x-linux-gnu-objcopy "$work/probe/probe.ko" >"$work/probe-check.log" 2>&1; then
 	cat "$work/probe-check.log"
 	fail "import check accepted a module with a non-exported and a namespaced import"
