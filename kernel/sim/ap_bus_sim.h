@@ -71,6 +71,7 @@ struct ap_sim_queue_state {
 	unsigned int resets; /* number of ZAPQ/RAPQ issued */
 	u8 reset_rc; /* response code the next reset ends with */
 	bool reset_pending; /* reset issued, not yet completed by TAPQ */
+	bool config; /* the card is configured (SCLP), see ap_sim_card_set_config() */
 };
 
 /*
@@ -88,6 +89,17 @@ int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode);
 int ap_sim_card_uninstall(unsigned int card);
 bool ap_sim_card_installed(unsigned int card, int *ret_hwtype, enum ap_sim_mode *ret_mode);
 int ap_sim_card_set_chkstop(unsigned int card, bool chkstop);
+/*
+ * SCLP configure/deconfigure (the card's "config" attribute): the card and
+ * its queue devices stay (and stay bound), the adapter stays in the QCI, but
+ * the AP instructions answer AP_RESPONSE_DECONFIGURED for its queues, so a
+ * reset fails and vfio_ap filters the adapter out at its next update.
+ * -ENOENT if the card is not installed. No event: the caller (apsim's card
+ * "config" store) sends the change uevent itself.
+ */
+int ap_sim_card_set_config(unsigned int card, bool on);
+/* Card state; -ENOENT if not installed. Either pointer may be NULL. */
+int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop);
 
 /*
  * Host configuration (QCI). set_config runs one bus scan. The ids helpers

@@ -87,22 +87,36 @@ void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queu
 		AP_QID_QUEUE(q->apqn));
 }
 
-/* Reset every existing queue of old x old-domains that is not in new. */
-static void reset_leavers(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *old,
-			  const struct ap_matrix *new)
+static void reset_rect(struct ap_matrix_mdev *matrix_mdev, const unsigned long *apm,
+		       const unsigned long *aqm)
 {
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
 
-	for_each_set_bit_inv(apid, old->apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, old->aqm, AP_DOMAINS) {
-			if (vfio_ap_matrix_has_apqn(new, apid, apqi))
-				continue;
+	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (q)
 				vfio_ap_reset_queue(matrix_mdev, q);
 		}
 	}
+}
+
+/*
+ * Reset every existing queue of old that is not in new: removed adapters x
+ * old domains, plus kept adapters x removed domains. O(APQNs that left).
+ */
+static void reset_leavers(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *old,
+			  const struct ap_matrix *new)
+{
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
+
+	if (bitmap_andnot(apm, old->apm, new->apm, AP_DEVICES))
+		reset_rect(matrix_mdev, apm, old->aqm);
+	if (bitmap_and(apm, old->apm, new->apm, AP_DEVICES) &&
+	    bitmap_andnot(aqm, old->aqm, new->aqm, AP_DOMAINS))
+		reset_rect(matrix_mdev, apm, aqm);
 }
 
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
@@ -144,5 +158,24 @@ void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev)
 	struct ap_matrix target;
 
 	vfio_ap_filter(matrix_mdev, &target);
+	vfio_ap_commit_shadow(matrix_mdev, &target);
+}
+
+/*
+ * The same for a change that touched at most adapter @apid (or -1: only the
+ * domain masks): see vfio_ap_refilter().
+ */
+void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
+{
+	DECLARE_BITMAP(recheck, AP_DEVICES);
+	struct ap_matrix target;
+
+	bitmap_zero(recheck, AP_DEVICES);
+	if (apid >= 0)
+		set_bit_inv(apid, recheck);
+	if (vfio_ap_core.upstream_cost)
+		vfio_ap_filter(matrix_mdev, &target); /* upstream filters the whole matrix */
+	else
+		vfio_ap_refilter(matrix_mdev, recheck, &target);
 	vfio_ap_commit_shadow(matrix_mdev, &target);
 }

@@ -82,7 +82,7 @@ static ssize_t id_store(struct ap_matrix_mdev *matrix_mdev, const char *buf, siz
 		set_bit_inv(id, mask);
 	else
 		clear_bit_inv(id, mask);
-	vfio_ap_update_guest(matrix_mdev);
+	vfio_ap_update_guest_adapter(matrix_mdev, kind == VFIO_AP_ADAPTER ? (long)id : -1);
 	ret = count;
 out:
 	vfio_ap_unlock_for_mdev(kvm);

@@ -56,7 +56,7 @@ int vfio_ap_core_probe_queue(struct ap_queue *aq)
 	kvm = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), &m);
 	hash_add(vfio_ap_core.queues, &q->node, q->apqn);
 	if (m && !vfio_ap_core.scan_in_progress)
-		vfio_ap_update_guest(m);
+		vfio_ap_update_guest_adapter(m, AP_QID_CARD(q->apqn));
 	vfio_ap_unlock_for_mdev(kvm);
 	return 0;
 }
@@ -78,7 +78,7 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 		 * clean queue.
 		 */
 		if (m && !vfio_ap_core.scan_in_progress)
-			vfio_ap_update_guest(m);
+			vfio_ap_update_guest_adapter(m, apid);
 		vfio_ap_reset_queue(m, q);
 		kfree(q);
 	}

@@ -107,13 +107,14 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 
 int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 {
+	struct ap_matrix *matrix = &matrix_mdev->matrix;
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
 	int ret = 0;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
+	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (!q)
 				continue;
@@ -128,12 +129,13 @@ int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 
 void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length)
 {
+	struct ap_matrix *matrix = &matrix_mdev->matrix;
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
+	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (!q || !q->irq_enabled || q->nib < iova || q->nib - iova >= length)
 				continue;
