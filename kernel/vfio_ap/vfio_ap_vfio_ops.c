@@ -12,7 +12,10 @@
  * kvm->arch.crypto.pqap_hook_rwsem (taken for writing with no other lock
  * held; KVM takes it for reading under vcpu->mutex before calling the hook,
  * which then takes only mdevs_lock inside the core) and the per-mdev
- * trigger_lock spinlock, innermost of all.
+ * trigger_lock spinlock, innermost of all. vfio_pin_pages() runs under
+ * mdevs_lock, and ->dma_unmap takes mdevs_lock (through the core): no cycle,
+ * because vfio (type1 and iommufd) calls ->dma_unmap without holding the lock
+ * that pinning takes.
  */
 
 #include <linux/delay.h>
@@ -70,16 +73,21 @@ static void vfio_ap_wait_irq_off(unsigned int apqn)
 		AP_QID_CARD(apqn), AP_QID_QUEUE(apqn));
 }
 
-/* Drop the GISC registration and the NIB pin of an interrupt. */
+/*
+ * Drop the GISC registration and the NIB pin of an interrupt. Both belong to
+ * the mdev whose guest enabled it; the core names that mdev whenever an
+ * interrupt is set up, so a missing one is a core bug: warn, and free what
+ * can be freed rather than unpin through the wrong device.
+ */
 static void vfio_ap_irq_free(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_irq *irq)
 {
-	struct vfio_ap_mdev *m = to_vfio_ap_mdev(matrix_mdev);
-
 	if (!irq)
 		return;
-	if (matrix_mdev->kvm)
-		kvm_s390_gisc_unregister(matrix_mdev->kvm, irq->isc);
-	vfio_unpin_pages(&m->vdev, irq->nib, 1);
+	if (!WARN_ON_ONCE(!matrix_mdev)) {
+		if (matrix_mdev->kvm)
+			kvm_s390_gisc_unregister(matrix_mdev->kvm, irq->isc);
+		vfio_unpin_pages(&to_vfio_ap_mdev(matrix_mdev)->vdev, irq->nib, 1);
+	}
 	kfree(irq);
 }
 
@@ -392,6 +400,9 @@ static long vfio_ap_set_irqs(struct vfio_ap_mdev *m, unsigned long arg)
 			return -EINVAL;
 		break;
 	case VFIO_IRQ_SET_DATA_EVENTFD:
+		/* One eventfd per index: exactly one s32 follows the header. */
+		if (hdr.count != 1 || data_size != sizeof(fd))
+			return -EINVAL;
 		if (get_user(fd, (s32 __user *)(arg + minsz)))
 			return -EFAULT;
 		if (fd < -1)
