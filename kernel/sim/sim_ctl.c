@@ -232,6 +232,56 @@ static int parse_fault(char **tok, size_t n, struct sim_cmd *c)
 	return 0;
 }
 
+/* "aa.dddd" in hex, as the bus names queues. */
+static int parse_apqn(const char *s, unsigned int *ret)
+{
+	unsigned long a, d;
+	char *end;
+
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	a = strtoul(s, &end, 16);
+	if (*end != '.' || !isxdigit((unsigned char)end[1]))
+		return -EINVAL;
+	d = strtoul(end + 1, &end, 16);
+	if (*end)
+		return -EINVAL;
+	if (a > 255 || d > 255)
+		return -ERANGE;
+	*ret = (unsigned int)(a << 8 | d);
+	return 0;
+}
+
+static int parse_queue(char **tok, size_t n, struct sim_cmd *c)
+{
+	unsigned int polls = 0;
+	int r;
+
+	if (n < 4 || n > 5 || strcmp(tok[2], "reset-fault") != 0)
+		return -EINVAL;
+	c->kind = SIM_CMD_QUEUE_RESET_FAULT;
+	r = parse_apqn(tok[1], &c->apqn);
+	if (r < 0)
+		return r;
+	r = parse_id(tok[3], &c->rc);
+	if (r < 0)
+		return r == -ERANGE ? -EINVAL : r;
+	if (n == 5) {
+		char *end;
+		unsigned long v;
+
+		if (!isdigit((unsigned char)tok[4][0]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(tok[4], &end, 10);
+		if (errno || *end || v > 1000)
+			return -EINVAL;
+		polls = (unsigned int)v;
+	}
+	c->count = polls;
+	return 0;
+}
+
 int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 {
 	char line[SIM_PATH_MAX + 128];
@@ -261,6 +311,8 @@ int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 		r = parse_guest(tok, n, &c);
 	else if (strcmp(tok[0], "fault") == 0)
 		r = parse_fault(tok, n, &c);
+	else if (strcmp(tok[0], "queue") == 0)
+		r = parse_queue(tok, n, &c);
 	else
 		r = -EINVAL;
 	if (r < 0)

@@ -1208,6 +1208,8 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return guest_stop(c);
 	case SIM_CMD_FAULT:
 		return sim_fault_add(c->path, c->error, c->count);
+	case SIM_CMD_QUEUE_RESET_FAULT:
+		return ap_sim_queue_set_reset_fault(c->apqn, (u8)c->rc, c->count);
 	}
 	return -EINVAL;
 }

@@ -307,5 +307,23 @@ is "removed mdev's queue is unassigned" "$(rd $C/02.0001/status)" "unassigned"
 wr_is "create again after remove" $T/create "$U2" ""
 wr_is "remove again" $M/$U2/remove 1 ""
 
+echo "# 11. filtering: a queue whose last reset failed drops its adapter"
+wr_is "create mdev 3" $T/create "$U3" ""
+wr_is "mdev 3: adapter 3, domains 1 and 8" $M/$U3/ap_config "0x1,0x4080,0x0" ""
+apsim_ctl guest start g4 $U3
+is "guest has both queues" "$(rd $M/$U3/guest_matrix)" "03.0001
+03.0008"
+apsim_ctl queue 03.0008 reset-fault 0x3
+wr_is "unassign domain 8: the queue leaves the guest and is reset" $M/$U3/unassign_domain 8 ""
+is "reset-fault armed, queue gone from the guest" "$(rd $M/$U3/guest_matrix)" "03.0001"
+wr_is "assign domain 8 again" $M/$U3/assign_domain 8 ""
+is "adapter 3 dropped: 03.0008 is not usable" "$(rd $M/$U3/guest_matrix)" ".0001
+.0008"
+is "the matrix keeps it" "$(rd $M/$U3/matrix)" "03.0001
+03.0008"
+apsim_ctl guest stop g4
+apsim_ctl queue 03.0008 reset-fault 0
+wr_is "remove mdev 3" $M/$U3/remove 1 ""
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
