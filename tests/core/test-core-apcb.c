@@ -321,6 +321,68 @@ static void test_detach(void)
 	tap_is_int(updates_of(ga) - a, 1, "  costs no update");
 }
 
+/* Random permutations of adapters among the four guests, one batch each. */
+static void test_random_batches(void)
+{
+	struct ap_matrix_mdev *all[4] = { ma, mb, mc, md };
+	struct kvm *kv[4] = { ga, gb, gc, gx };
+	unsigned int seed = 31, n, worst = 0, over = 0, ok = 0, twos = 0, acyclic_two = 0;
+
+	vfio_ap_sim_attach(ma, ga);
+	for (n = 0; n < 2000; n++) {
+		unsigned int apm[4] = { 0 }, k;
+		bool in_cycle[4];
+		u64 before[4];
+		char text[1024];
+		size_t off = 0;
+
+		for (k = 1; k < 16; k++) {
+			unsigned int who = rand_r(&seed) % 5;
+
+			if (who < 4)
+				apm[who] |= 0x8000u >> k;
+		}
+		bool reach[4][4] = { { false } };
+		unsigned int old[4] = { 0 }, g, h, x;
+
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		for (g = 0; g < 4; g++)
+			for (k = 1; k < 16; k++)
+				if (test_bit_inv(k, all[g]->shadow_apcb.apm))
+					old[g] |= 0x8000u >> k;
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		for (g = 0; g < 4; g++)
+			for (h = 0; h < 4; h++)
+				reach[g][h] = g != h && (old[g] & apm[h]);
+		for (x = 0; x < 4; x++)
+			for (g = 0; g < 4; g++)
+				for (h = 0; h < 4; h++)
+					reach[g][h] = reach[g][h] || (reach[g][x] && reach[x][h]);
+		for (k = 0; k < 4; k++) {
+			in_cycle[k] = reach[k][k];
+			before[k] = updates_of(kv[k]);
+			off += snprintf(text + off, sizeof(text) - off, "%s 0x%04x,0x6,0x0\n",
+					all[k]->name, apm[k]);
+		}
+		if (batch_store(text) == (ssize_t)off)
+			ok++;
+		for (k = 0; k < 4; k++) {
+			unsigned int u = updates_of(kv[k]) - before[k];
+
+			worst = u > worst ? u : worst;
+			over += u > 2;
+			acyclic_two += u == 2 && !in_cycle[k];
+			twos += u == 2;
+		}
+	}
+	tap_is_int(ok, 2000, "2000 random batches (adapter permutations) all succeed");
+	tap_ok(worst <= 2 && over == 0, "no guest got more than two updates in one batch");
+	tap_ok(twos > 0, "cycles occurred (%u guest-batches with two updates)", twos);
+	tap_is_int(acyclic_two, 0, "only guests on a cycle of gives got two updates");
+	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without a reset");
+	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests");
+}
+
 int main(void)
 {
 	sim_printk_set_hook(log_hook);
@@ -332,6 +394,7 @@ int main(void)
 	test_config_change();
 	test_pqap();
 	test_detach();
+	test_random_batches();
 	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests at any update");
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without reset");
 	tap_is_int(lockdep_sim_violations(), 0, "no lock-order violation");
