@@ -2,7 +2,7 @@
 /*
  * MOUNTPOINT/sim/ctl: one command per write, failures as errnos.
  *
- *   adapter ID config on|off      configure / deconfigure a card (SCLP)
+ *   adapter ID config on|off      SCLP configure / deconfigure (card stays)
  *   adapter ID chkstop on|off     check-stop a card / end it
  *   adapter ID add [CEXn] [accel|cca|ep11]   hot plug: the adapter enters QCI
  *   adapter ID remove             hot unplug: the adapter leaves QCI

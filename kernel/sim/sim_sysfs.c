@@ -68,7 +68,6 @@ static struct sim_node *n_matrix, *n_type, *n_type_devices, *n_mdev_devices, *n_
 static struct sim_node *card_node[AP_ID_COUNT];
 static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
-static bool card_chkstop[AP_ID_COUNT];
 static unsigned char card_offline[AP_ID_COUNT]; /* zcrypt's online switch */
 static unsigned char *queue_offline; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
@@ -344,10 +343,14 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 			    mode == AP_SIM_MODE_ACCEL ? 0x08800000u :
 			    mode == AP_SIM_MODE_EP11  ? 0x04800000u :
 							0x10800000u);
-	if (strcmp(what, "config") == 0)
-		return emit(buf, size, "1\n");
-	if (strcmp(what, "chkstop") == 0)
-		return emit(buf, size, "%d\n", card_chkstop[card]);
+	if (strcmp(what, "config") == 0 || strcmp(what, "chkstop") == 0) {
+		bool config = false, chkstop = false;
+		int r = ap_sim_card_state(card, &config, &chkstop);
+
+		if (r < 0)
+			return r;
+		return emit(buf, size, "%d\n", what[1] == 'o' ? config : chkstop);
+	}
 	if (strcmp(what, "online") == 0)
 		return emit(buf, size, "%d\n",
 			    !__atomic_load_n(&card_offline[card], __ATOMIC_RELAXED));
@@ -362,23 +365,38 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 }
 
 /*
- * Configure/deconfigure an adapter (SCLP), as the card's config attribute
- * and sim/ctl do: the bus announces CONFIG=0 while the card still exists and
- * CONFIG=1 once it is back.
+ * Configure/deconfigure an adapter (SCLP), from the card's config attribute
+ * or sim/ctl: card and queues stay, their config reads 0, and the bus sends
+ * CONFIG= change uevents for the card and each of its queues.
  */
 static int adapter_config(unsigned int card, bool on)
 {
-	char path[64];
 	const char *envp[] = { on ? "CONFIG=1" : "CONFIG=0", NULL };
+	bool config, chkstop;
+	char path[64];
 	int r;
 
+	r = ap_sim_card_state(card, &config, &chkstop);
+	if (r < 0)
+		return r == -ENOENT ? -ENODEV : r;
+	if (config == on)
+		return 0;
+	r = ap_sim_card_set_config(card, on);
+	if (r < 0)
+		return r;
 	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
-	if (!on)
-		send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	r = ap_sim_config_adapter(card, on);
-	if (r == 0 && on)
-		send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	return r;
+	send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	pthread_mutex_lock(&dev_lock);
+	for (unsigned int d = 0; d < AP_ID_COUNT; d++) {
+		unsigned int qn = card << 8 | d;
+
+		if (!queue_node[qn])
+			continue;
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", card, card, d);
+		send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[qn]], envp);
+	}
+	pthread_mutex_unlock(&dev_lock);
+	return 0;
 }
 
 /* "0"/"1" with an optional newline, as sscanf("%d") and a range check read it. */
@@ -506,7 +524,7 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	if (r < 0)
 		return r;
 	if (strcmp(what, "config") == 0)
-		return emit(buf, size, "%d\n", st.exists);
+		return emit(buf, size, "%d\n", st.exists && st.config);
 	if (strcmp(what, "chkstop") == 0)
 		return emit(buf, size, "%d\n", st.chkstop);
 	if (strcmp(what, "interrupt") == 0)
@@ -730,7 +748,6 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		sim_node_remove_nowait(sim_node_child(n_drv_card, name));
 		sim_node_remove_nowait(card_node[ev->card]);
 		card_node[ev->card] = NULL;
-		card_chkstop[ev->card] = false;
 		snprintf(path, sizeof(path), "/devices/ap/%s", name);
 		send_event("unbind", path, "ap", "ap_card", NULL, NULL);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
@@ -801,7 +818,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		check_bindings_complete();
 		break;
 	case AP_SIM_EV_CARD_CHKSTOP:
-		card_chkstop[ev->card] = ev->value;
+		/* chkstop is read from the bus; upstream sends no uevent for it */
 		break;
 	}
 	pthread_mutex_unlock(&dev_lock);

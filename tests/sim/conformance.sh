@@ -132,11 +132,15 @@ is "check-stopped card" "$(rd $S/devices/ap/card01/chkstop)" "1"
 is "check-stopped queue" "$(rd $S/devices/ap/card01/01.0003/chkstop)" "1"
 apsim_ctl adapter 1 chkstop off
 is "check-stop ended" "$(rd $S/devices/ap/card01/chkstop)" "0"
-wr_is "card config 0 (deconfigure)" $S/devices/ap/card01/config 0 ""
-is "deconfigured card leaves the bus" "$(test -e $S/devices/ap/card01 || echo gone)" "gone"
-is "and the QCI" "$(rd $B/ap_adapter_mask)" "0xb${ZEROS60}000"
+wr_is "card config 0 (SCLP deconfigure)" $S/devices/ap/card01/config 0 ""
+is "deconfigured card stays, config 0" "$(rd $S/devices/ap/card01/config)" "0"
+is "its queues read config 0" "$(rd $S/devices/ap/card01/01.0003/config)" "0"
+is "the adapter stays in the QCI" "$(rd $B/ap_adapter_mask)" "0xf${ZEROS60}000"
+wr_is "card config 2 is EINVAL" $S/devices/ap/card01/config 2 "$EINVAL"
 apsim_ctl adapter 1 config on
-is "configured again" "$(rd $S/devices/ap/card01/config)" "1"
+is "configured again" "$(rd $S/devices/ap/card01/config)$(rd $S/devices/ap/card01/01.0003/config)" "11"
+is "config of a missing adapter is ENODEV" "$( (apsim_ctl adapter 9 config off) 2>&1 | sed 's/.*: //')" \
+	"$ENODEV"
 is "vfio_ap driver lists its queues" "$(ls $S/bus/ap/drivers/vfio_ap | wc -l)" "32"
 
 echo "# 3. matrix device and mdev life cycle"
@@ -263,9 +267,16 @@ apsim_ctl adapter 4 remove
 is "hot-removed card is gone" "$(test -e $S/devices/ap/card04 || echo gone)" "gone"
 is "and its bus links" "$(ls $S/bus/ap/devices | grep -c '^04\.')" "0"
 apsim_ctl adapter 2 config off
-is "deconfigured adapter leaves the guest matrix" "$(rd $A2/guest_matrix)" ".0001"
+is "SCLP-deconfigured adapter: card stays, config 0" "$(rd $C/config)" "0"
+is "its queues stay bound to vfio_ap" "$(readlink $C/02.0001/driver)" \
+	"../../../../bus/ap/drivers/vfio_ap"
 apsim_ctl adapter 2 config on
 is "reconfigured: matrix kept" "$(rd $A2/matrix)" "02.0001"
+apsim_ctl domain 1 remove
+is "domain 1 left the QCI: filtered out of the guest matrix" "$(rd $A2/guest_matrix)" "02."
+is "the matrix keeps it" "$(rd $A2/matrix)" "02.0001"
+apsim_ctl domain 1 add
+is "domain 1 back: in the guest matrix again" "$(rd $A2/guest_matrix)" "02.0001"
 
 is "scans counted the hot plugs" "$(($(rd $B/scans) > SCANS))" "1"
 
