@@ -133,13 +133,6 @@ static const char *mode_env(enum ap_sim_mode m)
 					"MODE=cca";
 }
 
-static enum sim_card_mode mode_from_sim(enum ap_sim_mode m)
-{
-	return m == AP_SIM_MODE_ACCEL ? SIM_MODE_ACCEL :
-	       m == AP_SIM_MODE_EP11  ? SIM_MODE_EP11 :
-					SIM_MODE_CCA;
-}
-
 static enum ap_sim_mode mode_to_sim(enum sim_card_mode m)
 {
 	return m == SIM_MODE_ACCEL ? AP_SIM_MODE_ACCEL :
@@ -148,12 +141,6 @@ static enum ap_sim_mode mode_to_sim(enum sim_card_mode m)
 }
 
 /* ---- AP bus files: /sys/bus/ap ---- */
-
-static void info_mask(const unsigned int *m32, ap_mask *ret)
-{
-	for (unsigned int i = 0; i < 4; i++)
-		ret->w[i] = (uint64_t)m32[2 * i] << 32 | m32[2 * i + 1];
-}
 
 static ssize_t show_qci_mask(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
 {
@@ -1478,8 +1465,6 @@ int sim_sysfs_init(const struct sim_topology *t)
 		if (r < 0)
 			return r;
 	}
-	(void)info_mask;
-	(void)mode_from_sim;
 	return 0;
 }
 
