@@ -441,39 +441,25 @@ static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const 
 static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
 			    size_t len);
 
-#define CARD_ATTR(n, m)                                            \
-	{                                                          \
-		.name = n, .mode = m, .show = card_show, .priv = n \
+/* One row of a device type's attribute table; priv names the attribute for show(). */
+#define DEV_ATTR(n, m, sh, st, vis)                                                      \
+	{                                                                                \
+		.name = n, .mode = m, .show = sh, .store = st, .visible = vis, .priv = n \
 	}
+
 static const struct sim_attr card_attrs[] = {
-	CARD_ATTR("hwtype", 0444),
-	CARD_ATTR("raw_hwtype", 0444),
-	CARD_ATTR("depth", 0444),
-	CARD_ATTR("ap_functions", 0444),
-	{ .name = "config",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = card_config_store,
-	  .priv = "config" },
-	CARD_ATTR("chkstop", 0444),
-	{ .name = "request_count",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = store_ignore,
-	  .priv = "request_count" },
-	CARD_ATTR("requestq_count", 0444),
-	CARD_ATTR("pendingq_count", 0444),
-	{ .name = "online",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = online_store,
-	  .priv = "online" },
-	CARD_ATTR("modalias", 0444),
-	{ .name = "uevent",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = uevent_store,
-	  .priv = "uevent" },
+	DEV_ATTR("hwtype", 0444, card_show, NULL, NULL),
+	DEV_ATTR("raw_hwtype", 0444, card_show, NULL, NULL),
+	DEV_ATTR("depth", 0444, card_show, NULL, NULL),
+	DEV_ATTR("ap_functions", 0444, card_show, NULL, NULL),
+	DEV_ATTR("config", 0644, card_show, card_config_store, NULL),
+	DEV_ATTR("chkstop", 0444, card_show, NULL, NULL),
+	DEV_ATTR("request_count", 0644, card_show, store_ignore, NULL),
+	DEV_ATTR("requestq_count", 0444, card_show, NULL, NULL),
+	DEV_ATTR("pendingq_count", 0444, card_show, NULL, NULL),
+	DEV_ATTR("online", 0644, card_show, online_store, NULL),
+	DEV_ATTR("modalias", 0444, card_show, NULL, NULL),
+	DEV_ATTR("uevent", 0644, card_show, uevent_store, NULL),
 };
 
 static struct sim_node *card_driver(struct sim_node *d)
@@ -552,42 +538,17 @@ static bool queue_vfio_bound(struct sim_node *d)
 	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_VFIO;
 }
 
-#define QUEUE_ATTR(n, m)                                            \
-	{                                                           \
-		.name = n, .mode = m, .show = queue_show, .priv = n \
-	}
 static const struct sim_attr queue_attrs[] = {
-	QUEUE_ATTR("config", 0444),
-	QUEUE_ATTR("chkstop", 0444),
-	QUEUE_ATTR("interrupt", 0444),
-	{ .name = "reset",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = queue_reset_store,
-	  .priv = "reset" },
-	{ .name = "request_count",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = store_ignore,
-	  .priv = "request_count" },
-	QUEUE_ATTR("requestq_count", 0444),
-	QUEUE_ATTR("pendingq_count", 0444),
-	{ .name = "online",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = online_store,
-	  .visible = queue_host_bound,
-	  .priv = "online" },
-	{ .name = "status",
-	  .mode = 0444,
-	  .show = queue_show,
-	  .visible = queue_vfio_bound,
-	  .priv = "status" },
-	{ .name = "uevent",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = uevent_store,
-	  .priv = "uevent" },
+	DEV_ATTR("config", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("chkstop", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("interrupt", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("reset", 0644, queue_show, queue_reset_store, NULL),
+	DEV_ATTR("request_count", 0644, queue_show, store_ignore, NULL),
+	DEV_ATTR("requestq_count", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
+	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
+	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
 };
 
 static struct sim_node *queue_driver(struct sim_node *d)
@@ -1028,56 +989,59 @@ static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, c
 	return (ssize_t)len;
 }
 
+/*
+ * The core's attribute tables (NULL-name terminated; mdev and matrix rows
+ * differ only in their callbacks' types) as sim_attrs, followed by the rows
+ * the device model adds. Evaluates to the calloc'ed table, *ret_n its size.
+ */
+#define WRAP_CORE_ATTRS(table, show_fn, store_fn, extra, ret_n)             \
+	({                                                                  \
+		size_t n_ = 0, k_ = 0;                                      \
+		struct sim_attr *a_;                                        \
+                                                                            \
+		while (table[n_].name)                                      \
+			n_++;                                               \
+		a_ = calloc(n_ + ELEMENTSOF(extra), sizeof(*a_));           \
+		for (size_t i_ = 0; a_ && i_ < n_; i_++)                    \
+			a_[k_++] = (struct sim_attr){                       \
+				.name = table[i_].name,                     \
+				.mode = table[i_].mode,                     \
+				.show = table[i_].show ? show_fn : NULL,    \
+				.store = table[i_].store ? store_fn : NULL, \
+				.priv = &table[i_],                         \
+			};                                                  \
+		for (size_t i_ = 0; a_ && i_ < ELEMENTSOF(extra); i_++)     \
+			a_[k_++] = extra[i_];                               \
+		*(ret_n) = k_;                                              \
+		a_;                                                         \
+	})
+
+static const struct sim_attr mdev_extra_attrs[] = {
+	{ .name = "remove", .mode = 0200, .store = mdev_remove_store },
+	{ .name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = store_ignore },
+};
+
+static const struct sim_attr matrix_extra_attrs[] = {
+	{ .name = "uevent",
+	  .mode = 0644,
+	  .show = matrix_uevent_show,
+	  .store = matrix_uevent_store },
+};
+
 static int build_attr_tables(void)
 {
-	size_t n = 0, i;
+	size_t n;
 
-	for (i = 0; vfio_ap_mdev_attrs[i].name; i++)
-		n++;
-	mdev_attrs = calloc(n + 2, sizeof(*mdev_attrs));
+	mdev_attrs = WRAP_CORE_ATTRS(vfio_ap_mdev_attrs, mdev_attr_show, mdev_attr_store,
+				     mdev_extra_attrs, &n);
 	if (!mdev_attrs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct vfio_ap_mdev_attr *ma = &vfio_ap_mdev_attrs[i];
-
-		mdev_attrs[i] = (struct sim_attr){
-			.name = ma->name,
-			.mode = ma->mode,
-			.show = ma->show ? mdev_attr_show : NULL,
-			.store = ma->store ? mdev_attr_store : NULL,
-			.priv = ma,
-		};
-	}
-	mdev_attrs[i++] = (struct sim_attr){
-		.name = "remove", .mode = 0200, .show = NULL, .store = mdev_remove_store
-	};
-	mdev_attrs[i++] = (struct sim_attr){
-		.name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = store_ignore
-	};
-	mdev_type = (struct sim_dir_type){ mdev_attrs, i, mdev_links, ELEMENTSOF(mdev_links) };
-
-	n = 0;
-	for (i = 0; vfio_ap_matrix_attrs[i].name; i++)
-		n++;
-	matrix_attrs = calloc(n + 1, sizeof(*matrix_attrs));
+	mdev_type = (struct sim_dir_type){ mdev_attrs, n, mdev_links, ELEMENTSOF(mdev_links) };
+	matrix_attrs = WRAP_CORE_ATTRS(vfio_ap_matrix_attrs, matrix_attr_show, matrix_attr_store,
+				       matrix_extra_attrs, &n);
 	if (!matrix_attrs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct vfio_ap_matrix_attr *ma = &vfio_ap_matrix_attrs[i];
-
-		matrix_attrs[i] = (struct sim_attr){
-			.name = ma->name,
-			.mode = ma->mode,
-			.show = ma->show ? matrix_attr_show : NULL,
-			.store = ma->store ? matrix_attr_store : NULL,
-			.priv = ma,
-		};
-	}
-	matrix_attrs[i++] = (struct sim_attr){ .name = "uevent",
-					       .mode = 0644,
-					       .show = matrix_uevent_show,
-					       .store = matrix_uevent_store };
-	matrix_type = (struct sim_dir_type){ matrix_attrs, i, mdev_links, 0 };
+	matrix_type = (struct sim_dir_type){ .attrs = matrix_attrs, .n_attrs = n };
 	return 0;
 }
 
