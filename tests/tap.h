@@ -17,13 +17,23 @@ static unsigned int tap_count, tap_failed;
 
 __attribute__((format(printf, 2, 3), unused)) static bool tap_ok(bool cond, const char *fmt, ...)
 {
+	char desc[512];
 	va_list ap;
 
-	printf("%s %u - ", cond ? "ok" : "not ok", ++tap_count);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("%s %u - ", cond ? "ok" : "not ok", ++tap_count);
+	/* A description is one line, and '#' would start a TAP directive. */
+	for (const char *p = desc; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '#')
+			fputs("\\#", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\n');
 	if (!cond)
 		tap_failed++;
 	fflush(stdout);

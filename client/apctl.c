@@ -1,0 +1,1247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * apctl: the command line client of apmatrixd (org.apmatrix1 on the system
+ * bus). Each verb is one row of the verb table; global options come before or
+ * after the verb, verb options are accepted only by the verbs that take them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bus-client.h"
+#include "config.h"
+#include "hook.h"
+#include "id-list.h"
+#include "log.h"
+#include "mdevctl.h"
+#include "monitor.h"
+#include "output.h"
+#include "domain-xml.h"
+
+/* Options that only some verbs take (bits in verb.options). */
+enum {
+	OPT_DEFINE = 1 << 0, /* --adapters --domains --control-domains --autostart --guest */
+	OPT_DRY_RUN = 1 << 1,
+};
+
+static bool arg_json;
+static bool arg_quiet;
+static bool arg_dry_run;
+static bool arg_autostart;
+static const char *arg_adapters;
+static const char *arg_domains;
+static const char *arg_control_domains;
+static const char *arg_guest;
+static unsigned int arg_used_options;
+
+/* Files apctl reads (apply, import-mdevctl): far above any real document. */
+#define INPUT_SIZE_MAX (16u * 1024 * 1024)
+/* Definition files one import looks at. */
+#define IMPORT_FILES_MAX 4096
+
+typedef struct verb {
+	const char *name;
+	int min_args, max_args; /* after the verb */
+	unsigned int options;
+	const char *synopsis;
+	const char *help;
+	int (*run)(int argc, char **argv);
+} verb;
+
+/* Connected on first use, after the arguments were checked: a typo needs no bus. */
+static sd_bus *arg_bus;
+
+static int need_bus(sd_bus **ret)
+{
+	int r;
+
+	if (!arg_bus) {
+		r = bus_connect(&arg_bus);
+		if (r < 0)
+			return r;
+	}
+	*ret = arg_bus;
+	return 0;
+}
+
+static uint64_t call_flags(void)
+{
+	return arg_dry_run ? APMATRIX_FLAG_DRY_RUN : 0;
+}
+
+/* Say what happened unless --quiet or --json. */
+_printf_(1, 2) static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (arg_quiet || arg_json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static int parse_uuid_arg(const char *s)
+{
+	if (!uuid_is_valid(s)) {
+		log_error("Invalid UUID \"%s\": expected 8-4-4-4-12 hex digits", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ids_arg(const char *what, const char *s, ap_mask *ret)
+{
+	size_t pos = 0;
+	int r;
+
+	r = id_list_parse(s, strlen(s), AP_ID_MAX, ret, &pos);
+	if (r == -ERANGE) {
+		log_error("Invalid %s \"%s\": id at offset %zu is out of range 0-%u", what, s, pos,
+			  AP_ID_MAX);
+		return r;
+	}
+	if (r < 0) {
+		log_error("Invalid %s \"%s\" at offset %zu: expected an id list like 1,3-5,0x1f",
+			  what, s, pos);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "adapter", "domain", "control-domain" (the plural is accepted too). */
+static int parse_kind_arg(const char *s, bool allow_control, const char **ret)
+{
+	static const char *const kinds[] = { "adapter", "domain", "control-domain" };
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		size_t l = strlen(kinds[i]);
+
+		if (i == 2 && !allow_control)
+			break;
+		if (strncmp(s, kinds[i], l) == 0 && (s[l] == '\0' || strcmp(s + l, "s") == 0)) {
+			*ret = kinds[i];
+			return 0;
+		}
+	}
+	log_error("Invalid kind \"%s\": expected adapter, domain%s", s,
+		  allow_control ? " or control-domain" : "");
+	return -EINVAL;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(-errno, "Failed to open %s", path);
+	buf = malloc(INPUT_SIZE_MAX + 1);
+	if (!buf)
+		return log_oom();
+	for (;;) {
+		ssize_t n = read(fd, buf + len, INPUT_SIZE_MAX + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(-errno, "Failed to read %s", path);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > INPUT_SIZE_MAX) {
+			log_error("%s is larger than %u bytes", path, INPUT_SIZE_MAX);
+			return -EFBIG;
+		}
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+/* A JSON document, checked here so that a typo is reported with its offset. */
+static int parse_json_text(const char *what, const char *text, size_t len, struct json_object **ret)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (!tok)
+		return log_oom();
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o || jerr != json_tokener_success) {
+		json_object_put(o);
+		log_error("%s: invalid JSON at offset %zu: %s", what, end,
+			  jerr == json_tokener_success || jerr == json_tokener_continue ?
+				  "unexpected end of input" :
+				  json_tokener_error_desc(jerr));
+		return -EINVAL;
+	}
+	for (size_t i = end; i < len; i++)
+		if (!strchr(" \t\r\n", text[i])) {
+			json_object_put(o);
+			log_error("%s: invalid JSON: trailing data at offset %zu", what, i);
+			return -EINVAL;
+		}
+	*ret = o;
+	return 0;
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	if (!v || json_object_is_type(v, json_type_null))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A JSON array of strings joined with spaces, "-" when absent or empty. malloc'ed. */
+static char *jjoin(struct json_object *o, const char *key)
+{
+	struct json_object *a = jget(o, key);
+	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "",
+			json_object_get_string(json_object_array_get_idx(a, i)));
+	if (n == 0)
+		fputs("-", f);
+	fclose(f);
+	return buf;
+}
+
+/* A JSON id array as an id list for people ("-" if absent or empty). malloc'ed. */
+static char *jids(struct json_object *o, const char *key)
+{
+	_cleanup_free_ char *msg = NULL;
+	char *s = NULL;
+	ap_mask m;
+
+	if (mask_from_json(jget(o, key), key, AP_ID_MAX, &m, &msg) < 0)
+		ap_mask_zero(&m);
+	if (format_ids(&m, &s) < 0)
+		return NULL;
+	return s;
+}
+
+static size_t jlen(struct json_object *o, const char *key)
+{
+	struct json_object *a = jget(o, key);
+
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static void jcopy(struct json_object *to, const char *key, struct json_object *from)
+{
+	struct json_object *v = jget(from, key);
+
+	if (v)
+		json_object_object_add(to, key, json_object_get(v));
+}
+
+static int verb_status(int argc, char **argv)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *state = NULL, *summary = NULL;
+	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
+			    *host_domains = NULL;
+	struct json_object *host, *devices, *stats, *counts;
+	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
+	size_t n_devices;
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_state(bus, &state, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, "Failed to get the state");
+	host = jget(state, "host");
+	devices = jget(state, "devices");
+	stats = jget(state, "stats");
+	n_devices = jlen(state, "devices");
+	for (size_t i = 0; i < n_devices; i++) {
+		struct json_object *d = json_object_array_get_idx(devices, i);
+		const char *s = jstr(d, "state") ?: "";
+
+		if (strcmp(s, "in-use") == 0)
+			n_in_use++;
+		else if (strcmp(s, "active") == 0)
+			n_active++;
+		else
+			n_defined++;
+		if (json_object_get_boolean(jget(d, "drift")))
+			n_drift++;
+	}
+
+	summary = json_object_new_object();
+	counts = json_object_new_object();
+	if (!summary || !counts) {
+		json_object_put(counts);
+		return log_oom();
+	}
+	jcopy(summary, "max_adapter_id", host);
+	jcopy(summary, "max_domain_id", host);
+	jcopy(summary, "bus_features", host);
+	jcopy(summary, "matrix_features", host);
+	jcopy(summary, "write_interface", host);
+	json_object_object_add(summary, "adapters",
+			       json_object_new_int64((int64_t)jlen(host, "adapters")));
+	jcopy(summary, "reserved_adapters", host);
+	jcopy(summary, "reserved_domains", host);
+	json_object_object_add(counts, "total", json_object_new_int64((int64_t)n_devices));
+	json_object_object_add(counts, "defined", json_object_new_int64(n_defined));
+	json_object_object_add(counts, "active", json_object_new_int64(n_active));
+	json_object_object_add(counts, "in_use", json_object_new_int64(n_in_use));
+	json_object_object_add(counts, "drift", json_object_new_int64(n_drift));
+	json_object_object_add(summary, "devices", counts);
+	json_object_object_add(summary, "guests",
+			       json_object_new_int64((int64_t)jlen(state, "guests")));
+	jcopy(summary, "stats", state);
+
+	if (arg_json)
+		return output_json(summary, stdout);
+
+	bus_features = jjoin(host, "bus_features");
+	matrix_features = jjoin(host, "matrix_features");
+	host_adapters = jids(host, "reserved_adapters");
+	host_domains = jids(host, "reserved_domains");
+	if (!bus_features || !matrix_features || !host_adapters || !host_domains)
+		return log_oom();
+	printf("%18s %zu adapter(s), max adapter id %s, max domain id %s\n",
+	       "Host:", jlen(host, "adapters"), jstr(host, "max_adapter_id") ?: "-",
+	       jstr(host, "max_domain_id") ?: "-");
+	printf("%18s %s\n", "AP bus features:", bus_features);
+	printf("%18s %s\n", "vfio_ap features:", matrix_features);
+	printf("%18s %s\n", "Kernel interface:", jstr(host, "write_interface") ?: "-");
+	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
+	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
+	       n_defined, n_active, n_in_use, n_drift);
+	printf("%18s %zu\n", "Guests:", jlen(state, "guests"));
+	if (json_object_is_type(stats, json_type_object)) {
+		json_object_object_foreach(stats, key, val)
+		{
+			char label[64];
+
+			snprintf(label, sizeof(label), "%s:", key);
+			for (char *c = label; *c; c++)
+				if (*c == '_')
+					*c = ' ';
+			printf("%18s %s\n", label, json_object_get_string(val));
+		}
+	}
+	return 0;
+}
+
+static const char *yes_no(struct json_object *o, const char *key, const char *yes, const char *no)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? (json_object_get_boolean(v) ? yes : no) : NULL;
+}
+
+static int verb_host(int argc, char **argv)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *state = NULL;
+	_cleanup_(table_freep) table *t = NULL;
+	static const char *const headers[] = { "CARD.DOM", "TYPE",   "MODE",  "CONFIG",
+					       "CHKSTOP",  "DRIVER", "STATUS" };
+	struct json_object *host, *adapters;
+	size_t n;
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_state(bus, &state, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, "Failed to get the host inventory");
+	host = jget(state, "host");
+	if (arg_json)
+		return output_json(host ?: state, stdout);
+
+	if (!arg_quiet) {
+		_cleanup_free_ char *bf = jjoin(host, "bus_features"),
+				    *mf = jjoin(host, "matrix_features");
+
+		printf("%18s %s\n", "Max adapter id:", jstr(host, "max_adapter_id") ?: "-");
+		printf("%18s %s\n", "Max domain id:", jstr(host, "max_domain_id") ?: "-");
+		printf("%18s %s\n", "AP bus features:", bf ?: "-");
+		printf("%18s %s\n", "vfio_ap features:", mf ?: "-");
+		printf("%18s %s\n", "apmask:", jstr(host, "apmask") ?: "-");
+		printf("%18s %s\n\n", "aqmask:", jstr(host, "aqmask") ?: "-");
+	}
+
+	t = table_new(ELEMENTSOF(headers), headers);
+	if (!t)
+		return log_oom();
+	adapters = jget(host, "adapters");
+	n = jlen(host, "adapters");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(adapters, i);
+		struct json_object *queues = jget(a, "queues");
+		size_t nq = jlen(a, "queues");
+		int id = json_object_get_int(jget(a, "id"));
+		char type[32];
+
+		/* Unknown hardware types are shown by number, like lszcrypt does. */
+		if (jstr(a, "type"))
+			snprintf(type, sizeof(type), "%s", jstr(a, "type"));
+		else
+			snprintf(type, sizeof(type), "hwtype%s", jstr(a, "hwtype") ?: "?");
+		if (table_addf(t, "%02x", id) < 0 || table_add(t, type) < 0 ||
+		    table_add(t, jstr(a, "mode")) < 0 ||
+		    table_add(t, yes_no(a, "config", "online", "offline")) < 0 ||
+		    table_add(t, yes_no(a, "chkstop", "yes", "no")) < 0 || table_add(t, NULL) < 0 ||
+		    table_add(t, NULL) < 0)
+			return log_oom();
+		for (size_t k = 0; k < nq; k++) {
+			struct json_object *q = json_object_array_get_idx(queues, k);
+
+			if (table_addf(t, "%02x.%04x", id, json_object_get_int(jget(q, "domain"))) <
+				    0 ||
+			    table_add(t, type) < 0 || table_add(t, jstr(a, "mode")) < 0 ||
+			    table_add(t, yes_no(q, "config", "online", "offline")) < 0 ||
+			    table_add(t, yes_no(q, "chkstop", "yes", "no")) < 0 ||
+			    table_add(t, jstr(q, "driver")) < 0 ||
+			    table_add(t, jstr(q, "status")) < 0)
+				return log_oom();
+		}
+	}
+	return table_print(t, stdout, !arg_quiet);
+}
+
+static int verb_list(int argc, char **argv)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	"AUTOSTART",
+					       "ADAPTERS", "DOMAINS", "CONTROL" };
+	_cleanup_(table_freep) table *t = NULL;
+	device_info *devices = NULL;
+	size_t n = 0;
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = list_devices(bus, &devices, &n, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, "Failed to list the devices");
+
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		if (!o || !a) {
+			json_object_put(a);
+			r = log_oom();
+			goto out;
+		}
+		json_object_object_add(o, "devices", a);
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(a, device_info_to_json(&devices[i]));
+		r = output_json(o, stdout);
+		goto out;
+	}
+
+	t = table_new(ELEMENTSOF(headers), headers);
+	if (!t) {
+		r = log_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *a = NULL, *d = NULL, *c = NULL;
+
+		if (format_ids(&devices[i].matrix.apm, &a) < 0 ||
+		    format_ids(&devices[i].matrix.aqm, &d) < 0 ||
+		    format_ids(&devices[i].matrix.adm, &c) < 0) {
+			r = log_oom();
+			goto out;
+		}
+		table_add(t, devices[i].uuid);
+		table_add(t, devices[i].state);
+		table_add(t, devices[i].guest);
+		table_add(t, devices[i].autostart ? "yes" : "no");
+		table_add(t, a);
+		table_add(t, d);
+		table_add(t, c);
+	}
+	r = table_print(t, stdout, !arg_quiet);
+out:
+	device_infos_free(devices, n);
+	return r;
+}
+
+static int verb_show(int argc, char **argv)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *uuid = argv[1];
+	device_info d = {};
+	sd_bus *bus;
+	int r;
+
+	r = parse_uuid_arg(uuid);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_device(bus, uuid, &d, &error);
+	if (r < 0) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "Device %s", uuid);
+		return log_bus_error(&error, r, what);
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = device_info_to_json(&d);
+
+		r = o ? output_json(o, stdout) : log_oom();
+	} else {
+		static const char *const labels[] = {
+			"Adapters:",	    "Domains:",	       "Control domains:",
+			"Active adapters:", "Active domains:", "Active control domains:",
+			"Guest adapters:",  "Guest domains:",  "Guest control domains:",
+		};
+		const ap_mask *masks[] = {
+			&d.matrix.apm,	      &d.matrix.aqm,	    &d.matrix.adm,
+			&d.active_matrix.apm, &d.active_matrix.aqm, &d.active_matrix.adm,
+			&d.guest_matrix.apm,  &d.guest_matrix.aqm,  &d.guest_matrix.adm,
+		};
+
+		print_field(stdout, "UUID:", d.uuid);
+		print_field(stdout, "State:", d.state);
+		print_field(stdout, "Guest:", d.guest);
+		print_field(stdout, "Autostart:", d.autostart ? "yes" : "no");
+		print_field(stdout, "Defined:", d.defined ? "yes" : "no (found on the host)");
+		print_field(stdout, "Drift:",
+			    d.drift ? "yes (the kernel differs from the definition)" : "no");
+		r = 0;
+		for (size_t i = 0; i < ELEMENTSOF(labels) && r >= 0; i++) {
+			_cleanup_free_ char *s = NULL;
+
+			r = format_ids(masks[i], &s);
+			if (r >= 0)
+				print_field(stdout, labels[i], s);
+		}
+	}
+	device_info_done(&d);
+	return r;
+}
+
+static int add_ids_option(struct json_object *config, const char *key, const char *what,
+			  const char *value)
+{
+	ap_mask m;
+	int r;
+
+	if (!value)
+		return 0;
+	r = parse_ids_arg(what, value, &m);
+	if (r < 0)
+		return r;
+	return json_object_object_add(config, key, mask_to_json(&m)) < 0 ? -ENOMEM : 0;
+}
+
+static int verb_define(int argc, char **argv)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *config = json_object_new_object();
+	const char *uuid = argc > 1 ? argv[1] : "", *new_uuid, *path;
+	sd_bus *bus;
+	int r;
+
+	if (!config)
+		return log_oom();
+	if (argc > 1) {
+		r = parse_uuid_arg(uuid);
+		if (r < 0)
+			return r;
+	}
+	r = add_ids_option(config, "adapters", "adapter list", arg_adapters);
+	if (r >= 0)
+		r = add_ids_option(config, "domains", "domain list", arg_domains);
+	if (r >= 0)
+		r = add_ids_option(config, "control_domains", "control domain list",
+				   arg_control_domains);
+	if (r < 0)
+		return r;
+	json_object_object_add(config, "autostart", json_object_new_boolean(arg_autostart));
+	if (arg_guest)
+		json_object_object_add(config, "guest", json_object_new_string(arg_guest));
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+
+	r = manager_new_call(bus, "DefineDevice", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(
+			m, "sst", uuid,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build DefineDevice call");
+	r = bus_call(bus, m, &reply, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, "Failed to define the device");
+	r = sd_bus_message_read(reply, "so", &new_uuid, &path);
+	if (r < 0)
+		return log_error_errno(r, "Unexpected DefineDevice reply");
+
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		if (!o)
+			return log_oom();
+		json_object_object_add(o, "uuid", json_object_new_string(new_uuid));
+		json_object_object_add(o, "path", json_object_new_string(path));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
+		return output_json(o, stdout);
+	}
+	/* The uuid is the result (it may be new), so it is printed even with --quiet. */
+	printf("%s\n", new_uuid);
+	return 0;
+}
+
+/* UndefineDevice, StartDevice, StopDevice: (s uuid, t flags) -> () */
+static int call_device_method(const char *member, const char *uuid, const char *done)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	char what[96];
+	sd_bus *bus;
+	int r;
+
+	r = parse_uuid_arg(uuid);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = manager_new_call(bus, member, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "st", uuid, call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build %s call", member);
+	r = bus_call(bus, m, NULL, &error);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "%s %s", member, uuid);
+		return log_bus_error(&error, r, what);
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		if (!o)
+			return log_oom();
+		json_object_object_add(o, "uuid", json_object_new_string(uuid));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
+		return output_json(o, stdout);
+	}
+	note("%s device %s%s.", done, uuid, arg_dry_run ? " (dry run, nothing changed)" : "");
+	return 0;
+}
+
+static int verb_undefine(int argc, char **argv)
+{
+	return call_device_method("UndefineDevice", argv[1], "Undefined");
+}
+
+static int verb_start(int argc, char **argv)
+{
+	return call_device_method("StartDevice", argv[1], "Started");
+}
+
+static int verb_stop(int argc, char **argv)
+{
+	return call_device_method("StopDevice", argv[1], "Stopped");
+}
+
+/* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
+static int print_result(const char *text)
+{
+	_cleanup_json_ struct json_object *o = json_tokener_parse(text);
+
+	if (arg_json) {
+		if (o)
+			return output_json(o, stdout);
+		printf("%s\n", text);
+		return 0;
+	}
+	if (arg_quiet)
+		return 0;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		printf("%s\n", text);
+		return 0;
+	}
+	json_object_object_foreach(o, key, val)
+	{
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s:", key);
+		print_field(stdout, label,
+			    json_object_to_json_string_ext(
+				    val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	return 0;
+}
+
+static int assign_or_unassign(const char *member, char **argv)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *uuid = argv[1], *kind, *result;
+	char what[128];
+	ap_mask ids;
+	sd_bus *bus;
+	int r;
+
+	r = parse_uuid_arg(uuid);
+	if (r >= 0)
+		r = parse_kind_arg(argv[2], true, &kind);
+	if (r >= 0)
+		r = parse_ids_arg("id list", argv[3], &ids);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = manager_new_call(bus, member, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", uuid, kind);
+	if (r >= 0)
+		r = append_ids(m, &ids);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "t", call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build %s call", member);
+	r = bus_call(bus, m, &reply, &error);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "%s %s %s %s", member, uuid, kind, argv[3]);
+		return log_bus_error(&error, r, what);
+	}
+	r = sd_bus_message_read(reply, "s", &result);
+	if (r < 0)
+		return log_error_errno(r, "Unexpected %s reply", member);
+	return print_result(result);
+}
+
+static int verb_assign(int argc, char **argv)
+{
+	return assign_or_unassign("Assign", argv);
+}
+
+static int verb_unassign(int argc, char **argv)
+{
+	return assign_or_unassign("Unassign", argv);
+}
+
+static int verb_apply(int argc, char **argv)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *desired = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *result;
+	size_t len = 0;
+	sd_bus *bus;
+	int r;
+
+	r = read_file(argv[1], &text, &len);
+	if (r < 0)
+		return r;
+	r = parse_json_text(argv[1], text, len, &desired);
+	if (r < 0)
+		return r;
+	if (strlen(text) != len) {
+		log_error("%s: invalid JSON: NUL byte in the input", argv[1]);
+		return -EINVAL;
+	}
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = manager_new_call(bus, "Apply", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "st", text, call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build Apply call");
+	r = bus_call(bus, m, &reply, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, "Failed to apply");
+	r = sd_bus_message_read(reply, "s", &result);
+	if (r < 0)
+		return log_error_errno(r, "Unexpected Apply reply");
+	return print_result(result);
+}
+
+static int reserve_or_release(const char *member, char **argv, const char *done)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *kind;
+	char what[128];
+	ap_mask ids;
+	sd_bus *bus;
+	int r;
+
+	r = parse_kind_arg(argv[1], false, &kind);
+	if (r >= 0)
+		r = parse_ids_arg("id list", argv[2], &ids);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = manager_new_call(bus, member, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", kind);
+	if (r >= 0)
+		r = append_ids(m, &ids);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "t", call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build %s call", member);
+	r = bus_call(bus, m, NULL, &error);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "%s %s %s", member, kind, argv[2]);
+		return log_bus_error(&error, r, what);
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		if (!o)
+			return log_oom();
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		json_object_object_add(o, "ids", mask_to_json(&ids));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
+		return output_json(o, stdout);
+	}
+	note("%s %s(s) %s%s.", done, kind, argv[2],
+	     arg_dry_run ? " (dry run, nothing changed)" : "");
+	return 0;
+}
+
+static int verb_reserve(int argc, char **argv)
+{
+	return reserve_or_release("Reserve", argv, "Reserved for passthrough:");
+}
+
+static int verb_release(int argc, char **argv)
+{
+	return reserve_or_release("Release", argv, "Released to the host:");
+}
+
+static int verb_monitor(int argc, char **argv)
+{
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return monitor_run(bus, arg_json, arg_quiet);
+}
+
+static int import_one(sd_bus *bus, const char *dir, const char *name, char **reterr_msg)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_json_ struct json_object *config = NULL;
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	mdevctl_def def;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (!uuid_is_valid(name)) {
+		*reterr_msg = strdup("file name is not a UUID");
+		return -EINVAL;
+	}
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = negative_errno();
+		if (asprintf(reterr_msg, "cannot open: %s", strerror(-r)) < 0)
+			*reterr_msg = NULL;
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > 1024 * 1024) {
+		*reterr_msg = strdup("not a regular file of at most 1 MiB");
+		return -EINVAL;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return -ENOMEM;
+	n = read(fd, text, (size_t)st.st_size);
+	if (n < 0) {
+		r = negative_errno();
+		if (asprintf(reterr_msg, "cannot read: %s", strerror(-r)) < 0)
+			*reterr_msg = NULL;
+		return r;
+	}
+	text[n] = '\0';
+	r = mdevctl_def_parse(text, (size_t)n, &def, reterr_msg);
+	if (r < 0)
+		return r;
+	config = mdevctl_def_to_config(&def);
+	if (!config)
+		return -ENOMEM;
+
+	r = manager_new_call(bus, "DefineDevice", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(
+			m, "sst", name,
+			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			call_flags());
+	if (r < 0)
+		return r;
+	r = bus_call(bus, m, NULL, &error);
+	if (r < 0) {
+		r = bus_error_errno(&error, r);
+		if (asprintf(reterr_msg, "rejected by apmatrixd: %s",
+			     error.message	?:
+				     error.name ?:
+						  strerror(-r)) < 0)
+			*reterr_msg = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int filter_visible(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+static int verb_import_mdevctl(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : MDEVCTL_MATRIX_DIR;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *imported = json_object_new_array(), *skipped = json_object_new_array();
+	struct dirent **names = NULL;
+	sd_bus *bus;
+	int n, r, ret = 0;
+
+	if (!o || !imported || !skipped) {
+		json_object_put(imported);
+		json_object_put(skipped);
+		return log_oom();
+	}
+	json_object_object_add(o, "imported", imported);
+	json_object_object_add(o, "skipped", skipped);
+
+	n = scandir(dir, &names, filter_visible, alphasort);
+	if (n < 0)
+		return log_error_errno(-errno, "Failed to read %s", dir);
+	r = need_bus(&bus);
+	if (r < 0) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *msg = NULL;
+
+		r = -E2BIG;
+		if (i < IMPORT_FILES_MAX)
+			r = import_one(bus, dir, names[i]->d_name, &msg);
+		if (r == -ENOMEM) {
+			ret = log_oom();
+		} else if (r < 0) {
+			struct json_object *s = json_object_new_object();
+
+			log_error("%s/%s: %s; skipped", dir, names[i]->d_name, msg ?: strerror(-r));
+			json_object_object_add(s, "file", json_object_new_string(names[i]->d_name));
+			json_object_object_add(s, "error",
+					       json_object_new_string(msg ?: strerror(-r)));
+			json_object_array_add(skipped, s);
+			if (ret == 0)
+				ret = r;
+		} else {
+			json_object_array_add(imported, json_object_new_string(names[i]->d_name));
+			note("Imported %s%s.", names[i]->d_name,
+			     arg_dry_run ? " (dry run, nothing changed)" : "");
+		}
+		free(names[i]);
+	}
+	free(names);
+
+	if (arg_json)
+		output_json(o, stdout);
+	/* Every skipped file was reported; the run as a whole failed. */
+	return ret < 0 ? -EIO : 0;
+}
+
+static int verb_export_mdevctl(int argc, char **argv)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *text = NULL;
+	device_info d = {};
+	mdevctl_def def;
+	sd_bus *bus;
+	int r;
+
+	r = parse_uuid_arg(argv[1]);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_device(bus, argv[1], &d, &error);
+	if (r < 0) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "Device %s", argv[1]);
+		return log_bus_error(&error, r, what);
+	}
+	def = (mdevctl_def){ .autostart = d.autostart, .matrix = d.matrix };
+	device_info_done(&d);
+	r = mdevctl_def_format(&def, &text);
+	if (r < 0)
+		return log_error_errno(r, "Failed to format the mdevctl definition");
+	fputs(text, stdout);
+	return 0;
+}
+
+static int verb_hook(int argc, char **argv)
+{
+	const char *mdevctl_dir = getenv("APCTL_MDEVCTL_DIR");
+
+	return hook_run(argc - 1, argv + 1, stdin,
+			mdevctl_dir && mdevctl_dir[0] ? mdevctl_dir : MDEVCTL_MATRIX_DIR);
+}
+
+static const verb verbs[] = {
+	{ "status", 0, 0, 0, "status", "Summary of the host, devices and statistics", verb_status },
+	{ "host", 0, 0, 0, "host", "Adapters and queues of the host", verb_host },
+	{ "list", 0, 0, 0, "list", "List the devices", verb_list },
+	{ "show", 1, 1, 0, "show UUID", "Show one device", verb_show },
+	{ "define", 0, 1, OPT_DEFINE | OPT_DRY_RUN,
+	  "define [UUID] [--adapters L] [--domains L] [--control-domains L] [--autostart] "
+	  "[--guest NAME]",
+	  "Define a device (a new UUID if none is given)", verb_define },
+	{ "undefine", 1, 1, OPT_DRY_RUN, "undefine UUID", "Remove a device's definition",
+	  verb_undefine },
+	{ "start", 1, 1, OPT_DRY_RUN, "start UUID", "Create the mdev and apply its matrix",
+	  verb_start },
+	{ "stop", 1, 1, OPT_DRY_RUN, "stop UUID", "Remove the mdev", verb_stop },
+	{ "assign", 3, 3, OPT_DRY_RUN, "assign UUID KIND IDS",
+	  "Add adapters, domains or control domains", verb_assign },
+	{ "unassign", 3, 3, OPT_DRY_RUN, "unassign UUID KIND IDS",
+	  "Remove adapters, domains or control domains", verb_unassign },
+	{ "apply", 1, 1, OPT_DRY_RUN, "apply FILE [--dry-run]",
+	  "Give the listed devices exactly the matrices in FILE", verb_apply },
+	{ "reserve", 2, 2, OPT_DRY_RUN, "reserve KIND IDS",
+	  "Take adapters or domains from the host drivers for passthrough", verb_reserve },
+	{ "release", 2, 2, OPT_DRY_RUN, "release KIND IDS",
+	  "Give adapters or domains back to the host drivers", verb_release },
+	{ "monitor", 0, 0, 0, "monitor", "Print events until interrupted", verb_monitor },
+	{ "import-mdevctl", 0, 1, OPT_DRY_RUN, "import-mdevctl [DIR]",
+	  "Define devices from mdevctl's vfio-ap definitions", verb_import_mdevctl },
+	{ "export-mdevctl", 1, 1, 0, "export-mdevctl UUID",
+	  "Print a device as an mdevctl definition", verb_export_mdevctl },
+	{ "hook", 3, 4, 0, "hook GUEST OP SUBOP [EXTRA]",
+	  "libvirt QEMU hook entry (domain XML on stdin)", verb_hook },
+};
+
+static void help(void)
+{
+	printf("apctl [OPTIONS...] VERB [ARGS...]\n\n"
+	       "Manage the AP crypto matrix of an s390 KVM host through apmatrixd.\n\n"
+	       "Verbs:\n");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+		if (strlen(verbs[i].synopsis) > 28)
+			printf("  %s\n  %-28s %s\n", verbs[i].synopsis, "", verbs[i].help);
+		else
+			printf("  %-28s %s\n", verbs[i].synopsis, verbs[i].help);
+	}
+	printf("\nOptions:\n"
+	       "  -h --help                    Show this help\n"
+	       "     --version                 Show the version\n"
+	       "  -j --json                    Print JSON (the schema is in apctl(8))\n"
+	       "  -q --quiet                   No headers and no progress messages\n"
+	       "  -n --dry-run                 Validate and plan only; change nothing\n"
+	       "     --adapters LIST           define: adapters, e.g. 1,3-5,0x1f\n"
+	       "     --domains LIST            define: usage domains\n"
+	       "     --control-domains LIST    define: control domains\n"
+	       "     --autostart               define: start at boot\n"
+	       "     --guest NAME              define: the libvirt domain using it\n"
+	       "\nIDS and LIST are id lists: 5  1,3-5  0x1f  0x10-0x1f (a leading 0 is decimal).\n"
+	       "KIND is adapter, domain or control-domain.\n"
+	       "Exit status: 0 ok, 1 failed, 2 usage or invalid input, 3 refused.\n"
+	       "See apctl(8).\n");
+}
+
+enum {
+	ARG_VERSION = 0x100,
+	ARG_ADAPTERS,
+	ARG_DOMAINS,
+	ARG_CONTROL_DOMAINS,
+	ARG_AUTOSTART,
+	ARG_GUEST,
+};
+
+static int parse_argv(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "adapters", required_argument, NULL, ARG_ADAPTERS },
+		{ "domains", required_argument, NULL, ARG_DOMAINS },
+		{ "control-domains", required_argument, NULL, ARG_CONTROL_DOMAINS },
+		{ "autostart", no_argument, NULL, ARG_AUTOSTART },
+		{ "guest", required_argument, NULL, ARG_GUEST },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hjqn", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("apctl %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'j':
+			arg_json = true;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'n':
+			arg_dry_run = true;
+			arg_used_options |= OPT_DRY_RUN;
+			break;
+		case ARG_ADAPTERS:
+			arg_adapters = optarg;
+			arg_used_options |= OPT_DEFINE;
+			break;
+		case ARG_DOMAINS:
+			arg_domains = optarg;
+			arg_used_options |= OPT_DEFINE;
+			break;
+		case ARG_CONTROL_DOMAINS:
+			arg_control_domains = optarg;
+			arg_used_options |= OPT_DEFINE;
+			break;
+		case ARG_AUTOSTART:
+			arg_autostart = true;
+			arg_used_options |= OPT_DEFINE;
+			break;
+		case ARG_GUEST:
+			if (!optarg[0]) {
+				log_error("--guest needs a non-empty libvirt domain name");
+				return -EINVAL;
+			}
+			arg_guest = optarg;
+			arg_used_options |= OPT_DEFINE;
+			break;
+		case ':':
+			log_error("Option %s needs an argument", argv[optind - 1]);
+			return -EINVAL;
+		case '?':
+			if (optopt > 0 && optopt < 0x100)
+				log_error("Unknown option -%c; see apctl --help", optopt);
+			else
+				log_error("Unknown option %s; see apctl --help", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			log_error("Unexpected option %s", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	return 1;
+}
+
+static int run(int argc, char **argv)
+{
+	const verb *v = NULL;
+	int n_args, r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r;
+
+	if (optind >= argc) {
+		log_error("No verb given; see apctl --help");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (strcmp(verbs[i].name, argv[optind]) == 0)
+			v = &verbs[i];
+	if (!v) {
+		log_error("Unknown verb \"%s\"; see apctl --help", argv[optind]);
+		return -EINVAL;
+	}
+	n_args = argc - optind - 1;
+	if (n_args < v->min_args || n_args > v->max_args) {
+		log_error("%s: wrong number of arguments; usage: apctl %s", v->name, v->synopsis);
+		return -EINVAL;
+	}
+	if (arg_used_options & ~v->options) {
+		log_error("%s does not take %s; usage: apctl %s", v->name,
+			  (arg_used_options & ~v->options & OPT_DRY_RUN) ? "--dry-run" :
+									   "define's options",
+			  v->synopsis);
+		return -EINVAL;
+	}
+
+	return v->run(n_args + 1, argv + optind);
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	log_set_program("apctl");
+	r = run(argc, argv);
+	arg_bus = sd_bus_flush_close_unref(arg_bus);
+	fflush(stdout);
+	if (ferror(stdout) && r >= 0)
+		r = log_error_errno(-EIO, "Failed to write the output");
+	return exit_code_from_errno(r);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "log.h"
+#include "sysfs-format.h"
+#include "sysfs.h"
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static pid_t lock_owner(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
+int ap_lock_acquire(const char *path, uint64_t timeout_usec)
+{
+	char tmp[PATH_MAX], content[32];
+	const char *slash = strrchr(path, '/');
+	uint64_t deadline = now_usec() + timeout_usec;
+	unsigned int wait_us = 100;
+	int fd, len, r = 0;
+
+	if (slash)
+		snprintf(tmp, sizeof(tmp), "%.*s/.lk%d", (int)(slash - path), path, (int)getpid());
+	else
+		snprintf(tmp, sizeof(tmp), ".lk%d", (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return log_error_errno(-errno, "Failed to create lock temp file %s", tmp);
+	len = snprintf(content, sizeof(content), "%d\n", (int)getpid());
+	if (write(fd, content, (size_t)len) != len) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return log_error_errno(r ? r : -EIO, "Failed to write %s", tmp);
+	}
+	close(fd);
+
+	/* Bounded by the deadline. */
+	for (;;) {
+		pid_t owner;
+
+		if (link(tmp, path) == 0)
+			break;
+		if (errno != EEXIST) {
+			r = log_error_errno(-errno, "Failed to link %s to %s", tmp, path);
+			break;
+		}
+		owner = lock_owner(path);
+		if (owner > 0 && kill(owner, 0) < 0 && errno == ESRCH) {
+			log_notice("Removing stale lock %s of dead PID %d", path, (int)owner);
+			(void)unlink(path);
+			continue;
+		}
+		if (now_usec() >= deadline) {
+			r = log_error_errno(-EBUSY, "Lock %s is held by PID %d", path, (int)owner);
+			break;
+		}
+		usleep(wait_us);
+		if (wait_us < 10000)
+			wait_us *= 2;
+	}
+	unlink(tmp);
+	return r;
+}
+
+void ap_lock_release(const char *path)
+{
+	if (lock_owner(path) == getpid())
+		(void)unlink(path);
+}
+
+void apply_outcome_done(struct apply_outcome *o)
+{
+	free(o->failed_attr);
+	free(o->message);
+	free(o->readback);
+	free(o->exists);
+	*o = (struct apply_outcome){ 0 };
+}
+
+static int read_mask_attr(const char *rel, ap_mask *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t len;
+	int r = sysfs_read(rel, &s, &len);
+
+	return r < 0 ? r : sysfs_mask_parse(s, len, ret, NULL);
+}
+
+static void readback(const struct host *h, const struct plan_input *in, struct apply_outcome *o)
+{
+	for (size_t i = 0; i < in->n_items; i++) {
+		char rel[128];
+
+		snprintf(rel, sizeof(rel), "devices/vfio_ap/matrix/%s", in->items[i].uuid);
+		o->exists[i] = sysfs_exists(rel);
+		o->readback[i] = (ap_matrix){ 0 };
+		if (o->exists[i] &&
+		    host_read_mdev_matrix(h, in->items[i].uuid, &o->readback[i]) < 0)
+			o->exists[i] = false;
+	}
+	if (read_mask_attr("bus/ap/apmask", &o->apmask) < 0)
+		o->apmask = in->apmask;
+	if (read_mask_attr("bus/ap/aqmask", &o->aqmask) < 0)
+		o->aqmask = in->aqmask;
+}
+
+static int execute(const struct plan_input *in, const struct plan *p, size_t *ret_done,
+		   char **ret_attr)
+{
+	for (size_t k = 0; k < p->n_writes; k++) {
+		_cleanup_free_ char *attr = NULL, *value = NULL;
+		int r;
+
+		r = plan_write_format(in, p, k, &attr, &value);
+		if (r < 0)
+			return r;
+		log_debug("write %s: %s", attr, value);
+		r = sysfs_write(attr, value, strlen(value));
+		if (r < 0) {
+			*ret_attr = TAKE_PTR(attr);
+			return r;
+		}
+		(*ret_done)++;
+	}
+	return 0;
+}
+
+/* Put the touched mdevs and the masks back as they were; errors are logged only. */
+static void rollback(const struct host *h, const struct plan_input *in, struct apply_outcome *o)
+{
+	_cleanup_free_ struct plan_item *items =
+		calloc(in->n_items ? in->n_items : 1, sizeof(*items));
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct plan_input back = *in;
+	_cleanup_free_ char *attr = NULL;
+	size_t done = 0;
+	int r;
+
+	if (!items)
+		return;
+	readback(h, in, o);
+	for (size_t i = 0; i < in->n_items; i++) {
+		items[i] = in->items[i];
+		items[i].cur_exists = o->exists[i];
+		items[i].cur = o->readback[i];
+		items[i].want_exists = in->items[i].cur_exists;
+		items[i].want = in->items[i].cur;
+	}
+	back.items = items;
+	back.apmask = o->apmask;
+	back.aqmask = o->aqmask;
+	back.apmask_want = in->apmask;
+	back.aqmask_want = in->aqmask;
+	/* Single-id writes: the most forgiving order when the state is unexpected. */
+	back.iface = WRITE_SINGLE;
+	r = plan_compute(&back, &p);
+	if (r >= 0)
+		r = execute(&back, p, &done, &attr);
+	if (r < 0)
+		log_error_errno(r, "Rollback failed at %s", attr ? attr : "planning");
+	else
+		o->rolled_back = true;
+	readback(h, in, o);
+}
+
+int apply_run(const char *lock_path, struct store *store, const struct host *h,
+	      const struct plan_input *in, const struct plan *p, struct json_object *intent,
+	      struct apply_outcome *ret)
+{
+	struct apply_outcome o = { 0 };
+	int r;
+
+	o.readback = calloc(in->n_items ? in->n_items : 1, sizeof(*o.readback));
+	o.exists = calloc(in->n_items ? in->n_items : 1, sizeof(*o.exists));
+	if (!o.readback || !o.exists) {
+		apply_outcome_done(&o);
+		return -ENOMEM;
+	}
+	r = ap_lock_acquire(lock_path, 5 * 1000000ULL);
+	if (r < 0) {
+		if (asprintf(&o.message, "the AP configuration lock %s is held by another process",
+			     lock_path) < 0)
+			o.message = NULL;
+		*ret = o;
+		return r;
+	}
+	if (intent && store) {
+		r = store_journal_write(store, intent);
+		if (r < 0) {
+			log_error_errno(r, "Failed to write the journal");
+			if (asprintf(&o.message, "cannot write the journal: %s", strerror(-r)) < 0)
+				o.message = NULL;
+			ap_lock_release(lock_path);
+			*ret = o;
+			return r;
+		}
+	}
+
+	r = execute(in, p, &o.writes_done, &o.failed_attr);
+	if (r < 0) {
+		if (asprintf(&o.message, "write to %s failed: %s (errno %d)",
+			     o.failed_attr ? o.failed_attr : "?", strerror(-r), -r) < 0)
+			o.message = NULL;
+		log_error("Kernel refused: %s; rolling back", o.message ? o.message : "?");
+		rollback(h, in, &o);
+	} else {
+		readback(h, in, &o);
+		for (size_t i = 0; i < in->n_items && r == 0; i++) {
+			const struct plan_item *it = &in->items[i];
+
+			if (o.exists[i] != it->want_exists ||
+			    (it->want_exists && !ap_matrix_equal(&o.readback[i], &it->want))) {
+				r = -EIO;
+				if (asprintf(&o.message,
+					     "readback of mdev %s does not match what was written",
+					     it->uuid) < 0)
+					o.message = NULL;
+				log_error("%s; rolling back", o.message ? o.message : "readback");
+				rollback(h, in, &o);
+			}
+		}
+	}
+	if (store)
+		(void)store_journal_clear(store);
+	ap_lock_release(lock_path);
+	*ret = o;
+	return r;
+}

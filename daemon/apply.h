@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The applier, the only code that writes sysfs: takes the s390-tools AP
+ * configuration lock, writes the journal of intent, executes a plan write by
+ * write, reads back every mdev it touched, and on a failure restores what the
+ * touched mdevs and masks were before, reporting the kernel's errno with the
+ * attribute.
+ */
+#ifndef APMATRIXD_APPLY_H
+#define APMATRIXD_APPLY_H
+
+#include <json-c/json.h>
+
+#include "host.h"
+#include "plan.h"
+#include "store.h"
+
+#define AP_LOCK_PATH_DEFAULT "/run/lock/s390apconfig.lock"
+
+/*
+ * The lock file protocol of s390-tools (liblockfile style): our PID goes into
+ * a temp file beside the lock, which is link()ed to the lock path; a lock
+ * whose PID is dead is stale and removed. Waits up to timeout_usec, then
+ * -EBUSY.
+ */
+int ap_lock_acquire(const char *path, uint64_t timeout_usec);
+void ap_lock_release(const char *path);
+
+struct apply_outcome {
+	size_t writes_done;
+	char *failed_attr; /* on failure: the attribute whose write failed */
+	char *message; /* on failure: one line for the caller */
+	bool rolled_back;
+	ap_matrix *readback; /* n_items: kernel matrix after the run */
+	bool *exists; /* n_items: mdev exists after the run */
+	ap_mask apmask, aqmask;
+};
+
+void apply_outcome_done(struct apply_outcome *o);
+
+/*
+ * Run plan p for input in. intent (may be NULL) is written as the journal
+ * before the first write and removed when the run ends. Returns 0 or the
+ * negative errno of the failed write (outcome describes it; the touched mdevs
+ * are rolled back to in->items[].cur).
+ */
+int apply_run(const char *lock_path, struct store *store, const struct host *h,
+	      const struct plan_input *in, const struct plan *p, struct json_object *intent,
+	      struct apply_outcome *ret);
+
+#endif

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain-xml.h"
+#include "host.h"
+#include "log.h"
+#include "sysfs-format.h"
+#include "sysfs.h"
+
+#define MATRIX_DIR "devices/vfio_ap/matrix"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)
+
+void host_free(struct host *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n_adapters; i++)
+		free(h->adapters[i].queues);
+	free(h->adapters);
+	free(h->mdevs);
+	free(h->bus_features);
+	free(h->matrix_features);
+	free(h);
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t l = strlen(word);
+
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t\n");
+		if (strncmp(p, word, l) == 0 && (p[l] == '\0' || strchr(" \t\n", p[l])))
+			return true;
+		p += strcspn(p, " \t\n");
+	}
+	return false;
+}
+
+static int read_mask(const char *rel, ap_mask *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t len;
+	int r;
+
+	r = sysfs_read(rel, &s, &len);
+	if (r < 0)
+		return r;
+	return sysfs_mask_parse(s, len, ret, NULL);
+}
+
+static bool read_bool(const char *rel)
+{
+	int v = 0;
+
+	return sysfs_read_int(rel, &v) >= 0 && v != 0;
+}
+
+static void read_mode(const char *card, char *mode, size_t size)
+{
+	_cleanup_free_ char *s = NULL;
+	char rel[64];
+	const char *p;
+
+	mode[0] = '\0';
+	snprintf(rel, sizeof(rel), "devices/ap/%s/uevent", card);
+	if (sysfs_read(rel, &s, NULL) < 0)
+		return;
+	p = strstr(s, "MODE=");
+	if (p)
+		snprintf(mode, size, "%.*s", (int)strcspn(p + 5, "\n"), p + 5);
+}
+
+static int scan_queues(struct host_adapter *a, const char *card)
+{
+	_cleanup_(strv_freep) char **l = NULL;
+	char rel[128];
+	size_t n = 0;
+	int r;
+
+	snprintf(rel, sizeof(rel), "devices/ap/%s", card);
+	r = sysfs_list(rel, &l);
+	if (r < 0)
+		return r;
+	for (char **p = l; *p; p++)
+		n++;
+	a->queues = calloc(n ? n : 1, sizeof(*a->queues));
+	if (!a->queues)
+		return -ENOMEM;
+	for (char **p = l; *p; p++) {
+		struct host_queue *q = &a->queues[a->n_queues];
+		unsigned int apid, apqi;
+		_cleanup_free_ char *drv = NULL, *st = NULL;
+		int end = 0;
+
+		if (sscanf(*p, "%2x.%4x%n", &apid, &apqi, &end) != 2 || end != 7 || apid != a->id ||
+		    apqi > AP_ID_MAX)
+			continue;
+		q->apqi = apqi;
+		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/driver", card, *p);
+		if (sysfs_read_link_name(rel, &drv) >= 0)
+			snprintf(q->driver, sizeof(q->driver), "%s", drv);
+		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/status", card, *p);
+		if (sysfs_read_line(rel, &st) >= 0)
+			snprintf(q->status, sizeof(q->status), "%s", st);
+		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/config", card, *p);
+		q->config = !sysfs_exists(rel) || read_bool(rel);
+		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/chkstop", card, *p);
+		q->chkstop = read_bool(rel);
+		a->n_queues++;
+	}
+	return 0;
+}
+
+static int scan_adapters(struct host *h)
+{
+	_cleanup_(strv_freep) char **l = NULL;
+	size_t n = 0;
+	int r;
+
+	r = sysfs_list("devices/ap", &l);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (char **p = l; *p; p++)
+		n++;
+	h->adapters = calloc(n ? n : 1, sizeof(*h->adapters));
+	if (!h->adapters)
+		return -ENOMEM;
+	for (char **p = l; *p; p++) {
+		struct host_adapter *a = &h->adapters[h->n_adapters];
+		unsigned int id;
+		int end = 0;
+		char rel[64];
+
+		if (sscanf(*p, "card%2x%n", &id, &end) != 1 || end != 6)
+			continue;
+		a->id = id;
+		snprintf(rel, sizeof(rel), "devices/ap/%s/hwtype", *p);
+		if (sysfs_read_int(rel, &a->hwtype) < 0)
+			a->hwtype = -1;
+		snprintf(rel, sizeof(rel), "devices/ap/%s/config", *p);
+		a->config = !sysfs_exists(rel) || read_bool(rel);
+		snprintf(rel, sizeof(rel), "devices/ap/%s/chkstop", *p);
+		a->chkstop = read_bool(rel);
+		read_mode(*p, a->mode, sizeof(a->mode));
+		r = scan_queues(a, *p);
+		h->n_adapters++;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret)
+{
+	_cleanup_free_ char *s = NULL, *c = NULL;
+	char rel[128];
+	ap_matrix m;
+	size_t len;
+	int r;
+
+	if (h->has_ap_config) {
+		snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/ap_config", uuid);
+		r = sysfs_read(rel, &s, &len);
+		if (r < 0)
+			return r;
+		r = ap_config_parse(s, len, &m.apm, &m.aqm, &m.adm, NULL);
+		if (r < 0)
+			return r;
+		*ret = m;
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/matrix", uuid);
+	r = sysfs_read(rel, &s, &len);
+	if (r < 0)
+		return r;
+	r = matrix_lines_parse(s, len, &m.apm, &m.aqm, NULL);
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/control_domains", uuid);
+	r = sysfs_read(rel, &c, &len);
+	if (r < 0)
+		return r;
+	r = control_domains_parse(c, len, &m.adm, NULL);
+	if (r < 0)
+		return r;
+	*ret = m;
+	return 0;
+}
+
+static int scan_mdevs(struct host *h)
+{
+	_cleanup_(strv_freep) char **l = NULL;
+	size_t n = 0;
+	int r;
+
+	r = sysfs_list(MATRIX_DIR, &l);
+	if (r < 0)
+		return r;
+	for (char **p = l; *p; p++)
+		n++;
+	h->mdevs = calloc(n ? n : 1, sizeof(*h->mdevs));
+	if (!h->mdevs)
+		return -ENOMEM;
+	for (char **p = l; *p; p++) {
+		struct host_mdev *d = &h->mdevs[h->n_mdevs];
+		_cleanup_free_ char *g = NULL;
+		char rel[128];
+		size_t len;
+
+		if (strlen(*p) != UUID_STR_LEN || !uuid_is_valid(*p))
+			continue;
+		snprintf(d->uuid, sizeof(d->uuid), "%s", *p);
+		r = host_read_mdev_matrix(h, *p, &d->m);
+		if (r < 0) {
+			/* Gone between listing and reading: a removal raced with the scan. */
+			log_debug_errno(r, "Failed to read the matrix of mdev %s", *p);
+			continue;
+		}
+		snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/guest_matrix", *p);
+		if (sysfs_read(rel, &g, &len) >= 0)
+			(void)matrix_lines_parse(g, len, &d->guest.apm, &d->guest.aqm, NULL);
+		ap_mask_and(&d->guest.adm, &d->m.adm, &h->qci_adm);
+		h->n_mdevs++;
+	}
+	return 0;
+}
+
+static void mark_attached(struct host *h)
+{
+	for (size_t i = 0; i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+
+		for (size_t k = 0; k < a->n_queues; k++) {
+			if (strcmp(a->queues[k].status, "in use") != 0)
+				continue;
+			for (size_t j = 0; j < h->n_mdevs; j++)
+				if (ap_mask_test(&h->mdevs[j].m.apm, a->id) &&
+				    ap_mask_test(&h->mdevs[j].m.aqm, a->queues[k].apqi))
+					h->mdevs[j].attached = true;
+		}
+	}
+}
+
+int host_scan(struct host **ret)
+{
+	_cleanup_(host_freep) struct host *h = calloc(1, sizeof(*h));
+	int r, v;
+
+	if (!h)
+		return -ENOMEM;
+	h->max_apid = h->max_apqi = AP_ID_MAX;
+	ap_mask_fill(&h->apmask);
+	ap_mask_fill(&h->aqmask);
+	h->bus_present = sysfs_exists("bus/ap");
+	if (h->bus_present) {
+		if (sysfs_read_int("bus/ap/ap_max_adapter_id", &v) >= 0 && v >= 0 && v <= AP_ID_MAX)
+			h->max_apid = (unsigned int)v;
+		if (sysfs_read_int("bus/ap/ap_max_domain_id", &v) >= 0 && v >= 0 && v <= AP_ID_MAX)
+			h->max_apqi = (unsigned int)v;
+		(void)sysfs_read_line("bus/ap/features", &h->bus_features);
+		r = read_mask("bus/ap/apmask", &h->apmask);
+		if (r < 0)
+			return log_error_errno(r, "Failed to read %s/bus/ap/apmask", sysfs_root());
+		r = read_mask("bus/ap/aqmask", &h->aqmask);
+		if (r < 0)
+			return log_error_errno(r, "Failed to read %s/bus/ap/aqmask", sysfs_root());
+		if (read_mask("bus/ap/ap_adapter_mask", &h->qci_apm) < 0)
+			ap_mask_fill(&h->qci_apm);
+		if (read_mask("bus/ap/ap_usage_domain_mask", &h->qci_aqm) < 0)
+			ap_mask_fill(&h->qci_aqm);
+		if (read_mask("bus/ap/ap_control_domain_mask", &h->qci_adm) < 0)
+			ap_mask_fill(&h->qci_adm);
+	}
+	r = scan_adapters(h);
+	if (r < 0)
+		return log_error_errno(r, "Failed to scan %s/devices/ap", sysfs_root());
+
+	h->matrix_present = sysfs_exists(MATRIX_DIR);
+	if (h->matrix_present) {
+		(void)sysfs_read_line(MATRIX_DIR "/features", &h->matrix_features);
+		h->has_ap_config = has_word(h->matrix_features, "ap_config");
+		h->has_ap_config_batch = has_word(h->matrix_features, "ap_config_batch") &&
+					 sysfs_exists(MATRIX_DIR "/ap_config_batch");
+		r = scan_mdevs(h);
+		if (r < 0)
+			return log_error_errno(r, "Failed to scan %s/" MATRIX_DIR, sysfs_root());
+	}
+	mark_attached(h);
+	*ret = TAKE_PTR(h);
+	return 0;
+}
+
+const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid)
+{
+	for (size_t i = 0; h && i < h->n_mdevs; i++)
+		if (strcmp(h->mdevs[i].uuid, uuid) == 0)
+			return &h->mdevs[i];
+	return NULL;
+}
+
+enum write_iface host_write_iface(const struct host *h)
+{
+	if (h->has_ap_config_batch)
+		return WRITE_AP_CONFIG_BATCH;
+	if (h->has_ap_config)
+		return WRITE_AP_CONFIG;
+	return WRITE_SINGLE;
+}
+
+static struct json_object *words_to_json(const char *s)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *p = s; a && p && *p;) {
+		size_t l;
+
+		p += strspn(p, " \t\n");
+		l = strcspn(p, " \t\n");
+		if (l > 0 && !(l == 1 && *p == '-'))
+			json_object_array_add(a, json_object_new_string_len(p, (int)l));
+		p += l;
+	}
+	return a;
+}
+
+static struct json_object *mask_string(const ap_mask *m)
+{
+	char buf[AP_MASK_STR_MAX];
+
+	sysfs_mask_format(m, buf);
+	return json_object_new_string(buf);
+}
+
+struct json_object *host_to_json(const struct host *h)
+{
+	struct json_object *o = json_object_new_object(), *as = json_object_new_array();
+
+	if (!o || !as) {
+		json_object_put(o);
+		json_object_put(as);
+		return NULL;
+	}
+	json_object_object_add(o, "max_adapter_id", json_object_new_int((int)h->max_apid));
+	json_object_object_add(o, "max_domain_id", json_object_new_int((int)h->max_apqi));
+	json_object_object_add(o, "bus_present", json_object_new_boolean(h->bus_present));
+	json_object_object_add(o, "bus_features", words_to_json(h->bus_features));
+	json_object_object_add(o, "matrix_present", json_object_new_boolean(h->matrix_present));
+	json_object_object_add(o, "matrix_features", words_to_json(h->matrix_features));
+	json_object_object_add(o, "write_interface",
+			       json_object_new_string(write_iface_to_string(host_write_iface(h))));
+	json_object_object_add(o, "apmask", mask_string(&h->apmask));
+	json_object_object_add(o, "aqmask", mask_string(&h->aqmask));
+	json_object_object_add(o, "reserved_adapters", mask_to_json(&h->apmask));
+	json_object_object_add(o, "reserved_domains", mask_to_json(&h->aqmask));
+	for (size_t i = 0; i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+		struct json_object *ao = json_object_new_object(), *qs = json_object_new_array();
+
+		json_object_object_add(ao, "id", json_object_new_int((int)a->id));
+		json_object_object_add(ao, "hwtype", json_object_new_int(a->hwtype));
+		json_object_object_add(ao, "mode", json_object_new_string(a->mode));
+		json_object_object_add(ao, "config", json_object_new_boolean(a->config));
+		json_object_object_add(ao, "chkstop", json_object_new_boolean(a->chkstop));
+		for (size_t k = 0; k < a->n_queues; k++) {
+			const struct host_queue *q = &a->queues[k];
+			struct json_object *qo = json_object_new_object();
+			char apqn_s[APQN_STR_MAX];
+
+			apqn_to_string((apqn){ (uint8_t)a->id, (uint8_t)q->apqi }, apqn_s);
+			json_object_object_add(qo, "domain", json_object_new_int((int)q->apqi));
+			json_object_object_add(qo, "apqn", json_object_new_string(apqn_s));
+			json_object_object_add(qo, "driver", json_object_new_string(q->driver));
+			json_object_object_add(qo, "status", json_object_new_string(q->status));
+			json_object_object_add(qo, "config", json_object_new_boolean(q->config));
+			json_object_object_add(qo, "chkstop", json_object_new_boolean(q->chkstop));
+			json_object_array_add(qs, qo);
+		}
+		json_object_object_add(ao, "queues", qs);
+		json_object_array_add(as, ao);
+	}
+	json_object_object_add(o, "adapters", as);
+	return o;
+}

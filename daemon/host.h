@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the host has, as read from sysfs in one scan: AP bus limits, features
+ * and masks, adapters and their queues, the vfio_ap matrix device and its
+ * mdevs with their matrices. Immutable once scanned; a rescan builds a new one.
+ */
+#ifndef APMATRIXD_HOST_H
+#define APMATRIXD_HOST_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "matrix-json.h"
+#include "plan.h"
+
+struct host_queue {
+	unsigned int apqi;
+	char driver[32];
+	char status[16]; /* vfio_ap: "in use", "assigned", "unassigned"; else "" */
+	bool config, chkstop;
+};
+
+struct host_adapter {
+	unsigned int id;
+	int hwtype;
+	char mode[8];
+	bool config, chkstop;
+	struct host_queue *queues;
+	size_t n_queues;
+};
+
+struct host_mdev {
+	char uuid[UUID_STR_LEN + 1];
+	ap_matrix m;
+	ap_matrix guest;
+	bool attached; /* one of its queues is "in use": a guest holds it */
+};
+
+struct host {
+	unsigned int max_apid, max_apqi;
+	char *bus_features, *matrix_features;
+	bool bus_present, matrix_present, has_ap_config, has_ap_config_batch;
+	ap_mask apmask, aqmask;
+	ap_mask qci_apm, qci_aqm, qci_adm;
+	struct host_adapter *adapters;
+	size_t n_adapters;
+	struct host_mdev *mdevs;
+	size_t n_mdevs;
+};
+
+int host_scan(struct host **ret);
+void host_free(struct host *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct host *, host_free)
+
+const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid);
+enum write_iface host_write_iface(const struct host *h);
+
+/* Read one mdev's matrix (ap_config where the driver has it, else matrix + control_domains). */
+int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret);
+
+struct json_object *host_to_json(const struct host *h);
+
+#endif

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * org.apmatrix1.Manager on /org/apmatrix1: argument parsing (errors name the
+ * field), then every mutation goes through auth into the request queue; the
+ * reply is sent when the batch holding the request is done.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-id128.h>
+
+#include "auth.h"
+#include "config.h"
+#include "domain-xml.h"
+#include "log.h"
+#include "manager.h"
+
+#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
+#define ERR_OUT_OF_RANGE "org.apmatrix1.Error.OutOfRange"
+#define JSON_ARG_MAX (1024 * 1024)
+#define IDS_MAX 4096
+#define APPLY_DEVICES_MAX 4096
+
+static int check_flags(uint64_t flags, sd_bus_error *error)
+{
+	if (flags & ~REQUEST_FLAGS_ALL)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "flags: unknown bits 0x%llx",
+					 (unsigned long long)(flags & ~REQUEST_FLAGS_ALL));
+	return 0;
+}
+
+/* A UUID, canonicalised to lower case. */
+static int parse_uuid(const char *s, const char *field, char out[static UUID_STR_LEN + 1],
+		      sd_bus_error *error)
+{
+	if (strlen(s) != UUID_STR_LEN || !uuid_is_valid(s))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s: \"%.64s\" is not a UUID", field, s);
+	for (size_t i = 0; i <= UUID_STR_LEN; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	return 0;
+}
+
+static int parse_kind(const char *s, bool ids_only, enum id_kind *ret, sd_bus_error *error)
+{
+	if (strcmp(s, "adapter") == 0)
+		*ret = KIND_ADAPTER;
+	else if (strcmp(s, "domain") == 0)
+		*ret = KIND_DOMAIN;
+	else if (!ids_only && strcmp(s, "control-domain") == 0)
+		*ret = KIND_CONTROL_DOMAIN;
+	else
+		return sd_bus_error_setf(
+			error, SD_BUS_ERROR_INVALID_ARGS, "kind: \"%.32s\" is not one of %s", s,
+			ids_only ? "adapter, domain" : "adapter, domain, control-domain");
+	return 0;
+}
+
+static int read_ids(Manager *m, sd_bus_message *msg, enum id_kind kind, ap_mask *ret,
+		    sd_bus_error *error)
+{
+	unsigned int max = kind == KIND_ADAPTER ? m->host->max_apid : m->host->max_apqi;
+	const uint32_t *ids;
+	size_t size;
+	int r;
+
+	r = sd_bus_message_read_array(msg, 'u', (const void **)&ids, &size);
+	if (r < 0)
+		return r;
+	size /= sizeof(uint32_t);
+	if (size == 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "ids: empty list");
+	if (size > IDS_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "ids: %zu entries, at most %d", size, IDS_MAX);
+	ap_mask_zero(ret);
+	for (size_t i = 0; i < size; i++) {
+		if (ids[i] > max)
+			return sd_bus_error_setf(
+				error, ERR_OUT_OF_RANGE, "ids[%zu]: %s %u is out of range 0-%u", i,
+				kind == KIND_ADAPTER ? "adapter" : "domain", ids[i], max);
+		ap_mask_set(ret, ids[i]);
+	}
+	return 0;
+}
+
+static int parse_json_arg(const char *s, const char *field, struct json_object **ret,
+			  sd_bus_error *error)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t len = strlen(s);
+
+	if (len > JSON_ARG_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s: %zu bytes, at most %d", field, len, JSON_ARG_MAX);
+	tok = json_tokener_new_ex(64);
+	if (!tok)
+		return -ENOMEM;
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)len) {
+		int r = sd_bus_error_setf(
+			error, SD_BUS_ERROR_INVALID_ARGS, "%s: malformed JSON at offset %d: %s",
+			field, tok->char_offset,
+			o ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
+
+		json_object_put(o);
+		json_tokener_free(tok);
+		return r;
+	}
+	json_tokener_free(tok);
+	*ret = o;
+	return 0;
+}
+
+static int json_error(int r, const char *field, char *msg, sd_bus_error *error)
+{
+	int k = sd_bus_error_setf(error,
+				  r == -ERANGE ? ERR_OUT_OF_RANGE : SD_BUS_ERROR_INVALID_ARGS,
+				  "%s: %s", field, msg ? msg : "invalid");
+
+	free(msg);
+	return k;
+}
+
+static int submit(Manager *m, struct request *r)
+{
+	int k = auth_then_enqueue(m, r);
+
+	return k < 0 ? k : 1;
+}
+
+static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_json_ struct json_object *j = manager_state_to_json(userdata);
+
+	if (!j)
+		return -ENOMEM;
+	return sd_bus_reply_method_return(
+		msg, "s",
+		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	char uuid[UUID_STR_LEN + 1];
+	const char *s;
+	Device *d;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &s);
+	if (r < 0)
+		return r;
+	r = parse_uuid(s, "uuid", uuid, error);
+	if (r < 0)
+		return r;
+	d = manager_find_device(userdata, uuid);
+	if (!d)
+		return sd_bus_error_setf(error, ERR_NO_SUCH_DEVICE, "no device %s", uuid);
+	return sd_bus_reply_method_return(msg, "o", d->path);
+}
+
+static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ssso)");
+	for (size_t i = 0; r >= 0 && i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+
+		r = sd_bus_message_append(reply, "(ssso)", d->uuid, device_state_string(d),
+					  device_guest(d), d->path);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static void random_uuid(char out[static UUID_STR_LEN + 1])
+{
+	sd_id128_t id;
+	char s[SD_ID128_STRING_MAX];
+
+	if (sd_id128_randomize(&id) < 0)
+		id = (sd_id128_t){ .qwords = { (uint64_t)random(), (uint64_t)random() } };
+	sd_id128_to_string(id, s);
+	snprintf(out, UUID_STR_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", s, s + 8, s + 12, s + 16,
+		 s + 20);
+}
+
+static int method_define(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(request_freep) struct request *req = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+	Manager *m = userdata;
+	const char *uuid, *config;
+	char *err = NULL;
+	uint64_t flags;
+	int r;
+
+	r = sd_bus_message_read(msg, "sst", &uuid, &config, &flags);
+	if (r < 0)
+		return r;
+	r = check_flags(flags, error);
+	if (r < 0)
+		return r;
+	req = request_new(REQ_DEFINE, msg, flags);
+	if (!req)
+		return -ENOMEM;
+	if (*uuid) {
+		r = parse_uuid(uuid, "uuid", req->def.uuid, error);
+		if (r < 0)
+			return r;
+	} else
+		random_uuid(req->def.uuid);
+	r = parse_json_arg(config, "config_json", &o, error);
+	if (r < 0)
+		return r;
+	{
+		char keep[UUID_STR_LEN + 1];
+		struct json_object *f;
+
+		memcpy(keep, req->def.uuid, sizeof(keep));
+		if (json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, "uuid", &f) &&
+		    (!json_object_is_type(f, json_type_string) ||
+		     strcasecmp(json_object_get_string(f), keep) != 0))
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "config_json: uuid does not match the uuid "
+						 "argument");
+		r = definition_from_json(o, m->host->max_apid, m->host->max_apqi, &req->def, &err);
+		if (r < 0)
+			return json_error(r, "config_json", err, error);
+		memcpy(req->def.uuid, keep, sizeof(keep));
+	}
+	return submit(m, TAKE_PTR(req));
+}
+
+static int method_uuid_only(sd_bus_message *msg, void *userdata, sd_bus_error *error,
+			    enum request_type type)
+{
+	_cleanup_(request_freep) struct request *req = NULL;
+	const char *uuid;
+	uint64_t flags;
+	int r;
+
+	r = sd_bus_message_read(msg, "st", &uuid, &flags);
+	if (r < 0)
+		return r;
+	r = check_flags(flags, error);
+	if (r < 0)
+		return r;
+	req = request_new(type, msg, flags);
+	if (!req)
+		return -ENOMEM;
+	r = parse_uuid(uuid, "uuid", req->uuid, error);
+	if (r < 0)
+		return r;
+	return submit(userdata, TAKE_PTR(req));
+}
+
+static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_uuid_only(msg, userdata, error, REQ_UNDEFINE);
+}
+
+static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_uuid_only(msg, userdata, error, REQ_START);
+}
+
+static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_uuid_only(msg, userdata, error, REQ_STOP);
+}
+
+static int method_assign_common(sd_bus_message *msg, void *userdata, sd_bus_error *error,
+				enum request_type type)
+{
+	_cleanup_(request_freep) struct request *req = NULL;
+	const char *uuid, *kind;
+	uint64_t flags;
+	int r;
+
+	req = request_new(type, msg, 0);
+	if (!req)
+		return -ENOMEM;
+	r = sd_bus_message_read(msg, "ss", &uuid, &kind);
+	if (r < 0)
+		return r;
+	r = parse_uuid(uuid, "uuid", req->uuid, error);
+	if (r < 0)
+		return r;
+	r = parse_kind(kind, false, &req->kind, error);
+	if (r < 0)
+		return r;
+	r = read_ids(userdata, msg, req->kind, &req->ids, error);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(msg, "t", &flags);
+	if (r < 0)
+		return r;
+	r = check_flags(flags, error);
+	if (r < 0)
+		return r;
+	req->flags = flags;
+	return submit(userdata, TAKE_PTR(req));
+}
+
+static int method_assign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_assign_common(msg, userdata, error, REQ_ASSIGN);
+}
+
+static int method_unassign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_assign_common(msg, userdata, error, REQ_UNASSIGN);
+}
+
+static int method_reserve_common(sd_bus_message *msg, void *userdata, sd_bus_error *error,
+				 enum request_type type)
+{
+	_cleanup_(request_freep) struct request *req = NULL;
+	const char *kind;
+	uint64_t flags;
+	int r;
+
+	req = request_new(type, msg, 0);
+	if (!req)
+		return -ENOMEM;
+	r = sd_bus_message_read(msg, "s", &kind);
+	if (r < 0)
+		return r;
+	r = parse_kind(kind, true, &req->kind, error);
+	if (r < 0)
+		return r;
+	r = read_ids(userdata, msg, req->kind, &req->ids, error);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(msg, "t", &flags);
+	if (r < 0)
+		return r;
+	r = check_flags(flags, error);
+	if (r < 0)
+		return r;
+	req->flags = flags;
+	return submit(userdata, TAKE_PTR(req));
+}
+
+static int method_reserve(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_reserve_common(msg, userdata, error, REQ_RESERVE);
+}
+
+static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return method_reserve_common(msg, userdata, error, REQ_RELEASE);
+}
+
+static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(request_freep) struct request *req = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *devs;
+	Manager *m = userdata;
+	const char *desired;
+	uint64_t flags;
+	size_t n;
+	int r;
+
+	r = sd_bus_message_read(msg, "st", &desired, &flags);
+	if (r < 0)
+		return r;
+	r = check_flags(flags, error);
+	if (r < 0)
+		return r;
+	r = parse_json_arg(desired, "desired_json", &o, error);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_array))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "desired_json: expected {\"devices\": [...]}");
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "devices") != 0)
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "desired_json: %s: unknown field", key);
+	}
+	n = json_object_array_length(devs);
+	if (n == 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "devices: empty list");
+	if (n > APPLY_DEVICES_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "devices: %zu entries, at most %d", n, APPLY_DEVICES_MAX);
+	req = request_new(REQ_APPLY, msg, flags);
+	if (!req)
+		return -ENOMEM;
+	req->entries = calloc(n, sizeof(*req->entries));
+	if (!req->entries)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(devs, i), *u;
+		char field[32], *err = NULL;
+
+		snprintf(field, sizeof(field), "devices[%zu]", i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "uuid", &u) ||
+		    !json_object_is_type(u, json_type_string))
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "%s: expected an object with \"uuid\"", field);
+		json_object_object_foreach(e, ekey, eval)
+		{
+			(void)eval;
+			if (strcmp(ekey, "uuid") && strcmp(ekey, "adapters") &&
+			    strcmp(ekey, "domains") && strcmp(ekey, "control_domains"))
+				return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+							 "%s.%s: unknown field", field, ekey);
+		}
+		r = parse_uuid(json_object_get_string(u), field, req->entries[i].uuid, error);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(req->entries[k].uuid, req->entries[i].uuid) == 0)
+				return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+							 "%s: device %s is listed twice", field,
+							 req->entries[i].uuid);
+		r = matrix_from_json(e, m->host->max_apid, m->host->max_apqi, &req->entries[i].m,
+				     &err);
+		if (r < 0)
+			return json_error(r, field, err, error);
+		req->n_entries++;
+	}
+	return submit(m, TAKE_PTR(req));
+}
+
+static int prop_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int prop_write_iface(sd_bus *bus, const char *path, const char *interface,
+			    const char *property, sd_bus_message *reply, void *userdata,
+			    sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "s", write_iface_to_string(host_write_iface(m->host)));
+}
+
+static int prop_max(sd_bus *bus, const char *path, const char *interface, const char *property,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "u",
+				     strcmp(property, "MaxAdapterId") == 0 ? m->host->max_apid :
+									     m->host->max_apqi);
+}
+
+static int prop_enforce(sd_bus *bus, const char *path, const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "b", (int)m->config.enforce);
+}
+
+#define U SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", prop_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("BatchWindowUSec", "t", NULL, offsetof(Manager, config.batch_window_usec),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Enforce", "b", prop_enforce, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("WriteInterface", "s", prop_write_iface, 0, 0),
+	SD_BUS_PROPERTY("MaxAdapterId", "u", prop_max, 0, 0),
+	SD_BUS_PROPERTY("MaxDomainId", "u", prop_max, 0, 0),
+	SD_BUS_PROPERTY("Batches", "t", NULL, offsetof(Manager, stats.batches), 0),
+	SD_BUS_PROPERTY("KernelWrites", "t", NULL, offsetof(Manager, stats.kernel_writes), 0),
+	SD_BUS_METHOD_WITH_NAMES("GetState", "", , "s", SD_BUS_PARAM(state_json), method_get_state,
+				 U),
+	SD_BUS_METHOD_WITH_NAMES("GetDevice", "s", SD_BUS_PARAM(uuid), "o", SD_BUS_PARAM(path),
+				 method_get_device, U),
+	SD_BUS_METHOD_WITH_NAMES("ListDevices", "", , "a(ssso)", SD_BUS_PARAM(devices),
+				 method_list_devices, U),
+	SD_BUS_METHOD_WITH_NAMES("DefineDevice", "sst",
+				 SD_BUS_PARAM(uuid) SD_BUS_PARAM(config_json) SD_BUS_PARAM(flags),
+				 "so", SD_BUS_PARAM(uuid) SD_BUS_PARAM(path), method_define, U),
+	SD_BUS_METHOD_WITH_NAMES("UndefineDevice", "st", SD_BUS_PARAM(uuid) SD_BUS_PARAM(flags), "",
+				 , method_undefine, U),
+	SD_BUS_METHOD_WITH_NAMES("StartDevice", "st", SD_BUS_PARAM(uuid) SD_BUS_PARAM(flags), "", ,
+				 method_start, U),
+	SD_BUS_METHOD_WITH_NAMES("StopDevice", "st", SD_BUS_PARAM(uuid) SD_BUS_PARAM(flags), "", ,
+				 method_stop, U),
+	SD_BUS_METHOD_WITH_NAMES("Assign", "ssaut",
+				 SD_BUS_PARAM(uuid) SD_BUS_PARAM(kind) SD_BUS_PARAM(ids)
+					 SD_BUS_PARAM(flags),
+				 "s", SD_BUS_PARAM(result_json), method_assign, U),
+	SD_BUS_METHOD_WITH_NAMES("Unassign", "ssaut",
+				 SD_BUS_PARAM(uuid) SD_BUS_PARAM(kind) SD_BUS_PARAM(ids)
+					 SD_BUS_PARAM(flags),
+				 "s", SD_BUS_PARAM(result_json), method_unassign, U),
+	SD_BUS_METHOD_WITH_NAMES("Apply", "st", SD_BUS_PARAM(desired_json) SD_BUS_PARAM(flags), "s",
+				 SD_BUS_PARAM(result_json), method_apply, U),
+	SD_BUS_METHOD_WITH_NAMES("Reserve", "saut",
+				 SD_BUS_PARAM(kind) SD_BUS_PARAM(ids) SD_BUS_PARAM(flags), "", ,
+				 method_reserve, U),
+	SD_BUS_METHOD_WITH_NAMES("Release", "saut",
+				 SD_BUS_PARAM(kind) SD_BUS_PARAM(ids) SD_BUS_PARAM(flags), "", ,
+				 method_release, U),
+	SD_BUS_SIGNAL_WITH_NAMES("DeviceChanged", "ss", SD_BUS_PARAM(uuid) SD_BUS_PARAM(json), 0),
+	SD_BUS_SIGNAL_WITH_NAMES("BatchApplied", "s", SD_BUS_PARAM(json), 0),
+	SD_BUS_SIGNAL_WITH_NAMES("HostChanged", "s", SD_BUS_PARAM(json), 0),
+	SD_BUS_VTABLE_END,
+};
+
+void manager_emit_host_changed(Manager *m, const char *json)
+{
+	if (m->bus)
+		(void)sd_bus_emit_signal(m->bus, "/org/apmatrix1", "org.apmatrix1.Manager",
+					 "HostChanged", "s", json);
+}
+
+void manager_emit_batch_applied(Manager *m, const char *json)
+{
+	if (m->bus)
+		(void)sd_bus_emit_signal(m->bus, "/org/apmatrix1", "org.apmatrix1.Manager",
+					 "BatchApplied", "s", json);
+}
+
+int manager_bus_register(Manager *m)
+{
+	int r;
+
+	r = sd_bus_open_system(&m->bus);
+	if (r < 0)
+		return log_error_errno(r, "Failed to connect to the system bus");
+	r = sd_bus_add_object_vtable(m->bus, NULL, "/org/apmatrix1", "org.apmatrix1.Manager",
+				     manager_vtable, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the manager object");
+	r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, "org.apmatrix1.Device",
+				       device_vtable, device_object_find, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the device objects");
+	r = sd_bus_add_node_enumerator(m->bus, NULL, DEVICE_PATH_PREFIX, device_node_enumerator, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the device enumerator");
+	r = sd_bus_add_object_manager(m->bus, NULL, "/org/apmatrix1");
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the object manager");
+	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the bus to the event loop");
+	r = sd_bus_request_name(m->bus, "org.apmatrix1", 0);
+	if (r < 0)
+		return log_error_errno(r, "Failed to own org.apmatrix1");
+	return 0;
+}

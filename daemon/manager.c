@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "apply.h"
+#include "config.h"
+#include "libvirt.h"
+#include "log.h"
+#include "manager.h"
+#include "udev.h"
+
+int manager_new(const struct manager_config *config, Manager **ret)
+{
+	Manager *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->config.batch_window_usec = config->batch_window_usec;
+	m->config.enforce = config->enforce;
+	m->config.state_dir = strdup(config->state_dir ? config->state_dir : STATE_DIR_DEFAULT);
+	m->config.lock_path = strdup(config->lock_path ? config->lock_path : AP_LOCK_PATH_DEFAULT);
+	m->config.libvirt_uri = config->libvirt_uri ? strdup(config->libvirt_uri) : NULL;
+	if (!m->config.state_dir || !m->config.lock_path ||
+	    (config->libvirt_uri && !m->config.libvirt_uri)) {
+		manager_free(m);
+		return -ENOMEM;
+	}
+	r = sd_event_default(&m->event);
+	if (r < 0) {
+		manager_free(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+Manager *manager_free(Manager *m)
+{
+	if (!m)
+		return NULL;
+	while (m->queue_head) {
+		struct request *r = m->queue_head;
+
+		m->queue_head = r->next;
+		request_free(r);
+	}
+	sd_event_source_disable_unref(m->batch_timer);
+	sd_event_source_disable_unref(m->rescan_timer);
+	if (m->libvirt)
+		libvirt_follower_free((LibvirtFollower *)m->libvirt);
+	udev_watch_free(m->udev);
+	for (size_t i = 0; i < m->n_devices; i++)
+		device_free(m->devices[i]);
+	free(m->devices);
+	host_free(m->host);
+	store_free(m->store);
+	free(m->host_json);
+	free(m->recovery);
+	sd_bus_flush_close_unref(m->bus);
+	sd_event_unref(m->event);
+	free(m->config.state_dir);
+	free(m->config.lock_path);
+	free(m->config.libvirt_uri);
+	free(m);
+	return NULL;
+}
+
+Device *manager_find_device(Manager *m, const char *uuid)
+{
+	for (size_t i = 0; i < m->n_devices; i++)
+		if (strcmp(m->devices[i]->uuid, uuid) == 0)
+			return m->devices[i];
+	return NULL;
+}
+
+int manager_add_device(Manager *m, const char *uuid, Device **ret)
+{
+	Device *d;
+	int r;
+
+	if (m->n_devices == m->allocated_devices) {
+		size_t n = m->allocated_devices ? m->allocated_devices * 2 : 16;
+		Device **nd = reallocarray(m->devices, n, sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		m->devices = nd;
+		m->allocated_devices = n;
+	}
+	r = device_new(m, uuid, &d);
+	if (r < 0)
+		return r;
+	m->devices[m->n_devices++] = d;
+	*ret = d;
+	return 0;
+}
+
+void manager_drop_device(Manager *m, Device *d)
+{
+	for (size_t i = 0; i < m->n_devices; i++) {
+		if (m->devices[i] != d)
+			continue;
+		memmove(m->devices + i, m->devices + i + 1,
+			(m->n_devices - i - 1) * sizeof(*m->devices));
+		m->n_devices--;
+		manager_emit_device_removed(m, d->uuid, d->path);
+		device_free(d);
+		return;
+	}
+}
+
+static int load_definition(const struct definition *def, void *userdata)
+{
+	Manager *m = userdata;
+	Device *d;
+	int r;
+
+	r = manager_add_device(m, def->uuid, &d);
+	if (r < 0)
+		return r;
+	d->defined = true;
+	d->def = *def;
+	return 0;
+}
+
+static void host_changed(Manager *m)
+{
+	_cleanup_json_ struct json_object *j = host_to_json(m->host);
+	const char *s = j ? json_object_to_json_string_ext(
+				    j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
+			    NULL;
+
+	if (!s || (m->host_json && strcmp(s, m->host_json) == 0))
+		return;
+	free(m->host_json);
+	m->host_json = strdup(s);
+	if (m->ready)
+		manager_emit_host_changed(m, s);
+}
+
+int manager_rescan(Manager *m)
+{
+	struct host *h = NULL;
+	int r;
+
+	r = host_scan(&h);
+	if (r < 0)
+		return r;
+	host_free(m->host);
+	m->host = h;
+	m->stats.rescans++;
+
+	for (size_t i = 0; i < h->n_mdevs; i++) {
+		const struct host_mdev *md = &h->mdevs[i];
+		Device *d = manager_find_device(m, md->uuid);
+		bool added = false;
+
+		if (!d) {
+			r = manager_add_device(m, md->uuid, &d);
+			if (r < 0)
+				return r;
+			added = true;
+		}
+		bool changed = added || !d->active || !ap_matrix_equal(&d->kern, &md->m) ||
+			       !ap_matrix_equal(&d->guestm, &md->guest) ||
+			       d->attached != md->attached;
+		d->active = true;
+		d->kern = md->m;
+		d->guestm = md->guest;
+		d->attached = md->attached;
+		if (added && m->ready)
+			manager_emit_device_added(m, d);
+		if (changed && m->ready)
+			manager_emit_device_changed(m, d, true);
+	}
+	for (size_t i = 0; i < m->n_devices;) {
+		Device *d = m->devices[i];
+
+		if (!d->active || host_find_mdev(h, d->uuid)) {
+			i++;
+			continue;
+		}
+		d->active = false;
+		d->attached = false;
+		d->kern = d->guestm = (ap_matrix){ 0 };
+		if (!d->defined) {
+			manager_drop_device(m, d);
+			continue;
+		}
+		if (m->ready)
+			manager_emit_device_changed(m, d, true);
+		i++;
+	}
+	host_changed(m);
+	manager_reconcile(m);
+	return 0;
+}
+
+void manager_reconcile(Manager *m)
+{
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		bool drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
+
+		if (drift != d->drift) {
+			d->drift = drift;
+			if (drift)
+				log_warning("Device %s drifted: the kernel matrix differs from its "
+					    "definition",
+					    d->uuid);
+			if (m->ready)
+				manager_emit_device_changed(m, d, true);
+		}
+		if (!m->host->matrix_present)
+			continue;
+		/* Autostart when the matrix parent is there; enforce only when configured. */
+		if (d->defined && d->def.autostart && !d->active) {
+			struct request *r = request_new(REQ_START, NULL, 0);
+
+			if (r) {
+				snprintf(r->uuid, sizeof(r->uuid), "%s", d->uuid);
+				(void)manager_enqueue(m, r);
+			}
+		} else if (drift && m->config.enforce) {
+			struct request *r = request_new(REQ_APPLY, NULL, 0);
+
+			if (r && (r->entries = calloc(1, sizeof(*r->entries)))) {
+				r->n_entries = 1;
+				snprintf(r->entries[0].uuid, sizeof(r->entries[0].uuid), "%s",
+					 d->uuid);
+				r->entries[0].m = d->def.m;
+				(void)manager_enqueue(m, r);
+			} else
+				request_free(r);
+		}
+	}
+}
+
+static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	m->rescan_timer = sd_event_source_disable_unref(m->rescan_timer);
+	r = manager_rescan(m);
+	if (r < 0)
+		log_error_errno(r, "Rescan failed");
+	return 0;
+}
+
+void manager_schedule_rescan(Manager *m)
+{
+	int r;
+
+	if (m->rescan_timer)
+		return;
+	r = sd_event_add_time_relative(m->event, &m->rescan_timer, CLOCK_MONOTONIC,
+				       RESCAN_DELAY_USEC, 0, on_rescan, m);
+	if (r < 0)
+		log_error_errno(r, "Failed to schedule a rescan");
+}
+
+void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state)
+{
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		bool match = uuid ? strcmp(d->uuid, uuid) == 0 : strcmp(d->def.guest, guest) == 0;
+
+		if (!match || d->guest_state == state)
+			continue;
+		d->guest_state = state;
+		if (m->ready)
+			manager_emit_device_changed(m, d, true);
+	}
+}
+
+static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *userdata)
+{
+	Manager *m = userdata;
+	enum guest_state gs = state == GUEST_RUNNING ? GUEST_STATE_RUNNING :
+			      state == GUEST_PAUSED  ? GUEST_STATE_PAUSED :
+			      state == GUEST_SHUTOFF ? GUEST_STATE_SHUTOFF :
+						       GUEST_STATE_UNKNOWN;
+
+	for (size_t i = 0; i < dom->n_uuids; i++)
+		manager_guest_changed(m, dom->name, dom->uuids[i], gs);
+}
+
+/*
+ * A journal left behind means the daemon died during an apply. If the kernel
+ * already shows the intended state, finish it (save the definitions);
+ * otherwise put the touched mdevs back to their state before the apply.
+ */
+static void recover_journal(Manager *m)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	struct json_object *items;
+	_cleanup_free_ struct plan_item *pi = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct apply_outcome o = { 0 };
+	struct plan_input in;
+	bool complete = true;
+	size_t n;
+	int r;
+
+	r = store_journal_read(m->store, &j);
+	if (r == -ENOENT)
+		return;
+	if (r < 0 || !json_object_object_get_ex(j, "items", &items) ||
+	    !json_object_is_type(items, json_type_array)) {
+		log_error("Unreadable journal in %s; left for inspection", m->config.state_dir);
+		m->recovery = strdup("journal unreadable");
+		return;
+	}
+	n = json_object_array_length(items);
+	pi = calloc(n ? n : 1, sizeof(*pi));
+	if (!pi)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(items, i), *f;
+		const struct host_mdev *md;
+		ap_matrix after = { 0 };
+
+		if (json_object_object_get_ex(it, "uuid", &f))
+			snprintf(pi[i].uuid, sizeof(pi[i].uuid), "%s", json_object_get_string(f));
+		if (json_object_object_get_ex(it, "before", &f))
+			(void)matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &pi[i].want, NULL);
+		pi[i].want_exists = json_object_object_get_ex(it, "before_exists", &f) &&
+				    json_object_get_boolean(f);
+		if (json_object_object_get_ex(it, "after", &f))
+			(void)matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &after, NULL);
+		bool after_exists = json_object_object_get_ex(it, "after_exists", &f) &&
+				    json_object_get_boolean(f);
+		md = host_find_mdev(m->host, pi[i].uuid);
+		pi[i].cur_exists = md != NULL;
+		if (md)
+			pi[i].cur = md->m;
+		if (pi[i].cur_exists != after_exists ||
+		    (after_exists && !ap_matrix_equal(&pi[i].cur, &after)))
+			complete = false;
+	}
+	if (complete) {
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *it = json_object_array_get_idx(items, i), *f;
+			struct definition def;
+
+			if (json_object_object_get_ex(it, "definition", &f) &&
+			    json_object_is_type(f, json_type_object) &&
+			    definition_from_json(f, AP_ID_MAX, AP_ID_MAX, &def, NULL) >= 0) {
+				Device *d = manager_find_device(m, def.uuid);
+
+				(void)store_save(m->store, &def);
+				if (!d && manager_add_device(m, def.uuid, &d) < 0)
+					continue;
+				d->defined = true;
+				d->def = def;
+			}
+		}
+		log_notice("Journal of an interrupted apply found; the kernel already has its "
+			   "result, definitions completed");
+		m->recovery = strdup("completed");
+		(void)store_journal_clear(m->store);
+		return;
+	}
+	in = (struct plan_input){ .iface = WRITE_SINGLE,
+				  .apmask = m->host->apmask,
+				  .aqmask = m->host->aqmask,
+				  .apmask_want = m->host->apmask,
+				  .aqmask_want = m->host->aqmask,
+				  .items = pi,
+				  .n_items = n };
+	r = plan_compute(&in, &p);
+	if (r >= 0)
+		r = apply_run(m->config.lock_path, m->store, m->host, &in, p, NULL, &o);
+	if (r < 0)
+		log_error_errno(r, "Rolling back the interrupted apply failed: %s",
+				o.message ? o.message : "planning");
+	else
+		log_notice("Journal of an interrupted apply found; %zu writes rolled it back",
+			   p->n_writes);
+	m->recovery = strdup(r < 0 ? "rollback failed" : "rolled back");
+	apply_outcome_done(&o);
+	(void)store_journal_clear(m->store);
+	(void)manager_rescan(m);
+}
+
+int manager_start(Manager *m)
+{
+	int r;
+
+	r = store_open(m->config.state_dir, &m->store);
+	if (r < 0)
+		return r;
+	r = store_load(m->store, load_definition, m);
+	if (r < 0)
+		return r;
+	r = manager_rescan(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to scan the host below %s", "SYSFS_ROOT");
+	recover_journal(m);
+
+	r = udev_watch_new(m, &m->udev);
+	if (r < 0)
+		log_warning_errno(r,
+				  "No udev monitor, changes on the host are seen on requests only");
+
+	if (m->config.libvirt_uri && m->config.libvirt_uri[0]) {
+		LibvirtFollower *f = NULL;
+
+		r = libvirt_follower_new(m->event, m->config.libvirt_uri, on_libvirt_guest, m, &f);
+		if (r < 0)
+			log_warning_errno(r, "Failed to follow libvirt at %s",
+					  m->config.libvirt_uri);
+		else
+			m->libvirt = (struct LibvirtFollower *)f;
+	}
+
+	r = manager_bus_register(m);
+	if (r < 0)
+		return r;
+	m->ready = true;
+	return 0;
+}
+
+struct json_object *manager_state_to_json(Manager *m)
+{
+	struct json_object *o = json_object_new_object(), *ds = json_object_new_array(),
+			   *gs = json_object_new_array(), *st = json_object_new_object(),
+			   *so = json_object_new_object(), *rej = json_object_new_array();
+
+	json_object_object_add(o, "version", json_object_new_int(1));
+	json_object_object_add(o, "host", host_to_json(m->host));
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+
+		json_object_array_add(ds, device_to_json(d));
+		if (d->def.guest[0]) {
+			struct json_object *g = json_object_new_object();
+			static const char *const names[] = { "shutoff", "running", "paused" };
+
+			json_object_object_add(g, "name", json_object_new_string(d->def.guest));
+			json_object_object_add(g, "device", json_object_new_string(d->uuid));
+			json_object_object_add(
+				g, "state",
+				json_object_new_string(d->guest_state >= 0 ? names[d->guest_state] :
+									     "unknown"));
+			json_object_array_add(gs, g);
+		}
+	}
+	json_object_object_add(o, "devices", ds);
+	json_object_object_add(o, "guests", gs);
+	json_object_object_add(st, "batches", json_object_new_int64((int64_t)m->stats.batches));
+	json_object_object_add(st, "requests", json_object_new_int64((int64_t)m->stats.requests));
+	json_object_object_add(st, "rejected", json_object_new_int64((int64_t)m->stats.rejected));
+	json_object_object_add(st, "kernel_writes",
+			       json_object_new_int64((int64_t)m->stats.kernel_writes));
+	json_object_object_add(st, "apcb_updates",
+			       json_object_new_int64((int64_t)m->stats.apcb_updates));
+	json_object_object_add(st, "rescans", json_object_new_int64((int64_t)m->stats.rescans));
+	json_object_object_add(st, "uevents", json_object_new_int64((int64_t)m->stats.uevents));
+	json_object_object_add(o, "stats", st);
+	json_object_object_add(so, "state_dir", json_object_new_string(m->config.state_dir));
+	for (size_t i = 0; i < m->store->n_rejected; i++)
+		json_object_array_add(rej, json_object_new_string(m->store->rejected[i]));
+	json_object_object_add(so, "rejected", rej);
+	json_object_object_add(so, "recovery",
+			       m->recovery ? json_object_new_string(m->recovery) : NULL);
+	json_object_object_add(o, "store", so);
+	return o;
+}

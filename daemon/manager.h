@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The manager owns the event loop, the bus, the udev monitor, the libvirt
+ * follower, the store, the last host scan and the devices.
+ */
+#ifndef APMATRIXD_MANAGER_H
+#define APMATRIXD_MANAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "device.h"
+#include "host.h"
+#include "request.h"
+#include "store.h"
+
+#define BATCH_WINDOW_USEC_DEFAULT 2000
+#define RESCAN_DELAY_USEC 2000
+
+struct manager_config {
+	char *state_dir;
+	char *libvirt_uri;
+	char *lock_path;
+	uint64_t batch_window_usec;
+	bool enforce;
+};
+
+struct udev_watch;
+struct LibvirtFollower;
+
+struct manager_stats {
+	uint64_t batches, requests, rejected, kernel_writes, apcb_updates, rescans, uevents;
+};
+
+struct Manager {
+	struct manager_config config;
+	sd_event *event;
+	sd_bus *bus;
+	struct udev_watch *udev;
+	struct LibvirtFollower *libvirt;
+	struct store *store;
+	struct host *host;
+	char *host_json; /* last HostChanged payload, to send only real changes */
+
+	Device **devices;
+	size_t n_devices, allocated_devices;
+
+	struct request *queue_head, *queue_tail;
+	size_t n_queued;
+	sd_event_source *batch_timer;
+	sd_event_source *rescan_timer;
+	uint64_t batch_seq;
+
+	struct manager_stats stats;
+	char *recovery; /* what the journal recovery at start did, for GetState */
+	bool ready;
+};
+
+int manager_new(const struct manager_config *config, Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_start(Manager *m);
+
+Device *manager_find_device(Manager *m, const char *uuid);
+int manager_add_device(Manager *m, const char *uuid, Device **ret);
+void manager_drop_device(Manager *m, Device *d);
+
+/* Re-read sysfs and reconcile devices; emits signals for what changed. */
+int manager_rescan(Manager *m);
+/* Ask for a rescan soon; a burst of calls gives one rescan. */
+void manager_schedule_rescan(Manager *m);
+
+/* The libvirt seam: a guest changed state. uuid may be NULL (all of the guest's devices). */
+void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state);
+
+/* Drift and autostart after a scan or a batch. */
+void manager_reconcile(Manager *m);
+
+struct json_object *manager_state_to_json(Manager *m);
+
+/* manager-dbus.c / device-dbus.c */
+int manager_bus_register(Manager *m);
+void manager_emit_device_changed(Manager *m, Device *d, bool all_properties);
+void manager_emit_device_added(Manager *m, Device *d);
+void manager_emit_device_removed(Manager *m, const char *uuid, const char *path);
+void manager_emit_host_changed(Manager *m, const char *json);
+void manager_emit_batch_applied(Manager *m, const char *json);
+extern const sd_bus_vtable device_vtable[];
+int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+		       void **found, sd_bus_error *error);
+int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+			   sd_bus_error *error);
+
+#endif

@@ -1,0 +1,855 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "log.h"
+#include "manager.h"
+#include "request.h"
+
+#include <systemd/sd-daemon.h>
+
+#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
+#define ERR_IN_USE "org.apmatrix1.Error.InUse"
+#define ERR_RESERVED "org.apmatrix1.Error.Reserved"
+#define ERR_BUSY "org.apmatrix1.Error.Busy"
+#define ERR_KERNEL "org.apmatrix1.Error.Kernel"
+
+static const char *const type_names[] = {
+	[REQ_DEFINE] = "define", [REQ_UNDEFINE] = "undefine", [REQ_START] = "start",
+	[REQ_STOP] = "stop",	 [REQ_ASSIGN] = "assign",     [REQ_UNASSIGN] = "unassign",
+	[REQ_APPLY] = "apply",	 [REQ_RESERVE] = "reserve",   [REQ_RELEASE] = "release",
+};
+
+const char *request_type_to_string(enum request_type t)
+{
+	return t < ELEMENTSOF(type_names) ? type_names[t] : "?";
+}
+
+struct request *request_new(enum request_type type, sd_bus_message *msg, uint64_t flags)
+{
+	struct request *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->type = type;
+	r->msg = msg ? sd_bus_message_ref(msg) : NULL;
+	r->flags = flags;
+	return r;
+}
+
+void request_free(struct request *r)
+{
+	if (!r)
+		return;
+	sd_bus_message_unref(r->msg);
+	free(r->entries);
+	free(r);
+}
+
+static int on_batch_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	manager_run_batch(userdata);
+	return 0;
+}
+
+static int on_batch_defer(sd_event_source *s, void *userdata)
+{
+	manager_run_batch(userdata);
+	return 0;
+}
+
+int manager_enqueue(Manager *m, struct request *r)
+{
+	int k;
+
+	r->next = NULL;
+	if (m->queue_tail)
+		m->queue_tail->next = r;
+	else
+		m->queue_head = r;
+	m->queue_tail = r;
+	m->n_queued++;
+	if (m->batch_timer)
+		return 0;
+	if (m->config.batch_window_usec == 0)
+		k = sd_event_add_defer(m->event, &m->batch_timer, on_batch_defer, m);
+	else
+		k = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC,
+					       m->config.batch_window_usec, 0, on_batch_timer, m);
+	if (k < 0)
+		return log_error_errno(k, "Failed to arm the batch timer");
+	return 0;
+}
+
+/* The desired state of one device while a batch is validated. */
+struct want {
+	Device *dev; /* NULL for a device defined in this batch */
+	char uuid[UUID_STR_LEN + 1];
+	bool defined, active;
+	struct definition def;
+	ap_matrix live; /* the mdev's matrix when active */
+	bool touched;
+};
+
+struct working {
+	Manager *m;
+	struct want *w;
+	size_t n, allocated;
+	ap_mask apmask, aqmask;
+	/* undo log of the request being validated */
+	struct undo {
+		size_t idx;
+		struct want old;
+	} * undo;
+	size_t n_undo, allocated_undo;
+	size_t n_before; /* n before the request: wants appended by it are dropped on undo */
+	ap_mask apmask_before, aqmask_before;
+};
+
+static void working_done(struct working *ws)
+{
+	free(ws->w);
+	free(ws->undo);
+}
+
+static int working_init(struct working *ws, Manager *m)
+{
+	*ws = (struct working){ .m = m };
+	ws->allocated = m->n_devices + 16;
+	ws->w = calloc(ws->allocated, sizeof(*ws->w));
+	if (!ws->w)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		struct want *w = &ws->w[ws->n++];
+
+		w->dev = d;
+		snprintf(w->uuid, sizeof(w->uuid), "%s", d->uuid);
+		w->defined = d->defined;
+		w->def = d->def;
+		w->active = d->active;
+		w->live = d->active ? d->kern : (ap_matrix){ 0 };
+	}
+	ws->apmask = m->host->apmask;
+	ws->aqmask = m->host->aqmask;
+	return 0;
+}
+
+static void working_begin(struct working *ws)
+{
+	ws->n_undo = 0;
+	ws->n_before = ws->n;
+	ws->apmask_before = ws->apmask;
+	ws->aqmask_before = ws->aqmask;
+}
+
+static void working_undo(struct working *ws)
+{
+	for (size_t k = ws->n_undo; k > 0; k--) {
+		struct undo *u = &ws->undo[k - 1];
+
+		if (u->idx < ws->n_before)
+			ws->w[u->idx] = u->old;
+	}
+	ws->n = ws->n_before;
+	ws->n_undo = 0;
+	ws->apmask = ws->apmask_before;
+	ws->aqmask = ws->aqmask_before;
+}
+
+/* Record w's state before it is changed by the current request. */
+static int working_touch(struct working *ws, struct want *w)
+{
+	size_t idx = (size_t)(w - ws->w);
+
+	if (ws->n_undo == ws->allocated_undo) {
+		size_t n = ws->allocated_undo ? ws->allocated_undo * 2 : 8;
+		struct undo *nu = reallocarray(ws->undo, n, sizeof(*nu));
+
+		if (!nu)
+			return -ENOMEM;
+		ws->undo = nu;
+		ws->allocated_undo = n;
+	}
+	ws->undo[ws->n_undo++] = (struct undo){ .idx = idx, .old = *w };
+	w->touched = true;
+	return 0;
+}
+
+static struct want *working_find(struct working *ws, const char *uuid)
+{
+	for (size_t i = 0; i < ws->n; i++)
+		if ((ws->w[i].defined || ws->w[i].active) && strcmp(ws->w[i].uuid, uuid) == 0)
+			return &ws->w[i];
+	return NULL;
+}
+
+static struct want *working_append(struct working *ws, const char *uuid)
+{
+	struct want *w;
+
+	for (size_t i = 0; i < ws->n; i++) /* a device undefined earlier in this batch */
+		if (strcmp(ws->w[i].uuid, uuid) == 0) {
+			if (working_touch(ws, &ws->w[i]) < 0)
+				return NULL;
+			return &ws->w[i];
+		}
+	if (ws->n == ws->allocated) {
+		size_t n = ws->allocated * 2;
+		struct want *nw = reallocarray(ws->w, n, sizeof(*nw));
+
+		if (!nw)
+			return NULL;
+		ws->w = nw;
+		ws->allocated = n;
+	}
+	w = &ws->w[ws->n++];
+	*w = (struct want){ .touched = true };
+	snprintf(w->uuid, sizeof(w->uuid), "%s", uuid);
+	snprintf(w->def.uuid, sizeof(w->def.uuid), "%s", uuid);
+	return w;
+}
+
+static void first_common(const ap_matrix *a, const ap_matrix *b, char buf[static APQN_STR_MAX])
+{
+	ap_mask x, y;
+
+	ap_mask_and(&x, &a->apm, &b->apm);
+	ap_mask_and(&y, &a->aqm, &b->aqm);
+	apqn_to_string((apqn){ (uint8_t)ap_mask_next(&x, 0), (uint8_t)ap_mask_next(&y, 0) }, buf);
+}
+
+/*
+ * What a want holds against others: its live matrix when active, its
+ * definition when it will be started automatically.
+ */
+static bool claims(const struct want *w, int k, ap_matrix *ret)
+{
+	if (k == 0 && w->active) {
+		*ret = w->live;
+		return true;
+	}
+	if (k == 1 && w->defined && w->def.autostart) {
+		*ret = w->def.m;
+		return true;
+	}
+	return false;
+}
+
+/* Sharing and reservation rules for one want after a change. */
+static int check_want(struct working *ws, const struct want *self, sd_bus_error *err)
+{
+	char q[APQN_STR_MAX];
+
+	for (int k = 0; k < 2; k++) {
+		ap_matrix mine;
+
+		if (!claims(self, k, &mine))
+			continue;
+		if (!ap_mask_is_empty(&mine.adm) && ap_mask_is_empty(&mine.aqm))
+			return sd_bus_error_setf(err, SD_BUS_ERROR_INVALID_ARGS,
+						 "device %s: control domains need at least one "
+						 "usage domain",
+						 self->uuid);
+		if (matrix_hits_reserved(&mine, &ws->apmask, &ws->aqmask)) {
+			ap_matrix res = { .apm = ws->apmask, .aqm = ws->aqmask };
+
+			first_common(&mine, &res, q);
+			return sd_bus_error_setf(
+				err, ERR_RESERVED,
+				"APQN %s is reserved for the host (apmask/aqmask); "
+				"reserve its adapter or domain first",
+				q);
+		}
+		for (size_t i = 0; i < ws->n; i++) {
+			const struct want *o = &ws->w[i];
+
+			if (o == self)
+				continue;
+			for (int j = 0; j < 2; j++) {
+				ap_matrix theirs;
+
+				if (!claims(o, j, &theirs) ||
+				    !matrix_apqns_intersect(&mine, &theirs))
+					continue;
+				first_common(&mine, &theirs, q);
+				return sd_bus_error_setf(
+					err, ERR_IN_USE,
+					"APQN %s is already assigned to device %s%s%s%s", q,
+					o->uuid, o->def.guest[0] ? " (guest " : "", o->def.guest,
+					o->def.guest[0] ? ")" : "");
+			}
+		}
+	}
+	if (self->defined && self->def.guest[0])
+		for (size_t i = 0; i < ws->n; i++) {
+			const struct want *o = &ws->w[i];
+
+			if (o != self && o->defined && strcmp(o->def.guest, self->def.guest) == 0)
+				return sd_bus_error_setf(err, ERR_IN_USE,
+							 "guest %s already has device %s",
+							 self->def.guest, o->uuid);
+		}
+	return 0;
+}
+
+static struct want *find_or_fail(struct working *ws, const char *uuid, sd_bus_error *err)
+{
+	struct want *w = working_find(ws, uuid);
+
+	if (!w)
+		sd_bus_error_setf(err, ERR_NO_SUCH_DEVICE, "no device %s", uuid);
+	return w;
+}
+
+static ap_mask *kind_mask(ap_matrix *m, enum id_kind k)
+{
+	return k == KIND_ADAPTER ? &m->apm : k == KIND_DOMAIN ? &m->aqm : &m->adm;
+}
+
+static bool want_in_use(const struct want *w)
+{
+	return w->dev && device_in_use(w->dev);
+}
+
+/* Validate r and change the working state; on error nothing is changed. */
+static int validate(struct working *ws, const struct request *r, sd_bus_error *err)
+{
+	struct want *w = NULL;
+	int k;
+
+	working_begin(ws);
+	switch (r->type) {
+	case REQ_DEFINE:
+		w = working_find(ws, r->def.uuid);
+		if (w) {
+			k = working_touch(ws, w);
+			if (k < 0)
+				return k;
+		} else {
+			w = working_append(ws, r->def.uuid);
+			if (!w)
+				return -ENOMEM;
+		}
+		w->defined = true;
+		w->def = r->def;
+		if (w->active)
+			w->live = w->def.m;
+		k = check_want(ws, w, err);
+		break;
+	case REQ_UNDEFINE:
+		w = find_or_fail(ws, r->uuid, err);
+		if (!w)
+			return -ENOENT;
+		if (!w->defined) {
+			k = sd_bus_error_setf(err, ERR_NO_SUCH_DEVICE, "device %s is not defined",
+					      r->uuid);
+			break;
+		}
+		k = working_touch(ws, w);
+		w->defined = false;
+		break;
+	case REQ_START:
+		w = find_or_fail(ws, r->uuid, err);
+		if (!w)
+			return -ENOENT;
+		if (w->active && !w->defined) {
+			k = 0;
+			break;
+		}
+		if (!ws->m->host->matrix_present) {
+			k = sd_bus_error_setf(err, ERR_BUSY,
+					      "the vfio_ap matrix device is not present");
+			break;
+		}
+		k = working_touch(ws, w);
+		w->active = true;
+		w->live = w->def.m;
+		if (k >= 0)
+			k = check_want(ws, w, err);
+		break;
+	case REQ_STOP:
+		w = find_or_fail(ws, r->uuid, err);
+		if (!w)
+			return -ENOENT;
+		if (!w->active) {
+			k = 0;
+			break;
+		}
+		if (want_in_use(w)) {
+			k = sd_bus_error_setf(err, ERR_BUSY, "device %s is in use by a guest",
+					      r->uuid);
+			break;
+		}
+		k = working_touch(ws, w);
+		w->active = false;
+		break;
+	case REQ_ASSIGN:
+	case REQ_UNASSIGN:
+		w = find_or_fail(ws, r->uuid, err);
+		if (!w)
+			return -ENOENT;
+		k = working_touch(ws, w);
+		if (k < 0)
+			break;
+		for (int which = 0; which < 2; which++) {
+			ap_matrix *mm = which == 0 ? &w->def.m : &w->live;
+			ap_mask *mask = kind_mask(mm, r->kind);
+
+			if ((which == 0 && !w->defined) || (which == 1 && !w->active))
+				continue;
+			if (r->type == REQ_ASSIGN)
+				ap_mask_or(mask, mask, &r->ids);
+			else
+				ap_mask_andnot(mask, mask, &r->ids);
+		}
+		/* A defined active device follows its definition. */
+		if (w->defined && w->active)
+			w->live = w->def.m;
+		k = check_want(ws, w, err);
+		break;
+	case REQ_APPLY:
+		k = 0;
+		for (size_t i = 0; i < r->n_entries && k >= 0; i++) {
+			w = find_or_fail(ws, r->entries[i].uuid, err);
+			if (!w) {
+				k = -ENOENT;
+				break;
+			}
+			k = working_touch(ws, w);
+			if (w->defined)
+				w->def.m = r->entries[i].m;
+			if (w->active)
+				w->live = r->entries[i].m;
+		}
+		for (size_t i = 0; i < r->n_entries && k >= 0; i++)
+			k = check_want(ws, working_find(ws, r->entries[i].uuid), err);
+		break;
+	case REQ_RESERVE:
+	case REQ_RELEASE: {
+		ap_mask *mask = r->kind == KIND_ADAPTER ? &ws->apmask : &ws->aqmask;
+
+		if (r->type == REQ_RESERVE) {
+			ap_mask_andnot(mask, mask, &r->ids);
+			k = 0;
+			break;
+		}
+		ap_mask_or(mask, mask, &r->ids);
+		k = 0;
+		/* Refused while any device (active or defined) holds one of the APQNs. */
+		for (size_t i = 0; i < ws->n && k >= 0; i++) {
+			struct want *o = &ws->w[i];
+			const ap_matrix *ms[2] = { o->active ? &o->live : NULL,
+						   o->defined ? &o->def.m : NULL };
+
+			for (int j = 0; j < 2 && k >= 0; j++) {
+				ap_matrix res = { .apm = ws->apmask, .aqm = ws->aqmask };
+				char q[APQN_STR_MAX];
+
+				if (!ms[j] ||
+				    !matrix_hits_reserved(ms[j], &ws->apmask, &ws->aqmask))
+					continue;
+				first_common(ms[j], &res, q);
+				k = sd_bus_error_setf(
+					err, ERR_IN_USE,
+					"APQN %s is assigned to device %s; unassign it "
+					"before giving it back to the host",
+					q, o->uuid);
+			}
+		}
+		break;
+	}
+	default:
+		k = -EINVAL;
+	}
+	if (k < 0)
+		working_undo(ws);
+	return k;
+}
+
+/* Plan input from the touched wants: the kernel as it is -> as the working state says. */
+static int build_plan_input(struct working *ws, struct plan_input *in, struct plan_item **ret_items,
+			    struct want ***ret_map)
+{
+	Manager *m = ws->m;
+	struct plan_item *items = calloc(ws->n ? ws->n : 1, sizeof(*items));
+	struct want **map = calloc(ws->n ? ws->n : 1, sizeof(*map));
+	size_t n = 0;
+
+	if (!items || !map) {
+		free(items);
+		free(map);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ws->n; i++) {
+		struct want *w = &ws->w[i];
+		struct plan_item *it = &items[n];
+
+		if (!w->touched)
+			continue;
+		snprintf(it->uuid, sizeof(it->uuid), "%s", w->uuid);
+		it->cur_exists = w->dev && w->dev->active;
+		it->cur = it->cur_exists ? w->dev->kern : (ap_matrix){ 0 };
+		it->want_exists = w->active;
+		it->want = w->active ? w->live : (ap_matrix){ 0 };
+		it->attached = w->dev && device_in_use(w->dev);
+		map[n++] = w;
+	}
+	*in = (struct plan_input){
+		.iface = host_write_iface(m->host),
+		.apmask = m->host->apmask,
+		.aqmask = m->host->aqmask,
+		.apmask_want = ws->apmask,
+		.aqmask_want = ws->aqmask,
+		.items = items,
+		.n_items = n,
+	};
+	*ret_items = items;
+	*ret_map = map;
+	return 0;
+}
+
+static struct json_object *plan_to_json(const struct plan_input *in, const struct plan *p,
+					uint64_t batch, size_t n_requests, bool dry_run,
+					const struct apply_outcome *o)
+{
+	struct json_object *j = json_object_new_object(), *ws = json_object_new_array(),
+			   *ds = json_object_new_array();
+
+	json_object_object_add(j, "dry_run", json_object_new_boolean(dry_run));
+	json_object_object_add(j, "batch", json_object_new_int64((int64_t)batch));
+	json_object_object_add(j, "requests", json_object_new_int64((int64_t)n_requests));
+	json_object_object_add(j, "write_interface",
+			       json_object_new_string(write_iface_to_string(in->iface)));
+	json_object_object_add(j, "kernel_writes", json_object_new_int64((int64_t)p->n_writes));
+	json_object_object_add(j, "apcb_updates", json_object_new_int64(p->apcb_updates));
+	for (size_t k = 0; k < p->n_writes; k++) {
+		_cleanup_free_ char *attr = NULL, *value = NULL;
+		struct json_object *wo;
+
+		if (plan_write_format(in, p, k, &attr, &value) < 0)
+			continue;
+		wo = json_object_new_object();
+		json_object_object_add(wo, "attribute", json_object_new_string(attr));
+		json_object_object_add(wo, "value", json_object_new_string(value));
+		json_object_array_add(ws, wo);
+	}
+	json_object_object_add(j, "writes", ws);
+	for (size_t i = 0; i < in->n_items; i++) {
+		struct json_object *d = matrix_to_json(o ? &o->readback[i] : &in->items[i].want);
+
+		json_object_object_add(d, "uuid", json_object_new_string(in->items[i].uuid));
+		json_object_object_add(
+			d, "active",
+			json_object_new_boolean(o ? o->exists[i] : in->items[i].want_exists));
+		json_object_object_add(d, "kernel_writes",
+				       json_object_new_int(p->cost ? (int)p->cost[i].writes : 0));
+		json_object_object_add(
+			d, "apcb_updates",
+			json_object_new_int(p->cost ? (int)p->cost[i].apcb_updates : 0));
+		json_object_array_add(ds, d);
+	}
+	json_object_object_add(j, "devices", ds);
+	return j;
+}
+
+static void reply_error(struct request *r, const sd_bus_error *err)
+{
+	if (r->msg)
+		(void)sd_bus_reply_method_error(r->msg, err);
+	else
+		log_warning("%s request failed: %s", request_type_to_string(r->type), err->message);
+}
+
+static void reply_ok(Manager *m, struct request *r, const char *result_json)
+{
+	Device *d;
+
+	if (!r->msg)
+		return;
+	switch (r->type) {
+	case REQ_DEFINE:
+		d = manager_find_device(m, r->def.uuid);
+		if (!d) {
+			_cleanup_free_ char *p = NULL;
+
+			(void)sd_bus_path_encode(DEVICE_PATH_PREFIX, r->def.uuid, &p);
+			(void)sd_bus_reply_method_return(r->msg, "so", r->def.uuid, p ? p : "/");
+		} else
+			(void)sd_bus_reply_method_return(r->msg, "so", d->uuid, d->path);
+		break;
+	case REQ_ASSIGN:
+	case REQ_UNASSIGN:
+	case REQ_APPLY:
+		(void)sd_bus_reply_method_return(r->msg, "s", result_json);
+		break;
+	default:
+		(void)sd_bus_reply_method_return(r->msg, "");
+	}
+}
+
+static void dry_run(struct working *ws, struct request *r)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	_cleanup_free_ struct plan_item *items = NULL;
+	_cleanup_free_ struct want **map = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_json_ struct json_object *j = NULL;
+	struct plan_input in;
+	int k;
+
+	k = validate(ws, r, &err);
+	if (k < 0) {
+		if (!sd_bus_error_is_set(&err))
+			sd_bus_error_set_errno(&err, k);
+		reply_error(r, &err);
+		return;
+	}
+	k = build_plan_input(ws, &in, &items, &map);
+	if (k >= 0)
+		k = plan_compute(&in, &p);
+	if (k < 0) {
+		sd_bus_error_set_errno(&err, k);
+		reply_error(r, &err);
+	} else {
+		j = plan_to_json(&in, p, 0, 1, true, NULL);
+		if (r->msg && r->type == REQ_DEFINE)
+			reply_ok(ws->m, r, NULL);
+		else if (r->msg &&
+			 (r->type == REQ_ASSIGN || r->type == REQ_UNASSIGN || r->type == REQ_APPLY))
+			(void)sd_bus_reply_method_return(r->msg, "s",
+							 json_object_to_json_string(j));
+		else if (r->msg)
+			(void)sd_bus_reply_method_return(r->msg, "");
+	}
+	/* A dry run leaves no trace, not even in the batch it was part of. */
+	working_undo(ws);
+	for (size_t i = 0; i < ws->n; i++)
+		ws->w[i].touched = false;
+}
+
+static struct json_object *intent_to_json(const struct plan_input *in, struct want **map,
+					  uint64_t batch)
+{
+	struct json_object *j = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(j, "version", json_object_new_int(STORE_FORMAT_VERSION));
+	json_object_object_add(j, "batch", json_object_new_int64((int64_t)batch));
+	for (size_t i = 0; i < in->n_items; i++) {
+		const struct plan_item *it = &in->items[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "uuid", json_object_new_string(it->uuid));
+		json_object_object_add(o, "before_exists", json_object_new_boolean(it->cur_exists));
+		json_object_object_add(o, "before", matrix_to_json(&it->cur));
+		json_object_object_add(o, "after_exists", json_object_new_boolean(it->want_exists));
+		json_object_object_add(o, "after", matrix_to_json(&it->want));
+		json_object_object_add(o, "definition",
+				       map[i]->defined ? definition_to_json(&map[i]->def) : NULL);
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(j, "items", a);
+	return j;
+}
+
+/* Make the devices what the working state says (after a successful apply). */
+static void commit(Manager *m, struct working *ws, const struct plan_input *in, struct want **map,
+		   const struct apply_outcome *o)
+{
+	for (size_t i = 0; i < in->n_items; i++) {
+		struct want *w = map[i];
+		Device *d = w->dev;
+		bool added = false;
+		int k;
+
+		if (!d && (w->defined || o->exists[i])) {
+			if (manager_add_device(m, w->uuid, &d) < 0) {
+				log_oom();
+				continue;
+			}
+			added = true;
+		}
+		if (!d)
+			continue;
+		if (w->defined) {
+			k = store_save(m->store, &w->def);
+			if (k < 0)
+				log_error_errno(k, "Failed to save the definition of %s", w->uuid);
+		} else if (d->defined) {
+			k = store_remove(m->store, w->uuid);
+			if (k < 0)
+				log_error_errno(k, "Failed to remove the definition of %s",
+						w->uuid);
+		}
+		d->defined = w->defined;
+		d->def = w->def;
+		d->active = o->exists[i];
+		d->kern = o->readback[i];
+		if (!d->active) {
+			d->guestm = (ap_matrix){ 0 };
+			d->attached = false;
+		}
+		d->drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
+		if (!d->defined && !d->active) {
+			manager_drop_device(m, d);
+			continue;
+		}
+		if (added)
+			manager_emit_device_added(m, d);
+		manager_emit_device_changed(m, d, true);
+	}
+	m->host->apmask = o->apmask;
+	m->host->aqmask = o->aqmask;
+	(void)ws;
+}
+
+void manager_run_batch(Manager *m)
+{
+	struct request *list = m->queue_head, *accepted = NULL, **tail = &accepted;
+	_cleanup_free_ struct plan_item *items = NULL;
+	_cleanup_free_ struct want **map = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_json_ struct json_object *result = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error kerr = SD_BUS_ERROR_NULL;
+	struct apply_outcome o = { 0 };
+	struct working ws;
+	struct plan_input in;
+	size_t n_accepted = 0;
+	const char *rs;
+	int k;
+
+	m->batch_timer = sd_event_source_disable_unref(m->batch_timer);
+	m->queue_head = m->queue_tail = NULL;
+	m->n_queued = 0;
+	if (!list)
+		return;
+
+	k = working_init(&ws, m);
+	if (k < 0) {
+		log_oom();
+		sd_bus_error_set_errno(&kerr, k);
+		while (list) {
+			struct request *r = list;
+
+			list = r->next;
+			reply_error(r, &kerr);
+			request_free(r);
+		}
+		return;
+	}
+	m->batch_seq++;
+
+	while (list) {
+		_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+		struct request *r = list;
+
+		list = r->next;
+		r->next = NULL;
+		m->stats.requests++;
+		if (r->flags & REQUEST_FLAG_DRY_RUN) {
+			/* Touched flags of accepted requests must survive the dry run. */
+			bool *saved = calloc(ws.n ? ws.n : 1, sizeof(*saved));
+
+			for (size_t i = 0; saved && i < ws.n; i++)
+				saved[i] = ws.w[i].touched;
+			for (size_t i = 0; saved && i < ws.n; i++)
+				ws.w[i].touched = false;
+			dry_run(&ws, r);
+			for (size_t i = 0; saved && i < ws.n; i++)
+				ws.w[i].touched = saved[i];
+			free(saved);
+			request_free(r);
+			continue;
+		}
+		k = validate(&ws, r, &err);
+		if (k < 0) {
+			if (!sd_bus_error_is_set(&err))
+				sd_bus_error_set_errno(&err, k);
+			m->stats.rejected++;
+			reply_error(r, &err);
+			request_free(r);
+			continue;
+		}
+		*tail = r;
+		tail = &r->next;
+		n_accepted++;
+	}
+	if (!accepted)
+		goto out;
+
+	k = build_plan_input(&ws, &in, &items, &map);
+	if (k >= 0)
+		k = plan_compute(&in, &p);
+	if (k < 0) {
+		sd_bus_error_set_errno(&kerr, k);
+		goto fail;
+	}
+
+	if (p->n_writes > 0) {
+		_cleanup_json_ struct json_object *intent = intent_to_json(&in, map, m->batch_seq);
+
+		sd_notifyf(0, "STATUS=Applying batch %" PRIu64 " (%zu requests, %zu writes)",
+			   m->batch_seq, n_accepted, p->n_writes);
+		k = apply_run(m->config.lock_path, m->store, m->host, &in, p, intent, &o);
+		m->stats.kernel_writes += o.writes_done;
+		if (k < 0) {
+			sd_bus_error_setf(
+				&kerr, k == -EBUSY && !o.failed_attr ? ERR_BUSY : ERR_KERNEL,
+				"%s%s", o.message ? o.message : strerror(-k),
+				o.rolled_back ? "; the previous matrices were restored" : "");
+			/* The kernel state is whatever the readback saw. */
+			for (size_t i = 0; i < in.n_items; i++)
+				if (map[i]->dev) {
+					map[i]->dev->active = o.exists[i];
+					map[i]->dev->kern = o.readback[i];
+				}
+			goto fail;
+		}
+		m->stats.apcb_updates += p->apcb_updates;
+	} else {
+		o.readback = calloc(in.n_items ? in.n_items : 1, sizeof(*o.readback));
+		o.exists = calloc(in.n_items ? in.n_items : 1, sizeof(*o.exists));
+		if (!o.readback || !o.exists) {
+			sd_bus_error_set_errno(&kerr, -ENOMEM);
+			goto fail;
+		}
+		for (size_t i = 0; i < in.n_items; i++) {
+			o.exists[i] = in.items[i].want_exists;
+			o.readback[i] = in.items[i].want;
+		}
+		o.apmask = m->host->apmask;
+		o.aqmask = m->host->aqmask;
+	}
+	m->stats.batches++;
+	commit(m, &ws, &in, map, &o);
+	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o);
+	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	manager_emit_batch_applied(m, rs);
+	while (accepted) {
+		struct request *r = accepted;
+
+		accepted = r->next;
+		reply_ok(m, r, rs);
+		request_free(r);
+	}
+	manager_reconcile(m);
+	sd_notify(0, "STATUS=Ready");
+	goto out;
+
+fail:
+	while (accepted) {
+		struct request *r = accepted;
+
+		accepted = r->next;
+		reply_error(r, &kerr);
+		request_free(r);
+	}
+out:
+	apply_outcome_done(&o);
+	working_done(&ws);
+}

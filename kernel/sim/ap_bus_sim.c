@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ap_bus_sim: the AP bus and AP hardware in user space (see ap_bus_sim.h).
+ *
+ * Locks: ap_scan_bus_mutex serialises everything that changes devices or
+ * bindings (like the AP bus's scan), and is taken before any vfio_ap lock;
+ * ap_perms_mutex is the bus's, taken by mask stores around in_use; hw_lock
+ * is a leaf pthread mutex for the "hardware" (queue reset and interrupt
+ * state, the QCI), taken by the AP instructions with vfio_ap locks held.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/kstrtox.h>
+#include <linux/mutex.h>
+#include "ap_bus.h"
+#include "ap_bus_sim.h"
+#include "kvm_sim.h"
+
+struct sim_card {
+	struct ap_card card;
+	bool installed;
+	bool dev_exists;
+	int hwtype;
+	enum ap_sim_mode mode;
+};
+
+struct sim_queue {
+	struct ap_queue aq;
+	bool exists;
+	enum ap_sim_driver driver;
+	bool irq_enabled;
+	u8 isc;
+	unsigned int resets;
+	bool reset_pending;
+	unsigned int polls_left;
+	u8 fault_rc;
+	unsigned int fault_polls;
+};
+
+struct ap_perms ap_perms;
+DEFINE_MUTEX(ap_perms_mutex);
+static DEFINE_MUTEX(ap_scan_bus_mutex);
+static pthread_mutex_t hw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct sim_card cards[AP_DEVICES];
+static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
+static struct ap_config_info config;
+static struct ap_driver *vfio_drv;
+static unsigned int scans;
+static ap_sim_event_hook_t event_hook;
+static void *event_userdata;
+
+static void emit(enum ap_sim_event_type type, int card, int domain, enum ap_sim_driver driver,
+		 bool value)
+{
+	struct ap_sim_event ev = {
+		.type = type, .card = card, .domain = domain, .driver = driver, .value = value
+	};
+
+	if (event_hook)
+		event_hook(&ev, event_userdata);
+}
+
+void ap_sim_info_set(unsigned int *mask, unsigned int id, bool on)
+{
+	if (on)
+		mask[id / 32] |= 0x80000000u >> (id % 32);
+	else
+		mask[id / 32] &= ~(0x80000000u >> (id % 32));
+}
+
+bool ap_sim_info_test(const unsigned int *mask, unsigned int id)
+{
+	return mask[id / 32] & (0x80000000u >> (id % 32));
+}
+
+int ap_owned_by_def_drv(int card, int queue)
+{
+	if (card < 0 || card >= AP_DEVICES || queue < 0 || queue >= AP_DOMAINS)
+		return -EINVAL;
+	return test_bit_inv(card, ap_perms.apm) && test_bit_inv(queue, ap_perms.aqm);
+}
+
+int ap_apqn_in_matrix_owned_by_def_drv(unsigned long *apm, unsigned long *aqm)
+{
+	return bitmap_intersects(apm, ap_perms.apm, AP_DEVICES) &&
+	       bitmap_intersects(aqm, ap_perms.aqm, AP_DOMAINS);
+}
+
+static struct sim_queue *sq(unsigned int card, unsigned int dom)
+{
+	return &queues[card * AP_DOMAINS + dom];
+}
+
+/* Rebind one existing queue to the driver the masks want. */
+static void revise_binding(unsigned int card, unsigned int dom)
+{
+	struct sim_queue *q = sq(card, dom);
+	enum ap_sim_driver want;
+	bool owned;
+
+	if (!q->exists)
+		return;
+	mutex_lock(&ap_perms_mutex);
+	owned = ap_owned_by_def_drv(card, dom) == 1;
+	mutex_unlock(&ap_perms_mutex);
+	want = owned ? AP_SIM_DRIVER_HOST : vfio_drv ? AP_SIM_DRIVER_VFIO : AP_SIM_DRIVER_NONE;
+	if (q->driver == want)
+		return;
+	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
+		vfio_drv->remove(&q->aq.ap_dev);
+	pthread_mutex_lock(&hw_lock);
+	q->driver = AP_SIM_DRIVER_NONE;
+	pthread_mutex_unlock(&hw_lock);
+	if (want == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
+		want = AP_SIM_DRIVER_NONE;
+	pthread_mutex_lock(&hw_lock);
+	q->driver = want;
+	pthread_mutex_unlock(&hw_lock);
+	emit(AP_SIM_EV_QUEUE_BIND, card, dom, want, false);
+}
+
+static void revise_bindings(void)
+{
+	unsigned int c, d;
+
+	for (c = 0; c < AP_DEVICES; c++)
+		if (cards[c].dev_exists)
+			for (d = 0; d < AP_DOMAINS; d++)
+				revise_binding(c, d);
+}
+
+static bool queue_wanted(unsigned int c, unsigned int d)
+{
+	return cards[c].installed && ap_sim_info_test(config.apm, c) &&
+	       ap_sim_info_test(config.aqm, d);
+}
+
+/* Bring devices in line with hardware and configuration. Scan mutex held. */
+static void sync_devices(void)
+{
+	unsigned int c, d;
+
+	for (c = 0; c < AP_DEVICES; c++) {
+		for (d = 0; d < AP_DOMAINS; d++) {
+			struct sim_queue *q = sq(c, d);
+
+			if (!q->exists || queue_wanted(c, d))
+				continue;
+			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv && vfio_drv->remove)
+				vfio_drv->remove(&q->aq.ap_dev);
+			pthread_mutex_lock(&hw_lock);
+			q->exists = false;
+			q->driver = AP_SIM_DRIVER_NONE;
+			pthread_mutex_unlock(&hw_lock);
+			emit(AP_SIM_EV_QUEUE_REMOVE, c, d, AP_SIM_DRIVER_NONE, false);
+		}
+		if (cards[c].dev_exists &&
+		    !(cards[c].installed && ap_sim_info_test(config.apm, c))) {
+			cards[c].dev_exists = false;
+			emit(AP_SIM_EV_CARD_REMOVE, c, -1, AP_SIM_DRIVER_NONE, false);
+		}
+	}
+	for (c = 0; c < AP_DEVICES; c++) {
+		if (!cards[c].installed || !ap_sim_info_test(config.apm, c))
+			continue;
+		if (!cards[c].dev_exists) {
+			cards[c].dev_exists = true;
+			cards[c].card.id = c;
+			cards[c].card.config = true;
+			cards[c].card.ap_dev.device_type = cards[c].hwtype;
+			emit(AP_SIM_EV_CARD_ADD, c, -1, AP_SIM_DRIVER_NONE, false);
+		}
+		for (d = 0; d < AP_DOMAINS; d++) {
+			struct sim_queue *q = sq(c, d);
+
+			if (q->exists || !queue_wanted(c, d))
+				continue;
+			pthread_mutex_lock(&hw_lock);
+			memset(&q->aq, 0, sizeof(q->aq));
+			q->aq.qid = AP_MKQID(c, d);
+			q->aq.card = &cards[c].card;
+			q->aq.config = true;
+			q->aq.ap_dev.device_type = cards[c].hwtype;
+			q->exists = true;
+			q->driver = AP_SIM_DRIVER_NONE;
+			q->irq_enabled = false;
+			q->reset_pending = false;
+			pthread_mutex_unlock(&hw_lock);
+			/* A freshly configured queue is clean. */
+			kvm_sim_apqn_reset(AP_MKQID(c, d));
+			emit(AP_SIM_EV_QUEUE_ADD, c, d, AP_SIM_DRIVER_NONE, false);
+			revise_binding(c, d);
+		}
+	}
+}
+
+int ap_sim_init(void)
+{
+	mutex_lock(&ap_scan_bus_mutex);
+	pthread_mutex_lock(&hw_lock);
+	memset(cards, 0, sizeof(cards));
+	memset(queues, 0, sizeof(queues));
+	memset(&config, 0, sizeof(config));
+	config.apxa = 1;
+	config.na = 255;
+	config.nd = 255;
+	pthread_mutex_unlock(&hw_lock);
+	mutex_lock(&ap_perms_mutex);
+	bitmap_fill(ap_perms.apm, AP_DEVICES);
+	bitmap_fill(ap_perms.aqm, AP_DOMAINS);
+	bitmap_fill(ap_perms.adm, AP_DOMAINS);
+	mutex_unlock(&ap_perms_mutex);
+	scans = 0;
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+void ap_sim_exit(void)
+{
+	mutex_lock(&ap_scan_bus_mutex);
+	pthread_mutex_lock(&hw_lock);
+	memset(config.apm, 0, sizeof(config.apm));
+	memset(config.aqm, 0, sizeof(config.aqm));
+	pthread_mutex_unlock(&hw_lock);
+	sync_devices();
+	pthread_mutex_lock(&hw_lock);
+	memset(cards, 0, sizeof(cards));
+	pthread_mutex_unlock(&hw_lock);
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+void ap_sim_set_event_hook(ap_sim_event_hook_t hook, void *userdata)
+{
+	mutex_lock(&ap_scan_bus_mutex);
+	event_hook = hook;
+	event_userdata = userdata;
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+int ap_driver_register(struct ap_driver *drv, struct module *owner, char *name)
+{
+	mutex_lock(&ap_scan_bus_mutex);
+	if (vfio_drv) {
+		mutex_unlock(&ap_scan_bus_mutex);
+		return -EEXIST;
+	}
+	drv->driver.name = name;
+	vfio_drv = drv;
+	revise_bindings();
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+void ap_driver_unregister(struct ap_driver *drv)
+{
+	unsigned int c, d;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	for (c = 0; c < AP_DEVICES; c++) {
+		for (d = 0; d < AP_DOMAINS; d++) {
+			struct sim_queue *q = sq(c, d);
+
+			if (q->driver != AP_SIM_DRIVER_VFIO)
+				continue;
+			if (drv->remove)
+				drv->remove(&q->aq.ap_dev);
+			pthread_mutex_lock(&hw_lock);
+			q->driver = AP_SIM_DRIVER_NONE;
+			pthread_mutex_unlock(&hw_lock);
+			emit(AP_SIM_EV_QUEUE_BIND, c, d, AP_SIM_DRIVER_NONE, false);
+		}
+	}
+	vfio_drv = NULL;
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+/* One bus scan with the driver's config callbacks around it. */
+static int scan_with(const struct ap_config_info *info)
+{
+	struct ap_config_info old = config, new = *info;
+	bool changed = memcmp(&old, &new, sizeof(old)) != 0;
+
+	if (changed && vfio_drv && vfio_drv->on_config_changed)
+		vfio_drv->on_config_changed(&new, &old);
+	pthread_mutex_lock(&hw_lock);
+	config = new;
+	pthread_mutex_unlock(&hw_lock);
+	sync_devices();
+	if (changed && vfio_drv && vfio_drv->on_scan_complete)
+		vfio_drv->on_scan_complete(&new, &old);
+	scans++;
+	emit(AP_SIM_EV_SCAN_DONE, -1, -1, AP_SIM_DRIVER_NONE, false);
+	return 0;
+}
+
+int ap_sim_set_config(const struct ap_config_info *info)
+{
+	int r;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	r = scan_with(info);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+void ap_sim_get_config(struct ap_config_info *ret_info)
+{
+	pthread_mutex_lock(&hw_lock);
+	*ret_info = config;
+	pthread_mutex_unlock(&hw_lock);
+}
+
+static int config_id(unsigned int which, unsigned int id, bool on)
+{
+	struct ap_config_info info;
+	int r;
+
+	if (id >= AP_DEVICES)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	info = config;
+	ap_sim_info_set(which == 0 ? info.apm : which == 1 ? info.aqm : info.adm, id, on);
+	r = scan_with(&info);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+int ap_sim_config_adapter(unsigned int card, bool on)
+{
+	return config_id(0, card, on);
+}
+
+int ap_sim_config_domain(unsigned int domain, bool on)
+{
+	return config_id(1, domain, on);
+}
+
+int ap_sim_config_control_domain(unsigned int domain, bool on)
+{
+	return config_id(2, domain, on);
+}
+
+int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
+{
+	if (card >= AP_DEVICES)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	if (cards[card].installed) {
+		mutex_unlock(&ap_scan_bus_mutex);
+		return -EEXIST;
+	}
+	pthread_mutex_lock(&hw_lock);
+	cards[card].installed = true;
+	cards[card].hwtype = hwtype;
+	cards[card].mode = mode;
+	pthread_mutex_unlock(&hw_lock);
+	sync_devices();
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+int ap_sim_card_uninstall(unsigned int card)
+{
+	if (card >= AP_DEVICES)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	if (!cards[card].installed) {
+		mutex_unlock(&ap_scan_bus_mutex);
+		return -ENOENT;
+	}
+	pthread_mutex_lock(&hw_lock);
+	cards[card].installed = false;
+	pthread_mutex_unlock(&hw_lock);
+	sync_devices();
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+bool ap_sim_card_installed(unsigned int card, int *ret_hwtype, enum ap_sim_mode *ret_mode)
+{
+	bool r;
+
+	if (card >= AP_DEVICES)
+		return false;
+	mutex_lock(&ap_scan_bus_mutex);
+	r = cards[card].installed;
+	if (r && ret_hwtype)
+		*ret_hwtype = cards[card].hwtype;
+	if (r && ret_mode)
+		*ret_mode = cards[card].mode;
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+int ap_sim_card_set_chkstop(unsigned int card, bool chkstop)
+{
+	if (card >= AP_DEVICES)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	pthread_mutex_lock(&hw_lock);
+	cards[card].card.chkstop = chkstop;
+	pthread_mutex_unlock(&hw_lock);
+	emit(AP_SIM_EV_CARD_CHKSTOP, card, -1, AP_SIM_DRIVER_NONE, chkstop);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+static ssize_t mask_show(const unsigned long *mask, char *buf)
+{
+	return snprintf(buf, PAGE_SIZE, "0x%016lx%016lx%016lx%016lx\n", mask[0], mask[1], mask[2],
+			mask[3]);
+}
+
+ssize_t ap_sim_apmask_show(char *buf)
+{
+	ssize_t n;
+
+	mutex_lock(&ap_perms_mutex);
+	n = mask_show(ap_perms.apm, buf);
+	mutex_unlock(&ap_perms_mutex);
+	return n;
+}
+
+ssize_t ap_sim_aqmask_show(char *buf)
+{
+	ssize_t n;
+
+	mutex_lock(&ap_perms_mutex);
+	n = mask_show(ap_perms.aqm, buf);
+	mutex_unlock(&ap_perms_mutex);
+	return n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_num(const char *s, size_t len, unsigned long *ret)
+{
+	char tmp[32];
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (kstrtoul(tmp, 0, ret) || *ret >= AP_DEVICES)
+		return -EINVAL;
+	return 0;
+}
+
+/* The AP bus's mask syntax: absolute hex, or relative "+N,-A-B" terms. */
+static int parse_mask_str(const char *buf, size_t len, unsigned long *mask)
+{
+	size_t i;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len == 0)
+		return -EINVAL;
+	if (buf[0] == '+' || buf[0] == '-') {
+		size_t pos = 0;
+
+		while (pos < len) {
+			size_t end, dash;
+			unsigned long a, b, id;
+			bool set = buf[pos] == '+';
+
+			for (end = pos; end < len && buf[end] != ','; end++)
+				;
+			if (buf[pos] != '+' && buf[pos] != '-')
+				return -EINVAL;
+			for (dash = pos + 2; dash < end && buf[dash] != '-'; dash++)
+				;
+			if (parse_num(buf + pos + 1, dash - pos - 1, &a))
+				return -EINVAL;
+			b = a;
+			if (dash < end && parse_num(buf + dash + 1, end - dash - 1, &b))
+				return -EINVAL;
+			if (a > b)
+				return -EINVAL;
+			for (id = a; id <= b; id++) {
+				if (set)
+					set_bit_inv(id, mask);
+				else
+					clear_bit_inv(id, mask);
+			}
+			pos = end + 1;
+			if (end < len && pos == len)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	if (len >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+		buf += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > 64)
+		return -EINVAL;
+	bitmap_zero(mask, AP_DEVICES);
+	for (i = 0; i < len; i++) {
+		int d = hexval(buf[i]);
+
+		if (d < 0)
+			return -EINVAL;
+		for (unsigned int b = 0; b < 4; b++)
+			if (d & (8 >> b))
+				set_bit_inv(i * 4 + b, mask);
+	}
+	return 0;
+}
+
+static int mask_store(bool adapters, const char *buf, size_t count, bool *ret_changed)
+{
+	DECLARE_BITMAP(newmask, AP_DEVICES);
+	DECLARE_BITMAP(reserved, AP_DEVICES);
+	unsigned long *cur;
+	bool changed;
+	int r;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	mutex_lock(&ap_perms_mutex);
+	cur = adapters ? ap_perms.apm : ap_perms.aqm;
+	bitmap_copy(newmask, cur, AP_DEVICES);
+	r = parse_mask_str(buf, count, newmask);
+	if (r)
+		goto out;
+	if (bitmap_andnot(reserved, newmask, cur, AP_DEVICES) && vfio_drv && vfio_drv->in_use) {
+		r = adapters ? vfio_drv->in_use(reserved, ap_perms.aqm) :
+			       vfio_drv->in_use(ap_perms.apm, reserved);
+		if (r) {
+			r = -EBUSY;
+			goto out;
+		}
+	}
+	changed = !bitmap_equal(newmask, cur, AP_DEVICES);
+	bitmap_copy(cur, newmask, AP_DEVICES);
+	mutex_unlock(&ap_perms_mutex);
+	if (changed) {
+		revise_bindings();
+		emit(adapters ? AP_SIM_EV_APMASK : AP_SIM_EV_AQMASK, -1, -1, AP_SIM_DRIVER_NONE,
+		     false);
+	}
+	mutex_unlock(&ap_scan_bus_mutex);
+	if (ret_changed)
+		*ret_changed = changed;
+	return 0;
+out:
+	mutex_unlock(&ap_perms_mutex);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed)
+{
+	return mask_store(true, buf, count, ret_changed);
+}
+
+int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed)
+{
+	return mask_store(false, buf, count, ret_changed);
+}
+
+int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
+{
+	struct sim_queue *q;
+
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	q = &queues[apqn];
+	pthread_mutex_lock(&hw_lock);
+	ret_state->exists = q->exists;
+	ret_state->driver = q->driver;
+	ret_state->chkstop = cards[AP_QID_CARD(apqn)].card.chkstop;
+	ret_state->irq_enabled = q->irq_enabled;
+	ret_state->isc = q->isc;
+	ret_state->resets = q->resets;
+	ret_state->reset_rc = q->fault_rc;
+	ret_state->reset_pending = q->reset_pending;
+	pthread_mutex_unlock(&hw_lock);
+	return 0;
+}
+
+int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls)
+{
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	pthread_mutex_lock(&hw_lock);
+	queues[apqn].fault_rc = rc;
+	queues[apqn].fault_polls = polls;
+	pthread_mutex_unlock(&hw_lock);
+	return 0;
+}
+
+unsigned int ap_sim_scans(void)
+{
+	unsigned int n;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	n = scans;
+	mutex_unlock(&ap_scan_bus_mutex);
+	return n;
+}
+
+void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
+{
+	unsigned int i, bound = 0, total = 0;
+
+	pthread_mutex_lock(&hw_lock);
+	for (i = 0; i < AP_DEVICES * AP_DOMAINS; i++) {
+		if (!queues[i].exists)
+			continue;
+		total++;
+		if (queues[i].driver != AP_SIM_DRIVER_NONE)
+			bound++;
+	}
+	pthread_mutex_unlock(&hw_lock);
+	*ret_bound = bound;
+	*ret_total = total;
+}
+
+/* The AP instructions. */
+static struct ap_queue_status no_queue(ap_qid_t qid)
+{
+	struct ap_queue_status st = { 0 };
+	unsigned int c = AP_QID_CARD(qid);
+
+	st.response_code = cards[c].installed ? AP_RESPONSE_DECONFIGURED : AP_RESPONSE_Q_NOT_AVAIL;
+	return st;
+}
+
+static struct ap_queue_status reset(ap_qid_t qid)
+{
+	struct sim_queue *q = &queues[qid & 0xffff];
+	struct ap_queue_status st = { 0 };
+
+	pthread_mutex_lock(&hw_lock);
+	if (!q->exists) {
+		st = no_queue(qid);
+	} else if (cards[AP_QID_CARD(qid)].card.chkstop) {
+		st.response_code = AP_RESPONSE_CHECKSTOPPED;
+	} else {
+		q->resets++;
+		q->reset_pending = true;
+		q->polls_left = q->fault_polls;
+		q->irq_enabled = false;
+		st.response_code = AP_RESPONSE_NORMAL;
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
+{
+	return reset(qid);
+}
+
+struct ap_queue_status ap_rapq(ap_qid_t qid, int fbit)
+{
+	return reset(qid);
+}
+
+struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
+{
+	struct sim_queue *q = &queues[qid & 0xffff];
+	struct ap_queue_status st = { 0 };
+	bool clean = false;
+
+	pthread_mutex_lock(&hw_lock);
+	if (!q->exists) {
+		st = no_queue(qid);
+	} else if (q->reset_pending && q->polls_left) {
+		q->polls_left--;
+		st.response_code = AP_RESPONSE_RESET_IN_PROGRESS;
+	} else {
+		if (q->reset_pending) {
+			q->reset_pending = false;
+			st.response_code = q->fault_rc;
+			clean = q->fault_rc == AP_RESPONSE_NORMAL;
+		}
+		st.queue_empty = 1;
+		st.irq_enabled = q->irq_enabled;
+		if (info) {
+			info->at = cards[AP_QID_CARD(qid)].hwtype;
+			info->qd = 7;
+		}
+	}
+	pthread_mutex_unlock(&hw_lock);
+	if (clean)
+		kvm_sim_apqn_reset(qid);
+	return st;
+}
+
+struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_addr_t pa_ind)
+{
+	struct sim_queue *q = &queues[qid & 0xffff];
+	struct ap_queue_status st = { 0 };
+
+	pthread_mutex_lock(&hw_lock);
+	if (!q->exists) {
+		st = no_queue(qid);
+	} else {
+		q->irq_enabled = qirqctrl.ir;
+		q->isc = qirqctrl.isc;
+		st.irq_enabled = qirqctrl.ir;
+		st.response_code = AP_RESPONSE_NORMAL;
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+int ap_qci(struct ap_config_info *info)
+{
+	ap_sim_get_config(info);
+	return 0;
+}

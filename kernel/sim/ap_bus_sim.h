@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ap_bus_sim: the s390 AP bus and AP hardware in user space, for the
+ * vfio_ap core's simulator build. It implements the AP bus API of
+ * include/ap_bus.h and the AP instructions of include/asm/ap.h, and adds a
+ * control API (ap_sim_*) for apsim and the tests.
+ *
+ * Model: installed cards (hardware); the host configuration (QCI: apm, aqm,
+ * adm, apxa, na, nd); a queue device exists for every installed card whose
+ * adapter and domain are in the configuration. apmask/aqmask decide whether
+ * a queue binds to the host driver ("cex4queue") or to the registered
+ * vfio_ap driver. Changing the configuration runs a bus scan synchronously:
+ * on_config_changed, remove/add devices, on_scan_complete.
+ *
+ * All functions return 0 or a negative errno unless stated otherwise. They
+ * may call into the vfio_ap driver (probe/remove/in_use/scan callbacks), so
+ * they must not be called with any vfio_ap lock held.
+ */
+#ifndef _AP_BUS_SIM_H
+#define _AP_BUS_SIM_H
+
+#include <linux/types.h>
+#include <asm/ap.h>
+#include "ap_bus.h"
+
+enum ap_sim_mode {
+	AP_SIM_MODE_CCA,
+	AP_SIM_MODE_EP11,
+	AP_SIM_MODE_ACCEL,
+};
+
+enum ap_sim_driver {
+	AP_SIM_DRIVER_NONE, /* no device, or not bound */
+	AP_SIM_DRIVER_HOST, /* the default (zcrypt) driver, "cex4queue" */
+	AP_SIM_DRIVER_VFIO, /* vfio_ap */
+};
+
+/* Events for apsim's uevents; delivered synchronously, no locks held. */
+enum ap_sim_event_type {
+	AP_SIM_EV_CARD_ADD,
+	AP_SIM_EV_CARD_REMOVE,
+	AP_SIM_EV_QUEUE_ADD,
+	AP_SIM_EV_QUEUE_REMOVE,
+	AP_SIM_EV_QUEUE_BIND, /* driver changed; see .driver */
+	AP_SIM_EV_APMASK, /* apmask changed */
+	AP_SIM_EV_AQMASK, /* aqmask changed */
+	AP_SIM_EV_SCAN_DONE, /* a bus scan finished */
+	AP_SIM_EV_CARD_CHKSTOP,
+};
+
+struct ap_sim_event {
+	enum ap_sim_event_type type;
+	int card; /* -1 if not about a card/queue */
+	int domain; /* -1 if not about a queue */
+	enum ap_sim_driver driver;
+	bool value; /* CHKSTOP: the new state */
+};
+
+typedef void (*ap_sim_event_hook_t)(const struct ap_sim_event *ev, void *userdata);
+
+struct ap_sim_queue_state {
+	bool exists; /* a queue device exists */
+	enum ap_sim_driver driver;
+	bool chkstop;
+	bool irq_enabled;
+	u8 isc;
+	unsigned int resets; /* number of ZAPQ/RAPQ issued */
+	u8 reset_rc; /* response code the next reset ends with */
+	bool reset_pending; /* reset issued, not yet completed by TAPQ */
+};
+
+/*
+ * Start with no cards, APXA on (na = nd = 255), empty configuration and
+ * apmask/aqmask all ones (everything reserved for the host, like Linux).
+ */
+int ap_sim_init(void);
+/* Remove every device (driver remove callbacks run) and reset all state. */
+void ap_sim_exit(void);
+
+void ap_sim_set_event_hook(ap_sim_event_hook_t hook, void *userdata);
+
+/* Hardware: install/remove a card (devices follow the configuration). */
+int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode);
+int ap_sim_card_uninstall(unsigned int card);
+bool ap_sim_card_installed(unsigned int card, int *ret_hwtype, enum ap_sim_mode *ret_mode);
+int ap_sim_card_set_chkstop(unsigned int card, bool chkstop);
+
+/*
+ * Host configuration (QCI). set_config runs one bus scan. The ids helpers
+ * change one adapter/domain/control domain and scan once.
+ */
+void ap_sim_get_config(struct ap_config_info *ret_info);
+int ap_sim_set_config(const struct ap_config_info *info);
+int ap_sim_config_adapter(unsigned int card, bool on);
+int ap_sim_config_domain(unsigned int domain, bool on);
+int ap_sim_config_control_domain(unsigned int domain, bool on);
+/* Helpers for struct ap_config_info's MSB-first u32 masks. */
+void ap_sim_info_set(unsigned int *mask, unsigned int id, bool on);
+bool ap_sim_info_test(const unsigned int *mask, unsigned int id);
+
+/*
+ * apmask/aqmask sysfs semantics: show writes "0x<64 hex>\n"; store takes
+ * the absolute or the relative (+N,-A-B) form, -EINVAL on bad input,
+ * -EBUSY if vfio_ap's in_use refuses, and re-binds queues on a change.
+ * ret_changed (may be NULL) tells whether the mask changed.
+ */
+ssize_t ap_sim_apmask_show(char *buf);
+ssize_t ap_sim_aqmask_show(char *buf);
+int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed);
+int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed);
+
+int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state);
+/* Fault injection: the next resets of @apqn end with @rc after @polls TAPQs. */
+int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls);
+/* Counters: bus scans, queues bound to any driver / existing queues. */
+unsigned int ap_sim_scans(void);
+void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total);
+
+#endif

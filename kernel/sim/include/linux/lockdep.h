@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User-space shim of lockdep: every lock carries a lockdep_map whose class
+ * is its lock_class_key (one static key per init site, like the kernel) or,
+ * for statically defined locks, the map itself. kernel/sim/lockdep.c keeps
+ * per-thread held stacks and the class dependency graph; see there.
+ */
+#ifndef _SIM_LINUX_LOCKDEP_H
+#define _SIM_LINUX_LOCKDEP_H
+
+#include <linux/types.h>
+
+struct lock_class_key {
+	char dummy;
+};
+
+struct lockdep_map {
+	const char *name;
+	const struct lock_class_key *key;
+	int class_id; /* assigned lazily by lockdep.c, 0 = not yet */
+};
+
+#define STATIC_LOCKDEP_MAP_INIT(lockname)                      \
+	{                                                      \
+		.name = (lockname), .key = NULL, .class_id = 0 \
+	}
+
+void lockdep_init_map(struct lockdep_map *map, const char *name, const struct lock_class_key *key);
+void lock_acquire(struct lockdep_map *map, bool trylock, bool read);
+void lock_release(struct lockdep_map *map);
+bool lock_is_held(const struct lockdep_map *map);
+void lockdep_assert_fail(const char *what, const char *file, int line);
+
+#define lockdep_assert_held(l)                                               \
+	do {                                                                 \
+		if (!lock_is_held(&(l)->dep_map))                            \
+			lockdep_assert_fail(#l " held", __FILE__, __LINE__); \
+	} while (0)
+#define lockdep_assert_not_held(l)                                               \
+	do {                                                                     \
+		if (lock_is_held(&(l)->dep_map))                                 \
+			lockdep_assert_fail(#l " not held", __FILE__, __LINE__); \
+	} while (0)
+
+#endif

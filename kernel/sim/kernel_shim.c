@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runtime of the user-space shim headers in include/: kstrtox, bitmaps,
+ * printk, sysfs_emit, guid_parse and the mutex/rwsem wrappers that feed the
+ * lock-order checker (lockdep.c).
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/kstrtox.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/sysfs.h>
+#include <linux/uuid.h>
+
+/* kstrtox: one optional trailing newline, base 0 autodetect, no sign. */
+int kstrtoull(const char *s, unsigned int base, unsigned long long *res)
+{
+	unsigned long long v = 0;
+	bool any = false;
+
+	if (base == 0) {
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) {
+			base = 16;
+			s += 2;
+		} else if (s[0] == '0') {
+			base = 8;
+		} else {
+			base = 10;
+		}
+	} else if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+	}
+	for (; *s; s++) {
+		unsigned int d;
+		char c = *s;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		if (d >= base)
+			break;
+		if (v > (ULLONG_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	if (*s == '\n')
+		s++;
+	if (*s)
+		return -EINVAL;
+	*res = v;
+	return 0;
+}
+
+int kstrtoll(const char *s, unsigned int base, long long *res)
+{
+	unsigned long long v;
+	int r;
+
+	if (s[0] == '-') {
+		r = kstrtoull(s + 1, base, &v);
+		if (r < 0)
+			return r;
+		if (v > (unsigned long long)LLONG_MAX + 1)
+			return -ERANGE;
+		*res = -(long long)v;
+		return 0;
+	}
+	if (s[0] == '+')
+		s++;
+	r = kstrtoull(s, base, &v);
+	if (r < 0)
+		return r;
+	if (v > LLONG_MAX)
+		return -ERANGE;
+	*res = (long long)v;
+	return 0;
+}
+
+int kstrtoul(const char *s, unsigned int base, unsigned long *res)
+{
+	unsigned long long v;
+	int r = kstrtoull(s[0] == '+' ? s + 1 : s, base, &v);
+
+	if (r < 0)
+		return r;
+	*res = v;
+	return 0;
+}
+
+int kstrtol(const char *s, unsigned int base, long *res)
+{
+	long long v;
+	int r = kstrtoll(s, base, &v);
+
+	if (r < 0)
+		return r;
+	*res = v;
+	return 0;
+}
+
+int kstrtouint(const char *s, unsigned int base, unsigned int *res)
+{
+	unsigned long long v;
+	int r = kstrtoull(s[0] == '+' ? s + 1 : s, base, &v);
+
+	if (r < 0)
+		return r;
+	if (v > UINT_MAX)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+int kstrtoint(const char *s, unsigned int base, int *res)
+{
+	long long v;
+	int r = kstrtoll(s, base, &v);
+
+	if (r < 0)
+		return r;
+	if (v > INT_MAX || v < INT_MIN)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+int kstrtobool(const char *s, bool *res)
+{
+	switch (s[0]) {
+	case 'y':
+	case 'Y':
+	case 't':
+	case 'T':
+	case '1':
+		*res = true;
+		return 0;
+	case 'n':
+	case 'N':
+	case 'f':
+	case 'F':
+	case '0':
+		*res = false;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Bitmaps: all sizes used are multiples of BITS_PER_LONG or masked below. */
+#define FOR_WORDS(i, nbits) for (unsigned int i = 0; i < BITS_TO_LONGS(nbits); i++)
+
+static unsigned long last_mask(unsigned int i, unsigned int nbits)
+{
+	return i == BITS_TO_LONGS(nbits) - 1 ? BITMAP_LAST_WORD_MASK(nbits) : ~0UL;
+}
+
+bool bitmap_and(unsigned long *dst, const unsigned long *a, const unsigned long *b,
+		unsigned int nbits)
+{
+	unsigned long any = 0;
+
+	FOR_WORDS(i, nbits)
+	any |= (dst[i] = a[i] & b[i]) & last_mask(i, nbits);
+	return any != 0;
+}
+
+void bitmap_or(unsigned long *dst, const unsigned long *a, const unsigned long *b,
+	       unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	dst[i] = a[i] | b[i];
+}
+
+void bitmap_xor(unsigned long *dst, const unsigned long *a, const unsigned long *b,
+		unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	dst[i] = a[i] ^ b[i];
+}
+
+bool bitmap_andnot(unsigned long *dst, const unsigned long *a, const unsigned long *b,
+		   unsigned int nbits)
+{
+	unsigned long any = 0;
+
+	FOR_WORDS(i, nbits)
+	any |= (dst[i] = a[i] & ~b[i]) & last_mask(i, nbits);
+	return any != 0;
+}
+
+bool bitmap_equal(const unsigned long *a, const unsigned long *b, unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	if ((a[i] ^ b[i]) & last_mask(i, nbits))
+		return false;
+	return true;
+}
+
+bool bitmap_intersects(const unsigned long *a, const unsigned long *b, unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	if (a[i] & b[i] & last_mask(i, nbits))
+		return true;
+	return false;
+}
+
+bool bitmap_subset(const unsigned long *a, const unsigned long *b, unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	if (a[i] & ~b[i] & last_mask(i, nbits))
+		return false;
+	return true;
+}
+
+bool bitmap_empty(const unsigned long *a, unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	if (a[i] & last_mask(i, nbits))
+		return false;
+	return true;
+}
+
+bool bitmap_full(const unsigned long *a, unsigned int nbits)
+{
+	FOR_WORDS(i, nbits)
+	if (~a[i] & last_mask(i, nbits))
+		return false;
+	return true;
+}
+
+unsigned int bitmap_weight(const unsigned long *a, unsigned int nbits)
+{
+	unsigned int w = 0;
+
+	FOR_WORDS(i, nbits)
+	w += __builtin_popcountl(a[i] & last_mask(i, nbits));
+	return w;
+}
+
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size, unsigned long offset)
+{
+	while (offset < size) {
+		unsigned long w = addr[BIT_WORD(offset)] & (~0UL << (offset % BITS_PER_LONG));
+
+		if (w) {
+			unsigned long bit = BIT_WORD(offset) * BITS_PER_LONG + __builtin_ctzl(w);
+
+			return bit < size ? bit : size;
+		}
+		offset = (BIT_WORD(offset) + 1) * BITS_PER_LONG;
+	}
+	return size;
+}
+
+unsigned long find_next_bit_inv(const unsigned long *addr, unsigned long size, unsigned long offset)
+{
+	while (offset < size) {
+		unsigned long w = addr[BIT_WORD(offset)] & (~0UL >> (offset % BITS_PER_LONG));
+
+		if (w) {
+			unsigned long bit = BIT_WORD(offset) * BITS_PER_LONG + __builtin_clzl(w);
+
+			return bit < size ? bit : size;
+		}
+		offset = (BIT_WORD(offset) + 1) * BITS_PER_LONG;
+	}
+	return size;
+}
+
+/* printk */
+static sim_printk_hook_t printk_hook;
+
+void sim_printk_set_hook(sim_printk_hook_t hook)
+{
+	__atomic_store_n(&printk_hook, hook, __ATOMIC_RELEASE);
+}
+
+void sim_printk(int level, const char *fmt, ...)
+{
+	sim_printk_hook_t hook = __atomic_load_n(&printk_hook, __ATOMIC_ACQUIRE);
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (hook)
+		hook(level, msg);
+	else
+		fprintf(stderr, "<%d>%s", level, msg);
+}
+
+/* sysfs_emit: never writes past PAGE_SIZE. */
+int sysfs_emit_at(char *buf, int at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (at < 0 || (size_t)at >= PAGE_SIZE)
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + at, PAGE_SIZE - at, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return min_t(int, n, (int)(PAGE_SIZE - at - 1));
+}
+
+int sysfs_emit(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PAGE_SIZE, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return min_t(int, n, (int)(PAGE_SIZE - 1));
+}
+
+/* guid_parse: exactly "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
+int guid_parse(const char *uuid, guid_t *u)
+{
+	static const u8 dash[] = { 8, 13, 18, 23 };
+	unsigned int i, n = 0, d = 0;
+
+	for (i = 0; i < UUID_STRING_LEN; i++) {
+		char c = uuid[i];
+		int v;
+
+		if (d < ARRAY_SIZE(dash) && i == dash[d]) {
+			if (c != '-')
+				return -EINVAL;
+			d++;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -EINVAL;
+		if (n % 2 == 0)
+			u->b[n / 2] = v << 4;
+		else
+			u->b[n / 2] |= v;
+		n++;
+	}
+	return 0;
+}
+
+/* Mutexes and rwsems: check the order before blocking, then lock. */
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void __mutex_init(struct mutex *lock, const char *name, const struct lock_class_key *key)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lockdep_init_map(&lock->dep_map, name, key);
+	lock->acquisitions = 0;
+	lock->hold_ns = 0;
+	lock->acquired_at_ns = 0;
+}
+
+void mutex_destroy(struct mutex *lock)
+{
+	pthread_mutex_destroy(&lock->m);
+}
+
+void mutex_lock(struct mutex *lock)
+{
+	lock_acquire(&lock->dep_map, false, false);
+	pthread_mutex_lock(&lock->m);
+	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
+	lock->acquired_at_ns = now_ns();
+}
+
+int mutex_trylock(struct mutex *lock)
+{
+	if (pthread_mutex_trylock(&lock->m))
+		return 0;
+	lock_acquire(&lock->dep_map, true, false);
+	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
+	lock->acquired_at_ns = now_ns();
+	return 1;
+}
+
+void mutex_unlock(struct mutex *lock)
+{
+	__atomic_fetch_add(&lock->hold_ns, now_ns() - lock->acquired_at_ns, __ATOMIC_RELAXED);
+	lock_release(&lock->dep_map);
+	pthread_mutex_unlock(&lock->m);
+}
+
+bool mutex_is_locked(struct mutex *lock)
+{
+	if (pthread_mutex_trylock(&lock->m))
+		return true;
+	pthread_mutex_unlock(&lock->m);
+	return false;
+}
+
+void __init_rwsem(struct rw_semaphore *sem, const char *name, const struct lock_class_key *key)
+{
+	pthread_rwlock_init(&sem->l, NULL);
+	lockdep_init_map(&sem->dep_map, name, key);
+}
+
+void down_read(struct rw_semaphore *sem)
+{
+	lock_acquire(&sem->dep_map, false, true);
+	pthread_rwlock_rdlock(&sem->l);
+}
+
+void up_read(struct rw_semaphore *sem)
+{
+	lock_release(&sem->dep_map);
+	pthread_rwlock_unlock(&sem->l);
+}
+
+void down_write(struct rw_semaphore *sem)
+{
+	lock_acquire(&sem->dep_map, false, false);
+	pthread_rwlock_wrlock(&sem->l);
+}
+
+void up_write(struct rw_semaphore *sem)
+{
+	lock_release(&sem->dep_map);
+	pthread_rwlock_unlock(&sem->l);
+}

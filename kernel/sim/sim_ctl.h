@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * MOUNTPOINT/sim/ctl: one command per write, failures as errnos.
+ *
+ *   adapter ID config on|off      configure / deconfigure a card (SCLP)
+ *   adapter ID chkstop on|off     check-stop a card / end it
+ *   adapter ID add [CEXn] [accel|cca|ep11]   hot plug: the adapter enters QCI
+ *   adapter ID remove             hot unplug: the adapter leaves QCI
+ *   domain ID config on|off       configure / deconfigure a usage domain
+ *   domain ID add|remove          the domain enters / leaves QCI
+ *   guest start NAME UUID [vcpus=N]   a VMM opens the mdev (set_kvm), N vCPUs run
+ *   guest stop NAME               the VMM closes it (unset_kvm), vCPUs stop
+ *   fault PATH ERRNO [COUNT]      the next COUNT (default 1) writes to PATH fail
+ *
+ * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
+ * number.
+ */
+#ifndef APSIM_SIM_CTL_H
+#define APSIM_SIM_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "topology.h"
+
+enum sim_cmd_kind {
+	SIM_CMD_ADAPTER_CONFIG,
+	SIM_CMD_ADAPTER_CHKSTOP,
+	SIM_CMD_ADAPTER_ADD,
+	SIM_CMD_ADAPTER_REMOVE,
+	SIM_CMD_DOMAIN_CONFIG,
+	SIM_CMD_DOMAIN_ADD,
+	SIM_CMD_DOMAIN_REMOVE,
+	SIM_CMD_GUEST_START,
+	SIM_CMD_GUEST_STOP,
+	SIM_CMD_FAULT,
+};
+
+#define SIM_NAME_MAX 64
+#define SIM_PATH_MAX 512
+
+struct sim_cmd {
+	enum sim_cmd_kind kind;
+	unsigned int id;
+	bool on;
+	unsigned int hwtype; /* adapter add */
+	enum sim_card_mode mode;
+	char name[SIM_NAME_MAX]; /* guest name */
+	char uuid[37];
+	unsigned int vcpus;
+	char path[SIM_PATH_MAX]; /* fault */
+	int error; /* fault: positive errno */
+	unsigned int count;
+};
+
+/* Parses one write; -EINVAL for syntax, -ERANGE for an id above 255. */
+int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret);
+
+/* "EIO" -> 5; numbers pass through; -EINVAL if unknown. */
+int sim_errno_from_string(const char *s);
+
+/* Fault injection: consumed by the tree's write hook. */
+int sim_fault_add(const char *path, int error, unsigned int count);
+/* Returns -errno when a fault for path is pending (and consumes one), else 0. */
+int sim_fault_check(const char *path);
+void sim_fault_clear(void);
+
+#endif

@@ -1,0 +1,1435 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The simulated host's /sys. Formats of AP bus files are the bus's (parsed
+ * with libapm like the daemon does), vfio_ap attribute formats come only from
+ * the core's show/store tables.
+ *
+ * Locks (all outside the core's): mask_lock serialises apmask/aqmask writes
+ * (the bus holds ap_perms_mutex from parse to re-bind); mdev_lock protects
+ * the mdev and guest lists; dev_lock the card/queue node arrays. The bus's
+ * event hook runs with no core lock held and takes only dev_lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <linux/kvm_host.h>
+#include "ap_bus_sim.h"
+#include "kvm_sim.h"
+#include "lockdep_sim.h"
+#include "vfio_ap_core.h"
+#include "vfio_ap_sim.h"
+
+#include "ap-mask.h"
+#include "fuse_tree.h"
+#include "log.h"
+#include "sim_sysfs.h"
+#include "sysfs-format.h"
+#include "uevent.h"
+
+#define MDEV_TYPE "vfio_ap-passthrough"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+#define _cleanup_json_ _cleanup_(json_object_putp)
+#define NR_APQN (AP_ID_COUNT * AP_ID_COUNT)
+
+struct sim_mdev {
+	struct sim_mdev *next;
+	struct ap_matrix_mdev *m;
+	struct sim_node *dir, *bus_link, *type_link;
+	char uuid[37];
+	bool removing;
+	atomic_ullong cfg_changed; /* config-change eventfd signals to the guest */
+};
+
+struct sim_guest {
+	struct sim_guest *next;
+	char name[SIM_NAME_MAX];
+	char uuid[37];
+	struct kvm *kvm;
+	struct sim_mdev *mdev; /* NULL once the mdev was removed under it */
+	unsigned int vcpus;
+};
+
+static pthread_mutex_t mask_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mdev_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Leaf lock over the mdevs list's linkage, for the core's cfg_changed hook. */
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct sim_node *n_devices_ap, *n_bus_ap_devices, *n_drv[3], *n_drv_card;
+static struct sim_node *n_matrix, *n_type, *n_type_devices, *n_mdev_devices, *n_mdev_drv;
+static struct sim_node *card_node[AP_ID_COUNT];
+static struct sim_node **queue_node; /* NR_APQN */
+static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
+static bool card_chkstop[AP_ID_COUNT];
+/* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
+static struct {
+	int hwtype;
+	enum ap_sim_mode mode;
+} card_hw[AP_ID_COUNT];
+static struct sim_mdev *mdevs;
+static struct sim_guest *guests;
+static bool uevents_on;
+static bool initscan_sent, bindings_rearmed;
+static unsigned long long complete_count;
+
+struct write_count {
+	const char *name;
+	atomic_ullong n;
+};
+static struct write_count write_counts[64];
+static pthread_mutex_t write_count_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const drv_names[] = {
+	[AP_SIM_DRIVER_NONE] = NULL,
+	[AP_SIM_DRIVER_HOST] = "cex4queue",
+	[AP_SIM_DRIVER_VFIO] = "vfio_ap",
+};
+
+static void *id_data(unsigned int id)
+{
+	return (void *)(uintptr_t)(id + 1);
+}
+
+static unsigned int data_id(struct sim_node *n)
+{
+	return (unsigned int)((uintptr_t)sim_node_data(n) - 1);
+}
+
+static ssize_t emit(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static ssize_t emit(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EIO;
+	return (size_t)n >= size ? (ssize_t)size - 1 : n;
+}
+
+static void send_event(const char *action, const char *devpath, const char *subsystem,
+		       const char *devtype, const char *driver, const char *const *env)
+{
+	if (uevents_on)
+		uevent_send(action, devpath, subsystem, devtype, driver, env);
+}
+
+static const char *mode_env(enum ap_sim_mode m)
+{
+	return m == AP_SIM_MODE_ACCEL ? "MODE=accel" :
+	       m == AP_SIM_MODE_EP11  ? "MODE=ep11" :
+					"MODE=cca";
+}
+
+static enum sim_card_mode mode_from_sim(enum ap_sim_mode m)
+{
+	return m == AP_SIM_MODE_ACCEL ? SIM_MODE_ACCEL :
+	       m == AP_SIM_MODE_EP11  ? SIM_MODE_EP11 :
+					SIM_MODE_CCA;
+}
+
+static enum ap_sim_mode mode_to_sim(enum sim_card_mode m)
+{
+	return m == SIM_MODE_ACCEL ? AP_SIM_MODE_ACCEL :
+	       m == SIM_MODE_EP11  ? AP_SIM_MODE_EP11 :
+				     AP_SIM_MODE_CCA;
+}
+
+/* ---- AP bus files: /sys/bus/ap ---- */
+
+static void info_mask(const unsigned int *m32, ap_mask *ret)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		ret->w[i] = (uint64_t)m32[2 * i] << 32 | m32[2 * i + 1];
+}
+
+static ssize_t show_qci_mask(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	struct ap_config_info info;
+	const unsigned int *m;
+
+	ap_sim_get_config(&info);
+	m = a->priv == (const void *)0 ? info.apm :
+	    a->priv == (const void *)1 ? info.aqm :
+					 info.adm;
+	return emit(buf, size, "0x%08x%08x%08x%08x%08x%08x%08x%08x\n", m[0], m[1], m[2], m[3], m[4],
+		    m[5], m[6], m[7]);
+}
+
+static ssize_t show_max_id(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	struct ap_config_info info;
+
+	ap_sim_get_config(&info);
+	return emit(buf, size, "%d\n", a->priv ? info.nd : info.na);
+}
+
+static ssize_t show_bus_features(struct sim_node *d, const struct sim_attr *a, char *buf,
+				 size_t size)
+{
+	struct ap_config_info info;
+	size_t n = 0;
+
+	ap_sim_get_config(&info);
+	buf[0] = 0;
+	if (info.apsc)
+		n += (size_t)snprintf(buf + n, size - n, "APSC ");
+	if (info.apxa)
+		n += (size_t)snprintf(buf + n, size - n, "APXA ");
+	if (info.qact)
+		n += (size_t)snprintf(buf + n, size - n, "QACT ");
+	if (info.rc8a)
+		n += (size_t)snprintf(buf + n, size - n, "RC8A ");
+	if (info.apsb)
+		n += (size_t)snprintf(buf + n, size - n, "APSB ");
+	if (n == 0)
+		return emit(buf, size, "-\n");
+	buf[n - 1] = '\n';
+	return (ssize_t)n;
+}
+
+static ssize_t show_mask(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return a->priv ? ap_sim_aqmask_show(buf) : ap_sim_apmask_show(buf);
+}
+
+/*
+ * Both write forms are parsed by libapm against the current mask; the bus
+ * gets the absolute result and decides (in_use, re-binding).
+ */
+static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const char *buf, size_t len)
+{
+	char cur[SIM_PAGE_SIZE], out[AP_MASK_STR_MAX];
+	ap_mask base, m;
+	bool changed;
+	ssize_t n;
+	int r;
+
+	pthread_mutex_lock(&mask_lock);
+	n = a->priv ? ap_sim_aqmask_show(cur) : ap_sim_apmask_show(cur);
+	r = n < 0 ? (int)n : sysfs_mask_parse(cur, (size_t)n, &base, NULL);
+	if (r == 0)
+		r = sysfs_mask_parse_write(buf, len, &base, &m, NULL);
+	if (r == 0) {
+		sysfs_mask_format(&m, out);
+		r = a->priv ? ap_sim_aqmask_store(out, strlen(out), &changed) :
+			      ap_sim_apmask_store(out, strlen(out), &changed);
+	}
+	pthread_mutex_unlock(&mask_lock);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t show_scans(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return emit(buf, size, "%u\n", ap_sim_scans());
+}
+
+static ssize_t show_bindings(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	unsigned int bound, total;
+
+	ap_sim_bindings(&bound, &total);
+	return emit(buf, size, bound == total ? "%u/%u (complete)\n" : "%u/%u\n", bound, total);
+}
+
+static ssize_t show_const(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return emit(buf, size, "%s", (const char *)a->priv);
+}
+
+static ssize_t store_ignore(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len)
+{
+	return (ssize_t)len;
+}
+
+static const struct sim_attr bus_ap_attrs[] = {
+	{ .name = "apmask",
+	  .mode = 0644,
+	  .show = show_mask,
+	  .store = store_mask,
+	  .priv = (const void *)0 },
+	{ .name = "aqmask",
+	  .mode = 0644,
+	  .show = show_mask,
+	  .store = store_mask,
+	  .priv = (const void *)1 },
+	{ .name = "ap_max_adapter_id", .mode = 0444, .show = show_max_id, .priv = (const void *)0 },
+	{ .name = "ap_max_domain_id", .mode = 0444, .show = show_max_id, .priv = (const void *)1 },
+	{ .name = "ap_adapter_mask", .mode = 0444, .show = show_qci_mask, .priv = (const void *)0 },
+	{ .name = "ap_usage_domain_mask",
+	  .mode = 0444,
+	  .show = show_qci_mask,
+	  .priv = (const void *)1 },
+	{ .name = "ap_control_domain_mask",
+	  .mode = 0444,
+	  .show = show_qci_mask,
+	  .priv = (const void *)2 },
+	{ .name = "features", .mode = 0444, .show = show_bus_features },
+	{ .name = "scans", .mode = 0644, .show = show_scans, .store = store_ignore },
+	{ .name = "bindings", .mode = 0444, .show = show_bindings },
+	{ .name = "config_time",
+	  .mode = 0644,
+	  .show = show_const,
+	  .store = store_ignore,
+	  .priv = "30\n" },
+	{ .name = "ap_interrupts", .mode = 0444, .show = show_const, .priv = "1\n" },
+	{ .name = "ap_domain",
+	  .mode = 0644,
+	  .show = show_const,
+	  .store = store_ignore,
+	  .priv = "-1\n" },
+	{ .name = "poll_thread",
+	  .mode = 0644,
+	  .show = show_const,
+	  .store = store_ignore,
+	  .priv = "0\n" },
+	{ .name = "poll_timeout",
+	  .mode = 0644,
+	  .show = show_const,
+	  .store = store_ignore,
+	  .priv = "250000\n" },
+};
+static const struct sim_dir_type bus_ap_type = { .attrs = bus_ap_attrs,
+						 .n_attrs = ELEMENTSOF(bus_ap_attrs) };
+
+/* ---- cards and queues: /sys/devices/ap ---- */
+
+static void card_info(unsigned int card, int *hwtype, enum ap_sim_mode *mode)
+{
+	if (hwtype)
+		*hwtype = __atomic_load_n(&card_hw[card & 0xff].hwtype, __ATOMIC_RELAXED);
+	if (mode)
+		*mode = __atomic_load_n(&card_hw[card & 0xff].mode, __ATOMIC_RELAXED);
+}
+
+static int card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
+{
+	__atomic_store_n(&card_hw[card].hwtype, hwtype, __ATOMIC_RELAXED);
+	__atomic_store_n(&card_hw[card].mode, mode, __ATOMIC_RELAXED);
+	return ap_sim_card_install(card, hwtype, mode);
+}
+
+static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	unsigned int card = data_id(d);
+	const char *what = a->priv;
+	enum ap_sim_mode mode = AP_SIM_MODE_CCA;
+	int hwtype = 0;
+
+	card_info(card, &hwtype, &mode);
+	if (strcmp(what, "hwtype") == 0 || strcmp(what, "raw_hwtype") == 0)
+		return emit(buf, size, "%d\n", hwtype);
+	if (strcmp(what, "depth") == 0)
+		return emit(buf, size, "%d\n", 8);
+	if (strcmp(what, "ap_functions") == 0)
+		return emit(buf, size, "0x%08X\n",
+			    mode == AP_SIM_MODE_ACCEL ? 0x08800000u :
+			    mode == AP_SIM_MODE_EP11  ? 0x04800000u :
+							0x10800000u);
+	if (strcmp(what, "config") == 0)
+		return emit(buf, size, "1\n");
+	if (strcmp(what, "chkstop") == 0)
+		return emit(buf, size, "%d\n", card_chkstop[card]);
+	if (strcmp(what, "online") == 0)
+		return emit(buf, size, "1\n");
+	if (strcmp(what, "modalias") == 0)
+		return emit(buf, size, "ap:t%02X\n", hwtype);
+	if (strcmp(what, "uevent") == 0)
+		return emit(buf, size,
+			    "DEVTYPE=ap_card\nDRIVER=cex4card\nDEV_TYPE=%04X\n"
+			    "MODALIAS=ap:t%02X\n%s\n",
+			    hwtype, hwtype, mode_env(mode));
+	return emit(buf, size, "0\n"); /* request_count and friends */
+}
+
+static ssize_t card_config_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	unsigned int card = data_id(d);
+	char path[64], env[16];
+	const char *envp[] = { env, NULL };
+	unsigned long v;
+	char *end;
+	int r;
+
+	errno = 0;
+	v = strtoul(buf, &end, 0);
+	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v > 1)
+		return -EINVAL;
+	/* The bus announces the change before the configuration reacts. */
+	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
+	snprintf(env, sizeof(env), "CONFIG=%lu", v);
+	send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	r = ap_sim_config_adapter(card, v);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len);
+
+#define CARD_ATTR(n, m)                                            \
+	{                                                          \
+		.name = n, .mode = m, .show = card_show, .priv = n \
+	}
+static const struct sim_attr card_attrs[] = {
+	CARD_ATTR("hwtype", 0444),
+	CARD_ATTR("raw_hwtype", 0444),
+	CARD_ATTR("depth", 0444),
+	CARD_ATTR("ap_functions", 0444),
+	{ .name = "config",
+	  .mode = 0644,
+	  .show = card_show,
+	  .store = card_config_store,
+	  .priv = "config" },
+	CARD_ATTR("chkstop", 0444),
+	{ .name = "request_count",
+	  .mode = 0644,
+	  .show = card_show,
+	  .store = store_ignore,
+	  .priv = "request_count" },
+	CARD_ATTR("requestq_count", 0444),
+	CARD_ATTR("pendingq_count", 0444),
+	{ .name = "online",
+	  .mode = 0644,
+	  .show = card_show,
+	  .store = store_ignore,
+	  .priv = "online" },
+	CARD_ATTR("modalias", 0444),
+	{ .name = "uevent",
+	  .mode = 0644,
+	  .show = card_show,
+	  .store = uevent_store,
+	  .priv = "uevent" },
+};
+
+static struct sim_node *card_driver(struct sim_node *d)
+{
+	return n_drv_card;
+}
+
+static struct sim_node *card_subsystem(struct sim_node *d)
+{
+	return sim_node_parent(n_bus_ap_devices);
+}
+
+static const struct sim_vlink card_links[] = {
+	{ .name = "driver", .target = card_driver },
+	{ .name = "subsystem", .target = card_subsystem },
+};
+static const struct sim_dir_type card_type = { card_attrs, ELEMENTSOF(card_attrs), card_links,
+					       ELEMENTSOF(card_links) };
+
+static enum ap_sim_driver queue_driver_of(unsigned int qn)
+{
+	return (enum ap_sim_driver)atomic_load((_Atomic unsigned char *)&queue_drv[qn]);
+}
+
+static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	unsigned int qn = data_id(d);
+	const char *what = a->priv;
+	struct ap_sim_queue_state st = { 0 };
+	enum ap_sim_mode mode = AP_SIM_MODE_CCA;
+	const char *drv = drv_names[queue_driver_of(qn)];
+	int r;
+
+	r = ap_sim_queue_state(qn, &st);
+	if (r < 0)
+		return r;
+	if (strcmp(what, "config") == 0)
+		return emit(buf, size, "%d\n", st.exists);
+	if (strcmp(what, "chkstop") == 0)
+		return emit(buf, size, "%d\n", st.chkstop);
+	if (strcmp(what, "interrupt") == 0)
+		return emit(buf, size,
+			    st.irq_enabled ? "Interrupts enabled.\n" : "Interrupts disabled.\n");
+	if (strcmp(what, "reset") == 0)
+		return emit(buf, size,
+			    st.reset_pending ? "Reset in progress.\n" : "No Reset Timer set.\n");
+	if (strcmp(what, "online") == 0)
+		return emit(buf, size, "1\n");
+	if (strcmp(what, "status") == 0)
+		return vfio_ap_core_queue_status_show(qn, buf);
+	if (strcmp(what, "uevent") == 0) {
+		card_info(qn >> 8, NULL, &mode);
+		return emit(buf, size, "DEVTYPE=ap_queue\n%s%s%s%s\n", drv ? "DRIVER=" : "",
+			    drv ? drv : "", drv ? "\n" : "", mode_env(mode));
+	}
+	return emit(buf, size, "0\n");
+}
+
+static ssize_t queue_reset_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	unsigned int qn = data_id(d);
+
+	ap_zapq(AP_MKQID(qn >> 8, qn & 0xff), 0);
+	return (ssize_t)len;
+}
+
+static bool queue_host_bound(struct sim_node *d)
+{
+	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_HOST;
+}
+
+static bool queue_vfio_bound(struct sim_node *d)
+{
+	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_VFIO;
+}
+
+#define QUEUE_ATTR(n, m)                                            \
+	{                                                           \
+		.name = n, .mode = m, .show = queue_show, .priv = n \
+	}
+static const struct sim_attr queue_attrs[] = {
+	QUEUE_ATTR("config", 0444),
+	QUEUE_ATTR("chkstop", 0444),
+	QUEUE_ATTR("interrupt", 0444),
+	{ .name = "reset",
+	  .mode = 0644,
+	  .show = queue_show,
+	  .store = queue_reset_store,
+	  .priv = "reset" },
+	{ .name = "request_count",
+	  .mode = 0644,
+	  .show = queue_show,
+	  .store = store_ignore,
+	  .priv = "request_count" },
+	QUEUE_ATTR("requestq_count", 0444),
+	QUEUE_ATTR("pendingq_count", 0444),
+	{ .name = "online",
+	  .mode = 0644,
+	  .show = queue_show,
+	  .store = store_ignore,
+	  .visible = queue_host_bound,
+	  .priv = "online" },
+	{ .name = "status",
+	  .mode = 0444,
+	  .show = queue_show,
+	  .visible = queue_vfio_bound,
+	  .priv = "status" },
+	{ .name = "uevent",
+	  .mode = 0644,
+	  .show = queue_show,
+	  .store = uevent_store,
+	  .priv = "uevent" },
+};
+
+static struct sim_node *queue_driver(struct sim_node *d)
+{
+	enum ap_sim_driver drv = queue_driver_of(data_id(d));
+
+	return drv == AP_SIM_DRIVER_NONE ? NULL : n_drv[drv];
+}
+
+static const struct sim_vlink queue_links[] = {
+	{ .name = "driver", .target = queue_driver },
+	{ .name = "subsystem", .target = card_subsystem },
+};
+static const struct sim_dir_type queue_type = { queue_attrs, ELEMENTSOF(queue_attrs), queue_links,
+						ELEMENTSOF(queue_links) };
+
+static ssize_t ap_root_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	buf[0] = 0;
+	return 0;
+}
+
+static const struct sim_attr ap_root_attrs[] = {
+	{ .name = "uevent", .mode = 0644, .show = ap_root_show, .store = uevent_store },
+};
+static const struct sim_dir_type ap_root_type = { ap_root_attrs, ELEMENTSOF(ap_root_attrs),
+						  card_links + 1, 1 };
+
+/* "echo change > uevent": a synthetic event, as udevadm trigger does it. */
+static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len)
+{
+	static const char *const actions[] = { "add",	 "remove",  "change", "move",
+					       "online", "offline", "bind",   "unbind" };
+	char path[128], action[16];
+	const char *devtype = NULL, *driver = NULL, *envp[4] = { NULL };
+	char env[3][32];
+	size_t l = strcspn(buf, " \n");
+	bool ok = false;
+	int hwtype = 0;
+	enum ap_sim_mode mode = AP_SIM_MODE_CCA;
+
+	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+		if (l == strlen(actions[i]) && strncmp(buf, actions[i], l) == 0)
+			ok = true;
+	if (!ok)
+		return -EINVAL;
+	snprintf(action, sizeof(action), "%.*s", (int)l, buf);
+	sim_node_path(d, path, sizeof(path));
+	if (sim_node_parent(d) == n_devices_ap) {
+		card_info(data_id(d), &hwtype, &mode);
+		devtype = "ap_card";
+		driver = "cex4card";
+		snprintf(env[0], sizeof(env[0]), "DEV_TYPE=%04X", hwtype);
+		snprintf(env[1], sizeof(env[1]), "MODALIAS=ap:t%02X", hwtype);
+		snprintf(env[2], sizeof(env[2]), "%s", mode_env(mode));
+		envp[0] = env[0];
+		envp[1] = env[1];
+		envp[2] = env[2];
+	} else if (d != n_devices_ap) {
+		card_info(data_id(d) >> 8, &hwtype, &mode);
+		devtype = "ap_queue";
+		driver = drv_names[queue_driver_of(data_id(d))];
+		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
+		envp[0] = env[0];
+	}
+	send_event(action, path, "ap", devtype, driver, envp);
+	return (ssize_t)len;
+}
+
+/* ---- the bus's events: the tree and the uevents follow ---- */
+
+/*
+ * As the AP bus: every probe re-arms "bindings complete"; once all queues
+ * are bound again after a scan or a re-bind, BINDINGS=complete goes out.
+ */
+static void check_bindings_complete(void)
+{
+	unsigned int bound, total;
+	char count[40];
+	const char *envp[] = { "BINDINGS=complete", count, NULL };
+
+	if (!bindings_rearmed)
+		return;
+	ap_sim_bindings(&bound, &total);
+	if (bound != total)
+		return;
+	bindings_rearmed = false;
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", ++complete_count);
+	send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
+}
+
+static void queue_link_driver(unsigned int qn, enum ap_sim_driver old, enum ap_sim_driver drv)
+{
+	char name[16];
+	struct sim_node *l;
+
+	snprintf(name, sizeof(name), "%02x.%04x", qn >> 8, qn & 0xff);
+	if (old != AP_SIM_DRIVER_NONE) {
+		l = sim_node_child(n_drv[old], name);
+		sim_node_remove_nowait(l);
+	}
+	if (drv != AP_SIM_DRIVER_NONE && queue_node[qn])
+		sim_link_add(n_drv[drv], name, queue_node[qn]);
+}
+
+static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
+{
+	char path[64], name[16], env[3][128];
+	const char *envp[4] = { NULL };
+	int hwtype = 0;
+	enum ap_sim_mode mode = AP_SIM_MODE_CCA;
+	unsigned int qn =
+		ev->card >= 0 && ev->domain >= 0 ? (unsigned int)(ev->card << 8 | ev->domain) : 0;
+
+	if (ev->card >= 0)
+		card_info((unsigned int)ev->card, &hwtype, &mode);
+
+	pthread_mutex_lock(&dev_lock);
+	switch (ev->type) {
+	case AP_SIM_EV_CARD_ADD:
+		snprintf(name, sizeof(name), "card%02x", ev->card);
+		if (!card_node[ev->card]) {
+			card_node[ev->card] = sim_dir_add(n_devices_ap, name, &card_type,
+							  id_data((unsigned int)ev->card));
+			if (card_node[ev->card]) {
+				sim_link_add(n_bus_ap_devices, name, card_node[ev->card]);
+				sim_link_add(n_drv_card, name, card_node[ev->card]);
+			}
+		}
+		snprintf(path, sizeof(path), "/devices/ap/%s", name);
+		snprintf(env[0], sizeof(env[0]), "DEV_TYPE=%04X", hwtype);
+		snprintf(env[1], sizeof(env[1]), "MODALIAS=ap:t%02X", hwtype);
+		snprintf(env[2], sizeof(env[2]), "%s", mode_env(mode));
+		envp[0] = env[0];
+		envp[1] = env[1];
+		envp[2] = env[2];
+		send_event("add", path, "ap", "ap_card", NULL, envp);
+		send_event("bind", path, "ap", "ap_card", "cex4card", NULL);
+		break;
+	case AP_SIM_EV_CARD_REMOVE:
+		snprintf(name, sizeof(name), "card%02x", ev->card);
+		sim_node_remove_nowait(sim_node_child(n_bus_ap_devices, name));
+		sim_node_remove_nowait(sim_node_child(n_drv_card, name));
+		sim_node_remove_nowait(card_node[ev->card]);
+		card_node[ev->card] = NULL;
+		card_chkstop[ev->card] = false;
+		snprintf(path, sizeof(path), "/devices/ap/%s", name);
+		send_event("unbind", path, "ap", "ap_card", NULL, NULL);
+		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
+		envp[0] = env[0];
+		send_event("remove", path, "ap", "ap_card", NULL, envp);
+		break;
+	case AP_SIM_EV_QUEUE_ADD:
+		snprintf(name, sizeof(name), "%02x.%04x", ev->card, ev->domain);
+		if (!queue_node[qn] && card_node[ev->card]) {
+			queue_node[qn] =
+				sim_dir_add(card_node[ev->card], name, &queue_type, id_data(qn));
+			if (queue_node[qn])
+				sim_link_add(n_bus_ap_devices, name, queue_node[qn]);
+		}
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
+		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
+		envp[0] = env[0];
+		send_event("add", path, "ap", "ap_queue", NULL, envp);
+		bindings_rearmed = true;
+		break;
+	case AP_SIM_EV_QUEUE_REMOVE:
+		snprintf(name, sizeof(name), "%02x.%04x", ev->card, ev->domain);
+		queue_link_driver(qn, queue_drv[qn], AP_SIM_DRIVER_NONE);
+		queue_drv[qn] = AP_SIM_DRIVER_NONE;
+		sim_node_remove_nowait(sim_node_child(n_bus_ap_devices, name));
+		sim_node_remove_nowait(queue_node[qn]);
+		queue_node[qn] = NULL;
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
+		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
+		envp[0] = env[0];
+		send_event("remove", path, "ap", "ap_queue", NULL, envp);
+		break;
+	case AP_SIM_EV_QUEUE_BIND: {
+		enum ap_sim_driver old = queue_drv[qn];
+
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", ev->card, ev->card,
+			 ev->domain);
+		queue_link_driver(qn, old, ev->driver);
+		atomic_store((_Atomic unsigned char *)&queue_drv[qn], (unsigned char)ev->driver);
+		if (old != AP_SIM_DRIVER_NONE)
+			send_event("unbind", path, "ap", "ap_queue", NULL, NULL);
+		if (ev->driver != AP_SIM_DRIVER_NONE)
+			send_event("bind", path, "ap", "ap_queue", drv_names[ev->driver], NULL);
+		bindings_rearmed = true;
+		break;
+	}
+	case AP_SIM_EV_APMASK:
+	case AP_SIM_EV_AQMASK: {
+		char m[SIM_PAGE_SIZE];
+		ssize_t n = ev->type == AP_SIM_EV_APMASK ? ap_sim_apmask_show(m) :
+							   ap_sim_aqmask_show(m);
+
+		/* As the kernel: the value keeps the mask's trailing newline. */
+		snprintf(env[0], sizeof(env[0]), "%s=%.*s",
+			 ev->type == AP_SIM_EV_APMASK ? "APMASK" : "AQMASK", n > 0 ? (int)n : 0, m);
+		envp[0] = env[0];
+		send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
+		check_bindings_complete();
+		break;
+	}
+	case AP_SIM_EV_SCAN_DONE:
+		if (!initscan_sent) {
+			initscan_sent = true;
+			envp[0] = "INITSCAN=done";
+			send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
+		}
+		check_bindings_complete();
+		break;
+	case AP_SIM_EV_CARD_CHKSTOP:
+		card_chkstop[ev->card] = ev->value;
+		break;
+	}
+	pthread_mutex_unlock(&dev_lock);
+}
+
+/* ---- the matrix device and mdevs: /sys/devices/vfio_ap/matrix ---- */
+
+static ssize_t matrix_attr_show(struct sim_node *d, const struct sim_attr *a, char *buf,
+				size_t size)
+{
+	const struct vfio_ap_matrix_attr *ma = a->priv;
+
+	return ma->show(buf);
+}
+
+static ssize_t matrix_attr_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	const struct vfio_ap_matrix_attr *ma = a->priv;
+
+	return ma->store(buf, len);
+}
+
+static ssize_t matrix_uevent_show(struct sim_node *d, const struct sim_attr *a, char *buf,
+				  size_t size)
+{
+	return emit(buf, size, "DRIVER=vfio_ap\n");
+}
+
+static ssize_t matrix_uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				   size_t len)
+{
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap", NULL);
+	return (ssize_t)len;
+}
+
+static ssize_t mdev_attr_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	const struct vfio_ap_mdev_attr *ma = a->priv;
+	struct sim_mdev *sm = sim_node_data(d);
+
+	return ma->show(sm->m, buf);
+}
+
+static ssize_t mdev_attr_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			       size_t len)
+{
+	const struct vfio_ap_mdev_attr *ma = a->priv;
+	struct sim_mdev *sm = sim_node_data(d);
+
+	return ma->store(sm->m, buf, len);
+}
+
+static ssize_t mdev_uevent_show(struct sim_node *d, const struct sim_attr *a, char *buf,
+				size_t size)
+{
+	return emit(buf, size, "MDEV_TYPE=" MDEV_TYPE "\nDRIVER=vfio_ap_mdev\n");
+}
+
+static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len);
+
+/* Built at init from the core's tables, plus the mdev core's own files. */
+static struct sim_attr *matrix_attrs, *mdev_attrs;
+static struct sim_dir_type matrix_type, mdev_type;
+
+static struct sim_node *mdev_driver(struct sim_node *d)
+{
+	return n_mdev_drv;
+}
+
+static const struct sim_vlink mdev_links[] = {
+	{ .name = "driver", .target = mdev_driver },
+};
+
+static ssize_t type_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	if (a->priv)
+		return emit(buf, size, "%s", (const char *)a->priv);
+	return emit(buf, size, "%u\n", vfio_ap_available_instances());
+}
+
+static int mdev_add(struct ap_matrix_mdev *m, const char *uuid);
+
+static ssize_t type_create_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	struct ap_matrix_mdev *m = NULL;
+	char uuid[37];
+	int r;
+
+	r = (int)vfio_ap_mdev_create(buf, len, &m);
+	if (r < 0)
+		return r;
+	snprintf(uuid, sizeof(uuid), "%s", m->name);
+	r = mdev_add(m, uuid);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static const struct sim_attr type_attrs[] = {
+	{ .name = "create", .mode = 0200, .show = NULL, .store = type_create_store },
+	{ .name = "name", .mode = 0444, .show = type_show, .priv = "VFIO AP Passthrough Device\n" },
+	{ .name = "device_api", .mode = 0444, .show = type_show, .priv = "vfio-ap\n" },
+	{ .name = "available_instances", .mode = 0444, .show = type_show },
+};
+static const struct sim_dir_type type_type = { .attrs = type_attrs,
+					       .n_attrs = ELEMENTSOF(type_attrs) };
+
+static int mdev_add(struct ap_matrix_mdev *m, const char *uuid)
+{
+	struct sim_mdev *sm = calloc(1, sizeof(*sm));
+	char path[128];
+
+	if (!sm) {
+		vfio_ap_mdev_destroy(m);
+		return -ENOMEM;
+	}
+	sm->m = m;
+	snprintf(sm->uuid, sizeof(sm->uuid), "%s", uuid);
+	sm->dir = sim_dir_add(n_matrix, uuid, &mdev_type, sm);
+	if (!sm->dir) {
+		vfio_ap_mdev_destroy(m);
+		free(sm);
+		return -EEXIST;
+	}
+	sim_link_add(sm->dir, "mdev_type", n_type);
+	sm->type_link = sim_link_add(n_type_devices, uuid, sm->dir);
+	sm->bus_link = sim_link_add(n_mdev_devices, uuid, sm->dir);
+	pthread_mutex_lock(&mdev_lock);
+	pthread_mutex_lock(&list_lock);
+	sm->next = mdevs;
+	mdevs = sm;
+	pthread_mutex_unlock(&list_lock);
+	pthread_mutex_unlock(&mdev_lock);
+	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", uuid);
+	send_event("add", path, "mdev", NULL, NULL,
+		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	send_event("bind", path, "mdev", NULL, "vfio_ap_mdev", NULL);
+	return 0;
+}
+
+/* Called with mdev_lock held: the guest loses its device as when the VMM releases it. */
+static void guest_detach_locked(struct sim_guest *g)
+{
+	if (!g->mdev)
+		return;
+	/* The vCPUs keep running; their PQAPs now go unhandled. */
+	vfio_ap_sim_detach(g->mdev->m);
+	g->mdev = NULL;
+}
+
+static void mdev_unlink_locked(struct sim_mdev *sm)
+{
+	pthread_mutex_lock(&list_lock);
+	for (struct sim_mdev **pp = &mdevs; *pp; pp = &(*pp)->next)
+		if (*pp == sm) {
+			*pp = sm->next;
+			break;
+		}
+	pthread_mutex_unlock(&list_lock);
+}
+
+/* The core holds mdevs_lock here: only the leaf list_lock may be taken. */
+static void on_cfg_changed(struct ap_matrix_mdev *m, void *userdata)
+{
+	pthread_mutex_lock(&list_lock);
+	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
+		if (sm->m == m) {
+			atomic_fetch_add(&sm->cfg_changed, 1);
+			break;
+		}
+	pthread_mutex_unlock(&list_lock);
+}
+
+static void mdev_destroy(struct sim_mdev *sm, bool self)
+{
+	char path[128];
+
+	sim_node_remove(sm->bus_link, false);
+	sim_node_remove(sm->type_link, false);
+	sim_node_remove(sm->dir, self);
+	vfio_ap_mdev_destroy(sm->m);
+	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", sm->uuid);
+	send_event("unbind", path, "mdev", NULL, NULL, NULL);
+	send_event("remove", path, "mdev", NULL, NULL,
+		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	free(sm);
+}
+
+static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	struct sim_mdev *sm = sim_node_data(d);
+	unsigned long v;
+	char *end;
+
+	/* kstrtoul(buf, 0): optional '+', base 0, one trailing newline. */
+	if (*buf == '+')
+		buf++;
+	if (*buf < '0' || *buf > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(buf, &end, 0);
+	if (errno || (*end && strcmp(end, "\n") != 0))
+		return -EINVAL;
+	if (!v)
+		return (ssize_t)len;
+
+	pthread_mutex_lock(&mdev_lock);
+	if (sm->removing) {
+		pthread_mutex_unlock(&mdev_lock);
+		return (ssize_t)len;
+	}
+	sm->removing = true;
+	for (struct sim_guest *g = guests; g; g = g->next)
+		if (g->mdev == sm)
+			guest_detach_locked(g);
+	mdev_unlink_locked(sm);
+	pthread_mutex_unlock(&mdev_lock);
+	mdev_destroy(sm, true);
+	return (ssize_t)len;
+}
+
+static int build_attr_tables(void)
+{
+	size_t n = 0, i;
+
+	for (i = 0; vfio_ap_mdev_attrs[i].name; i++)
+		n++;
+	mdev_attrs = calloc(n + 2, sizeof(*mdev_attrs));
+	if (!mdev_attrs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct vfio_ap_mdev_attr *ma = &vfio_ap_mdev_attrs[i];
+
+		mdev_attrs[i] = (struct sim_attr){
+			.name = ma->name,
+			.mode = ma->mode,
+			.show = ma->show ? mdev_attr_show : NULL,
+			.store = ma->store ? mdev_attr_store : NULL,
+			.priv = ma,
+		};
+	}
+	mdev_attrs[i++] = (struct sim_attr){
+		.name = "remove", .mode = 0200, .show = NULL, .store = mdev_remove_store
+	};
+	mdev_attrs[i++] = (struct sim_attr){
+		.name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = store_ignore
+	};
+	mdev_type = (struct sim_dir_type){ mdev_attrs, i, mdev_links, ELEMENTSOF(mdev_links) };
+
+	n = 0;
+	for (i = 0; vfio_ap_matrix_attrs[i].name; i++)
+		n++;
+	matrix_attrs = calloc(n + 1, sizeof(*matrix_attrs));
+	if (!matrix_attrs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct vfio_ap_matrix_attr *ma = &vfio_ap_matrix_attrs[i];
+
+		matrix_attrs[i] = (struct sim_attr){
+			.name = ma->name,
+			.mode = ma->mode,
+			.show = ma->show ? matrix_attr_show : NULL,
+			.store = ma->store ? matrix_attr_store : NULL,
+			.priv = ma,
+		};
+	}
+	matrix_attrs[i++] = (struct sim_attr){ .name = "uevent",
+					       .mode = 0644,
+					       .show = matrix_uevent_show,
+					       .store = matrix_uevent_store };
+	matrix_type = (struct sim_dir_type){ matrix_attrs, i, mdev_links, 0 };
+	return 0;
+}
+
+/* ---- sim/: ctl, stats.json, pid ---- */
+
+static struct sim_guest *guest_find_locked(const char *name)
+{
+	for (struct sim_guest *g = guests; g; g = g->next)
+		if (strcmp(g->name, name) == 0)
+			return g;
+	return NULL;
+}
+
+static int guest_start(const struct sim_cmd *c)
+{
+	struct kvm_sim_vcpu_cfg cfg = { .nr_vcpus = c->vcpus,
+					.pqap_per_mille = 20,
+					.run_slices = 4 };
+	struct sim_mdev *sm;
+	struct sim_guest *g;
+	int r;
+
+	pthread_mutex_lock(&mdev_lock);
+	if (guest_find_locked(c->name)) {
+		r = -EEXIST;
+		goto out;
+	}
+	for (sm = mdevs; sm; sm = sm->next)
+		if (strcmp(sm->uuid, c->uuid) == 0 && !sm->removing)
+			break;
+	if (!sm) {
+		r = -ENODEV;
+		goto out;
+	}
+	/* Another VMM has the device open: vfio refuses a second open. */
+	for (g = guests; g; g = g->next)
+		if (g->mdev == sm) {
+			r = -EBUSY;
+			goto out;
+		}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(g->name, sizeof(g->name), "%s", c->name);
+	snprintf(g->uuid, sizeof(g->uuid), "%s", c->uuid);
+	g->vcpus = c->vcpus;
+	g->kvm = kvm_sim_create(c->name, c->vcpus);
+	if (!g->kvm) {
+		free(g);
+		r = -ENOMEM;
+		goto out;
+	}
+	r = vfio_ap_sim_attach(sm->m, g->kvm);
+	if (r < 0) {
+		kvm_sim_destroy(g->kvm);
+		free(g);
+		goto out;
+	}
+	g->mdev = sm;
+	cfg.seed = (unsigned int)(uintptr_t)g;
+	r = kvm_sim_start_vcpus(g->kvm, &cfg);
+	if (r < 0) {
+		vfio_ap_sim_detach(sm->m);
+		kvm_sim_destroy(g->kvm);
+		free(g);
+		goto out;
+	}
+	g->next = guests;
+	guests = g;
+out:
+	pthread_mutex_unlock(&mdev_lock);
+	return r;
+}
+
+static void guest_free_locked(struct sim_guest *g)
+{
+	kvm_sim_stop_vcpus(g->kvm);
+	guest_detach_locked(g);
+	kvm_sim_destroy(g->kvm);
+	free(g);
+}
+
+static int guest_stop(const struct sim_cmd *c)
+{
+	struct sim_guest **pp, *g = NULL;
+
+	pthread_mutex_lock(&mdev_lock);
+	for (pp = &guests; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->name, c->name) == 0) {
+			g = *pp;
+			*pp = g->next;
+			break;
+		}
+	if (g)
+		guest_free_locked(g);
+	pthread_mutex_unlock(&mdev_lock);
+	return g ? 0 : -ENOENT;
+}
+
+int sim_ctl_execute(const struct sim_cmd *c)
+{
+	int r;
+
+	switch (c->kind) {
+	case SIM_CMD_ADAPTER_CONFIG:
+		return ap_sim_config_adapter(c->id, c->on);
+	case SIM_CMD_ADAPTER_CHKSTOP:
+		return ap_sim_card_set_chkstop(c->id, c->on);
+	case SIM_CMD_ADAPTER_ADD:
+		if (ap_sim_card_installed(c->id, NULL, NULL))
+			return -EEXIST;
+		r = card_install(c->id, (int)c->hwtype, mode_to_sim(c->mode));
+		return r < 0 ? r : ap_sim_config_adapter(c->id, true);
+	case SIM_CMD_ADAPTER_REMOVE:
+		if (!ap_sim_card_installed(c->id, NULL, NULL))
+			return -ENODEV;
+		r = ap_sim_config_adapter(c->id, false);
+		return r < 0 ? r : ap_sim_card_uninstall(c->id);
+	case SIM_CMD_DOMAIN_CONFIG:
+		return ap_sim_config_domain(c->id, c->on);
+	case SIM_CMD_DOMAIN_ADD:
+	case SIM_CMD_DOMAIN_REMOVE:
+		r = ap_sim_config_domain(c->id, c->kind == SIM_CMD_DOMAIN_ADD);
+		if (r == 0)
+			r = ap_sim_config_control_domain(c->id, c->kind == SIM_CMD_DOMAIN_ADD);
+		return r;
+	case SIM_CMD_GUEST_START:
+		return guest_start(c);
+	case SIM_CMD_GUEST_STOP:
+		return guest_stop(c);
+	case SIM_CMD_FAULT:
+		return sim_fault_add(c->path, c->error, c->count);
+	}
+	return -EINVAL;
+}
+
+static ssize_t ctl_store(struct sim_node *d, const struct sim_attr *a, const char *buf, size_t len)
+{
+	struct sim_cmd c;
+	int r = sim_cmd_parse(buf, len, &c);
+
+	if (r == 0)
+		r = sim_ctl_execute(&c);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static int write_hook(const char *path, const struct sim_attr *attr)
+{
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(write_counts); i++) {
+		const char *n = __atomic_load_n(&write_counts[i].name, __ATOMIC_ACQUIRE);
+
+		if (!n) {
+			pthread_mutex_lock(&write_count_lock);
+			if (!write_counts[i].name)
+				__atomic_store_n(&write_counts[i].name, attr->name,
+						 __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&write_count_lock);
+			n = write_counts[i].name;
+		}
+		if (strcmp(n, attr->name) == 0) {
+			atomic_fetch_add(&write_counts[i].n, 1);
+			break;
+		}
+	}
+	return sim_fault_check(path);
+}
+
+static struct json_object *guest_json(struct sim_guest *g)
+{
+	struct json_object *o = json_object_new_object();
+	struct kvm_sim_stats s;
+
+	kvm_sim_get_stats(g->kvm, &s);
+	json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
+	json_object_object_add(o, "attached", json_object_new_boolean(g->mdev != NULL));
+	json_object_object_add(o, "vcpus", json_object_new_int((int)g->vcpus));
+	json_object_object_add(o, "apcb_updates", json_object_new_int64((int64_t)s.apcb_updates));
+	json_object_object_add(o, "kvm_lock_acquisitions",
+			       json_object_new_int64((int64_t)s.kvm_lock_acquisitions));
+	json_object_object_add(o, "kvm_lock_hold_ns",
+			       json_object_new_int64((int64_t)s.kvm_lock_hold_ns));
+	json_object_object_add(o, "vcpu_stall_ns", json_object_new_int64((int64_t)s.vcpu_stall_ns));
+	json_object_object_add(o, "pqap_calls", json_object_new_int64((int64_t)s.pqap_calls));
+	json_object_object_add(o, "pqap_unhandled",
+			       json_object_new_int64((int64_t)s.pqap_unhandled));
+	if (g->mdev)
+		json_object_object_add(
+			o, "cfg_changed",
+			json_object_new_int64((int64_t)atomic_load(&g->mdev->cfg_changed)));
+	return o;
+}
+
+static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *gs = json_object_new_object(), *ws = json_object_new_object();
+	unsigned int nmdevs = 0;
+	const char *s;
+	u64 viol = kvm_sim_invariant_violations();
+
+	pthread_mutex_lock(&mdev_lock);
+	for (struct sim_guest *g = guests; g; g = g->next)
+		json_object_object_add(gs, g->name, guest_json(g));
+	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
+		nmdevs++;
+	pthread_mutex_unlock(&mdev_lock);
+	for (size_t i = 0; i < ELEMENTSOF(write_counts); i++) {
+		const char *n = __atomic_load_n(&write_counts[i].name, __ATOMIC_ACQUIRE);
+
+		if (!n)
+			break;
+		json_object_object_add(
+			ws, n, json_object_new_int64((int64_t)atomic_load(&write_counts[i].n)));
+	}
+	json_object_object_add(o, "guests", gs);
+	json_object_object_add(o, "writes", ws);
+	json_object_object_add(o, "apcb_updates_total",
+			       json_object_new_int64((int64_t)kvm_sim_total_apcb_updates()));
+	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
+	json_object_object_add(o, "lock_order_reports",
+			       json_object_new_int64((int64_t)lockdep_sim_violations()));
+	json_object_object_add(o, "invariant_violations", json_object_new_int64((int64_t)viol));
+	json_object_object_add(o, "invariant_ok", json_object_new_boolean(viol == 0));
+	json_object_object_add(o, "mdevs", json_object_new_int((int)nmdevs));
+	json_object_object_add(o, "scans", json_object_new_int64(ap_sim_scans()));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	return emit(buf, size, "%s\n", s);
+}
+
+static ssize_t pid_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return emit(buf, size, "%d\n", (int)getpid());
+}
+
+static const struct sim_attr sim_attrs[] = {
+	{ .name = "ctl", .mode = 0200, .show = NULL, .store = ctl_store },
+	{ .name = "stats.json", .mode = 0444, .show = stats_show, .max_show = 1 << 20 },
+	{ .name = "pid", .mode = 0444, .show = pid_show },
+};
+static const struct sim_dir_type sim_type = { .attrs = sim_attrs,
+					      .n_attrs = ELEMENTSOF(sim_attrs) };
+
+/* ---- setup ---- */
+
+static int apply_topology_mdev(const struct sim_topo_mdev *tm)
+{
+	const struct vfio_ap_mdev_attr *ap_config = vfio_ap_mdev_attr_find("ap_config");
+	struct ap_matrix_mdev *m = NULL;
+	char cfg[AP_CONFIG_STR_MAX];
+	ssize_t r;
+
+	r = vfio_ap_mdev_create(tm->uuid, 36, &m);
+	if (r < 0)
+		return log_error_errno((int)r, "Failed to create mdev %s", tm->uuid);
+	r = mdev_add(m, tm->uuid);
+	if (r < 0)
+		return log_error_errno((int)r, "Failed to add mdev %s", tm->uuid);
+	if (!ap_config)
+		return log_error_errno(-ENOENT, "The core has no ap_config attribute");
+	ap_config_format(&tm->apm, &tm->aqm, &tm->adm, cfg);
+	r = ap_config->store(m, cfg, strlen(cfg));
+	if (r < 0)
+		return log_error_errno((int)r, "Failed to apply the matrix of mdev %s", tm->uuid);
+	return 0;
+}
+
+static void put_info_mask(unsigned int *m32, const ap_mask *m)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		m32[2 * i] = (unsigned int)(m->w[i] >> 32);
+		m32[2 * i + 1] = (unsigned int)m->w[i];
+	}
+}
+
+int sim_sysfs_init(const struct sim_topology *t)
+{
+	struct sim_node *root, *bus_ap, *drivers, *n;
+	struct ap_config_info info = { 0 };
+	char mask[AP_MASK_STR_MAX];
+	bool changed;
+	int r;
+
+	queue_node = calloc(NR_APQN, sizeof(*queue_node));
+	queue_drv = calloc(NR_APQN, sizeof(*queue_drv));
+	if (!queue_node || !queue_drv)
+		return log_oom();
+	r = sim_tree_init();
+	if (r < 0)
+		return log_oom();
+	sim_tree_set_write_hook(write_hook);
+	root = sim_tree_root();
+
+	n_devices_ap = sim_dir_add(sim_dir_mkpath(root, "devices"), "ap", &ap_root_type, NULL);
+	bus_ap = sim_dir_add(sim_dir_mkpath(root, "bus"), "ap", &bus_ap_type, NULL);
+	n_bus_ap_devices = sim_dir_add(bus_ap, "devices", NULL, NULL);
+	drivers = sim_dir_add(bus_ap, "drivers", NULL, NULL);
+	n_drv[AP_SIM_DRIVER_HOST] = sim_dir_add(drivers, "cex4queue", NULL, NULL);
+	n_drv[AP_SIM_DRIVER_VFIO] = sim_dir_add(drivers, "vfio_ap", NULL, NULL);
+	n_drv_card = sim_dir_add(drivers, "cex4card", NULL, NULL);
+	if (!n_devices_ap || !n_bus_ap_devices || !n_drv[1] || !n_drv[2] || !n_drv_card)
+		return log_oom();
+
+	r = build_attr_tables();
+	if (r < 0)
+		return log_oom();
+	n = sim_dir_mkpath(root, "devices/vfio_ap");
+	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
+	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
+	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
+	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
+	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
+	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
+	n = sim_dir_mkpath(root, "bus/matrix/devices");
+	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
+		return log_oom();
+	sim_link_add(n, "matrix", n_matrix);
+	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
+	if (n)
+		sim_link_add(n, "matrix", n_matrix);
+	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
+	if (!sim_dir_add(root, "sim", &sim_type, NULL))
+		return log_oom();
+
+	/* The bus, then the driver, then the host: queues probe as on a booting host. */
+	r = ap_sim_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the simulated AP bus");
+	ap_sim_set_event_hook(on_bus_event, NULL);
+	r = vfio_ap_sim_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the vfio_ap driver");
+	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	for (unsigned int id = 0; id < AP_ID_COUNT; id++) {
+		const struct sim_topo_adapter *a = &t->adapters[id];
+
+		if (!a->present)
+			continue;
+		r = card_install(id, (int)a->hwtype, mode_to_sim(a->mode));
+		if (r < 0)
+			return log_error_errno(r, "Failed to install adapter %u", id);
+	}
+	sysfs_mask_format(&t->apmask, mask);
+	r = ap_sim_apmask_store(mask, strlen(mask), &changed);
+	if (r == 0) {
+		sysfs_mask_format(&t->aqmask, mask);
+		r = ap_sim_aqmask_store(mask, strlen(mask), &changed);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to set the initial apmask/aqmask");
+
+	info.apxa = t->apxa;
+	info.apsc = 1;
+	info.qact = 1;
+	info.rc8a = 1;
+	info.apsb = 1;
+	info.na = (unsigned char)t->max_apid;
+	info.nd = (unsigned char)t->max_apqi;
+	for (unsigned int id = 0; id < AP_ID_COUNT; id++)
+		if (t->adapters[id].present && t->adapters[id].configured)
+			ap_sim_info_set(info.apm, id, true);
+	put_info_mask(info.aqm, &t->domains);
+	put_info_mask(info.adm, &t->control_domains);
+	r = ap_sim_set_config(&info);
+	if (r < 0)
+		return log_error_errno(r, "Failed to apply the host configuration");
+
+	for (size_t i = 0; i < t->n_mdevs; i++) {
+		r = apply_topology_mdev(&t->mdevs[i]);
+		if (r < 0)
+			return r;
+	}
+	(void)info_mask;
+	(void)mode_from_sim;
+	return 0;
+}
+
+void sim_sysfs_enable_uevents(void)
+{
+	uevents_on = true;
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=registered", NULL });
+}
+
+void sim_sysfs_exit(void)
+{
+	uevents_on = false;
+	pthread_mutex_lock(&mdev_lock);
+	while (guests) {
+		struct sim_guest *g = guests;
+
+		guests = g->next;
+		guest_free_locked(g);
+	}
+	pthread_mutex_unlock(&mdev_lock);
+	for (;;) {
+		struct sim_mdev *sm;
+
+		pthread_mutex_lock(&mdev_lock);
+		sm = mdevs;
+		if (sm)
+			mdev_unlink_locked(sm);
+		pthread_mutex_unlock(&mdev_lock);
+		if (!sm)
+			break;
+		mdev_destroy(sm, false);
+	}
+	vfio_ap_sim_exit();
+	ap_sim_exit();
+	sim_tree_free();
+	free(queue_node);
+	free(queue_drv);
+	free(mdev_attrs);
+	free(matrix_attrs);
+}

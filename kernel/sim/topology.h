@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The simulated host's hardware and initial state, from JSON:
+ *
+ *   {
+ *     "apxa": true,                  (max ids 255/255; false: 63/15)
+ *     "max_adapter_id": 255,         (optional, overrides apxa)
+ *     "max_domain_id": 84,
+ *     "adapters": [ { "id": 3, "type": "CEX8", "mode": "cca" },
+ *                   { "ids": "4-7", "type": "CEX7", "mode": "ep11",
+ *                     "configured": true } ],
+ *     "domains": "0-15",             (usage domains of the host, QCI AQM)
+ *     "control_domains": "0-15",     (QCI ADM; default: the usage domains)
+ *     "apmask": "0-1", "aqmask": "0-255",   (ids whose bits are set; default all)
+ *     "mdevs": [ { "uuid": "...", "adapters": [3], "domains": "4-5",
+ *                  "control_domains": [4] } ]
+ *   }
+ *
+ * Id fields take what libapm's matrix JSON takes: ints and id-list strings.
+ */
+#ifndef APSIM_TOPOLOGY_H
+#define APSIM_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ap-mask.h"
+
+enum sim_card_mode {
+	SIM_MODE_ACCEL,
+	SIM_MODE_CCA,
+	SIM_MODE_EP11,
+};
+
+struct sim_topo_adapter {
+	bool present;
+	bool configured;
+	unsigned int hwtype; /* 10 (CEX4) .. 14 (CEX8) */
+	enum sim_card_mode mode;
+};
+
+/* Not libapm's ap_matrix: this header meets the core's struct ap_matrix. */
+struct sim_topo_mdev {
+	char uuid[37];
+	ap_mask apm, aqm, adm;
+};
+
+struct sim_topology {
+	bool apxa;
+	unsigned int max_apid, max_apqi;
+	struct sim_topo_adapter adapters[AP_ID_COUNT];
+	ap_mask domains, control_domains;
+	ap_mask apmask, aqmask;
+	struct sim_topo_mdev *mdevs;
+	size_t n_mdevs;
+};
+
+/* The default host: 4 adapters x 16 domains, adapters 0-1 kept by the host. */
+int topology_default(struct sim_topology *ret);
+/* On error, *reterr_msg (malloc'ed) names the offending field. */
+int topology_from_json(const char *text, struct sim_topology *ret, char **reterr_msg);
+int topology_load(const char *path, struct sim_topology *ret, char **reterr_msg);
+void topology_done(struct sim_topology *t);
+
+const char *sim_mode_to_string(enum sim_card_mode m);
+/* "CEX4".."CEX8" -> 10..14; -EINVAL otherwise. */
+int sim_hwtype_from_string(const char *s);
+
+#endif

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ap_sim: the user-space twin of the kernel glue (see vfio_ap_sim.h).
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/kvm_host.h>
+#include "ap_bus.h"
+#include "kvm_sim.h"
+#include "vfio_ap_core.h"
+#include "vfio_ap_sim.h"
+
+static vfio_ap_sim_mdev_hook_t cfg_hook;
+static void *cfg_hook_userdata;
+
+static int sim_probe(struct ap_device *ap_dev)
+{
+	return vfio_ap_core_probe_queue(to_ap_queue(&ap_dev->device));
+}
+
+static void sim_remove(struct ap_device *ap_dev)
+{
+	vfio_ap_core_remove_queue(to_ap_queue(&ap_dev->device));
+}
+
+static struct ap_driver vfio_ap_sim_drv = {
+	.probe = sim_probe,
+	.remove = sim_remove,
+	.in_use = vfio_ap_core_in_use,
+	.on_config_changed = vfio_ap_core_on_config_changed,
+	.on_scan_complete = vfio_ap_core_on_scan_complete,
+};
+
+static void sim_cfg_changed(struct ap_matrix_mdev *matrix_mdev)
+{
+	if (cfg_hook)
+		cfg_hook(matrix_mdev, cfg_hook_userdata);
+}
+
+static struct ap_queue_status sim_irq_enable(struct vfio_ap_queue *q, u8 isc, u64 nib)
+{
+	struct ap_qirq_ctrl ctrl = { 0 };
+
+	ctrl.ir = 1;
+	ctrl.isc = isc;
+	return ap_aqic(q->apqn, ctrl, nib);
+}
+
+static struct ap_queue_status sim_irq_disable(struct vfio_ap_queue *q)
+{
+	struct ap_qirq_ctrl ctrl = { 0 };
+
+	return ap_aqic(q->apqn, ctrl, 0);
+}
+
+static const struct vfio_ap_core_ops sim_ops = {
+	.cfg_changed = sim_cfg_changed,
+	.irq_enable = sim_irq_enable,
+	.irq_disable = sim_irq_disable,
+};
+
+void vfio_ap_sim_set_cfg_changed_hook(vfio_ap_sim_mdev_hook_t hook, void *userdata)
+{
+	cfg_hook = hook;
+	cfg_hook_userdata = userdata;
+}
+
+int vfio_ap_sim_init(void)
+{
+	int r = vfio_ap_core_init(&sim_ops);
+
+	if (r)
+		return r;
+	r = ap_driver_register(&vfio_ap_sim_drv, NULL, "vfio_ap");
+	if (r)
+		vfio_ap_core_exit();
+	return r;
+}
+
+void vfio_ap_sim_exit(void)
+{
+	ap_driver_unregister(&vfio_ap_sim_drv);
+	vfio_ap_core_exit();
+}
+
+/* The PQAP hook: decode the registers, let the core handle AQIC. */
+static int sim_pqap_hook(struct kvm_vcpu *vcpu)
+{
+	struct ap_queue_status status;
+	unsigned int apqn;
+	bool enable;
+	u64 nib;
+	u8 isc;
+	int r;
+
+	kvm_sim_pqap_decode(vcpu, &apqn, &enable, &isc, &nib);
+	r = vfio_ap_core_pqap_aqic(vcpu->kvm, apqn, enable, isc, nib, &status);
+	if (r)
+		return r;
+	kvm_sim_pqap_set_status(vcpu, status);
+	return 0;
+}
+
+int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
+{
+	int r;
+
+	r = vfio_ap_core_set_kvm(matrix_mdev, kvm);
+	if (r)
+		return r;
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	kvm->arch.crypto.pqap_hook = sim_pqap_hook;
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	return 0;
+}
+
+void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct kvm *kvm = READ_ONCE(matrix_mdev->kvm);
+
+	if (!kvm)
+		return;
+	kvm_get_kvm(kvm);
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	kvm->arch.crypto.pqap_hook = NULL;
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	vfio_ap_core_unset_kvm(matrix_mdev);
+	kvm_put_kvm(kvm);
+}

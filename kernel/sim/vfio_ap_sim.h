@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio_ap_sim: the user-space twin of the kernel glue. It registers the
+ * vfio_ap driver with ap_bus_sim (wrapping the core's bus callbacks),
+ * gives the core its ops (interrupts are recorded in ap_bus_sim, config
+ * change notifications are counted), and attaches mdevs to simulated
+ * guests the way vfio's open_device does (PQAP hook + set_kvm).
+ *
+ * Order: ap_sim_init(), then vfio_ap_sim_init(); exit in reverse.
+ */
+#ifndef _VFIO_AP_SIM_H
+#define _VFIO_AP_SIM_H
+
+#include <linux/kvm_host.h>
+#include "vfio_ap_core.h"
+
+int vfio_ap_sim_init(void);
+void vfio_ap_sim_exit(void);
+
+/* open_device: install the PQAP hook on @kvm, then set_kvm (-EPERM...). */
+int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
+/* close_device: unset_kvm, remove the hook. */
+void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev);
+
+typedef void (*vfio_ap_sim_mdev_hook_t)(struct ap_matrix_mdev *matrix_mdev, void *userdata);
+/* Called (mdevs_lock held: do not call back into the core) on cfg changes. */
+void vfio_ap_sim_set_cfg_changed_hook(vfio_ap_sim_mdev_hook_t hook, void *userdata);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ap core: the logic behind the AP bus driver callbacks.
+ *
+ * Host configuration changes: the bus calls on_config_changed, then
+ * removes and adds queue devices (remove/probe), then on_scan_complete.
+ * Removal cannot be plugged earlier than the machine already enforces it
+ * (an adapter or domain gone from the configuration answers the guest's
+ * AP instructions with "deconfigured" from the moment of the change, APCB
+ * bit or not), and addition cannot be plugged before the new queues are
+ * probed (bound to vfio_ap). So both are plugged together in
+ * on_scan_complete with one APCB update per affected guest; probe and
+ * remove during the scan only record state. Upstream issues one update for
+ * the removals in on_config_changed and another for the additions in
+ * on_scan_complete. An APQN that left the configuration cannot be given to
+ * another guest before it is configured and probed again, so keeping its
+ * bit for the length of the scan gives nobody a queue in use elsewhere.
+ */
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include "vfio_ap_internal.h"
+
+static struct kvm *lock_for_apqn(unsigned long apid, unsigned long apqi,
+				 struct ap_matrix_mdev **ret_mdev)
+{
+	struct ap_matrix_mdev *m;
+	struct kvm *kvm = NULL;
+
+	mutex_lock(&vfio_ap_core.guests_lock);
+	m = vfio_ap_mdev_for_apqn(apid, apqi);
+	if (m && m->kvm) {
+		kvm = m->kvm;
+		mutex_lock(&kvm->lock);
+	}
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	*ret_mdev = m;
+	return kvm;
+}
+
+int vfio_ap_core_probe_queue(struct ap_queue *aq)
+{
+	struct ap_matrix_mdev *m;
+	struct vfio_ap_queue *q;
+	struct kvm *kvm;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	q->aq = aq;
+	q->apqn = aq->qid;
+	q->reset_status.response_code = AP_RESPONSE_NORMAL;
+
+	kvm = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), &m);
+	hash_add(vfio_ap_core.queues, &q->node, q->apqn);
+	if (m && !vfio_ap_core.scan_in_progress)
+		vfio_ap_update_guest(m);
+	vfio_ap_unlock_for_mdev(kvm);
+	return 0;
+}
+
+void vfio_ap_core_remove_queue(struct ap_queue *aq)
+{
+	unsigned long apid = AP_QID_CARD(aq->qid), apqi = AP_QID_QUEUE(aq->qid);
+	struct ap_matrix_mdev *m;
+	struct vfio_ap_queue *q;
+	struct kvm *kvm;
+
+	kvm = lock_for_apqn(apid, apqi, &m);
+	q = vfio_ap_find_queue(aq->qid);
+	if (q) {
+		hash_del(&q->node);
+		/*
+		 * Unplug the adapter first (the queue is gone from the
+		 * hash, so the filter drops it), then hand the host a
+		 * clean queue.
+		 */
+		if (m && !vfio_ap_core.scan_in_progress)
+			vfio_ap_update_guest(m);
+		vfio_ap_reset_queue(q);
+		kfree(q);
+	}
+	vfio_ap_unlock_for_mdev(kvm);
+}
+
+/* Called by the AP bus with ap_perms_mutex held. */
+int vfio_ap_core_in_use(unsigned long *apm, unsigned long *aqm)
+{
+	struct ap_matrix_mdev *m;
+	int ret = 0;
+
+	mutex_lock(&vfio_ap_core.guests_lock);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		if (bitmap_intersects(apm, m->matrix.apm, AP_DEVICES) &&
+		    bitmap_intersects(aqm, m->matrix.aqm, AP_DOMAINS)) {
+			ret = -EADDRINUSE;
+			break;
+		}
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	return ret;
+}
+
+/* Benchmark baseline: upstream unplugs what left the configuration now. */
+static void upstream_cost_unplug(const struct ap_matrix *host)
+{
+	struct ap_matrix_mdev *m;
+
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		struct ap_matrix step;
+
+		if (!m->kvm)
+			continue;
+		mutex_lock(&m->kvm->lock);
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		step = m->shadow_apcb;
+		bitmap_and(step.apm, step.apm, host->apm, AP_DEVICES);
+		bitmap_and(step.aqm, step.aqm, host->aqm, AP_DOMAINS);
+		bitmap_and(step.adm, step.adm, host->adm, AP_DOMAINS);
+		vfio_ap_commit_shadow(m, &step);
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		mutex_unlock(&m->kvm->lock);
+	}
+}
+
+void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
+				    struct ap_config_info *old_info)
+{
+	struct ap_matrix host;
+
+	vfio_ap_host_from_info(new_info, &host);
+	mutex_lock(&vfio_ap_core.guests_lock);
+	if (vfio_ap_core.upstream_cost)
+		upstream_cost_unplug(&host);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_core.info = *new_info;
+	vfio_ap_core.host = host;
+	vfio_ap_core.scan_in_progress = true;
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+}
+
+void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_config_info *old_info)
+{
+	struct ap_matrix_mdev *m;
+
+	mutex_lock(&vfio_ap_core.guests_lock);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_core.scan_in_progress = false;
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		struct kvm *kvm = m->kvm;
+
+		if (kvm)
+			mutex_lock(&kvm->lock);
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		vfio_ap_update_guest(m);
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		if (kvm)
+			mutex_unlock(&kvm->lock);
+	}
+	mutex_unlock(&vfio_ap_core.guests_lock);
+}

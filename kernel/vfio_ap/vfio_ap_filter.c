@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ap core: filtering, i.e. what the guest really gets (the shadow
+ * APCB, shown as guest_matrix):
+ * - adapters and domains the host configuration (QCI) does not have are
+ *   dropped;
+ * - an adapter is dropped if any of its APQNs in the resulting matrix is
+ *   not usable: not bound to vfio_ap, or its last reset did not end
+ *   normally. Domains are filtered by the host configuration only, so one
+ *   bad queue costs the guest its adapter, never a domain on every adapter;
+ * - control domains are filtered by the host configuration.
+ * The work is one hash lookup per APQN of this mdev's matrix.
+ */
+#include <linux/bitmap.h>
+#include "vfio_ap_internal.h"
+
+static bool queue_usable(unsigned long apid, unsigned long apqi)
+{
+	struct vfio_ap_queue *q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+
+	return q && q->reset_status.response_code == AP_RESPONSE_NORMAL;
+}
+
+void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *ret_shadow)
+{
+	const struct ap_matrix *host = &vfio_ap_core.host;
+	unsigned long apid, apqi;
+
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	vfio_ap_matrix_init(ret_shadow);
+	bitmap_and(ret_shadow->apm, matrix_mdev->matrix.apm, host->apm, AP_DEVICES);
+	bitmap_and(ret_shadow->aqm, matrix_mdev->matrix.aqm, host->aqm, AP_DOMAINS);
+	bitmap_and(ret_shadow->adm, matrix_mdev->matrix.adm, host->adm, AP_DOMAINS);
+	for_each_set_bit_inv(apid, ret_shadow->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, ret_shadow->aqm, AP_DOMAINS) {
+			if (!queue_usable(apid, apqi)) {
+				clear_bit_inv(apid, ret_shadow->apm);
+				break;
+			}
+		}
+	}
+}

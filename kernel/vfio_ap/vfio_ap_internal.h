@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio_ap core: helpers shared between the core files; not for the glue.
+ */
+#ifndef _VFIO_AP_INTERNAL_H_
+#define _VFIO_AP_INTERNAL_H_
+
+#include "vfio_ap_core.h"
+
+#define VFIO_AP_MASK_LONGS BITS_TO_LONGS(AP_DEVICES)
+
+/* vfio_ap_matrix.c */
+void vfio_ap_matrix_init(struct ap_matrix *matrix);
+void vfio_ap_host_from_info(const struct ap_config_info *info, struct ap_matrix *host);
+bool vfio_ap_matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b);
+bool vfio_ap_matrix_has_apqn(const struct ap_matrix *matrix, unsigned long apid,
+			     unsigned long apqi);
+struct vfio_ap_queue *vfio_ap_find_queue(unsigned int apqn);
+struct ap_matrix_mdev *vfio_ap_mdev_for_apqn(unsigned long apid, unsigned long apqi);
+int vfio_ap_parse_masks(const char *buf, size_t len, struct ap_matrix *ret_matrix);
+int vfio_ap_validate_max(const struct ap_matrix *matrix);
+int vfio_ap_validate_reserved(unsigned long *apm, unsigned long *aqm);
+int vfio_ap_validate_sharing(const struct ap_matrix_mdev *self, const unsigned long *apm,
+			     const unsigned long *aqm, bool batch);
+
+/* vfio_ap_filter.c */
+void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *ret_shadow);
+
+/* vfio_ap_apcb.c */
+struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
+void vfio_ap_unlock_for_mdev(struct kvm *kvm);
+void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target);
+void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev);
+void vfio_ap_reset_queue(struct vfio_ap_queue *q);
+void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev);
+
+/* vfio_ap_batch.c */
+ssize_t vfio_ap_batch_store(const char *buf, size_t count);
+
+#endif /* _VFIO_AP_INTERNAL_H_ */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ap core: attaching an mdev to a guest and PQAP(AQIC).
+ *
+ * PQAP(AQIC) is intercepted on a vCPU thread that holds vcpu->mutex, and
+ * KVM takes kvm->lock outside vcpu->mutex; so this path takes mdevs_lock
+ * only, and every path holding kvm->lock takes it before mdevs_lock.
+ */
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/kvm_host.h>
+#include "vfio_ap_internal.h"
+
+int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
+{
+	struct ap_matrix_mdev *m;
+
+	mutex_lock(&vfio_ap_core.guests_lock);
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		if (m->kvm == kvm || (m == matrix_mdev && m->kvm)) {
+			mutex_unlock(&vfio_ap_core.guests_lock);
+			return -EPERM;
+		}
+	}
+	kvm_get_kvm(kvm);
+	mutex_lock(&kvm->lock);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	matrix_mdev->kvm = kvm;
+	vfio_ap_filter(matrix_mdev, &matrix_mdev->shadow_apcb);
+	kvm_arch_crypto_set_masks(kvm, matrix_mdev->shadow_apcb.apm, matrix_mdev->shadow_apcb.aqm,
+				  matrix_mdev->shadow_apcb.adm);
+	matrix_mdev->apcb_updates++;
+	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
+		vfio_ap_core.ops->cfg_changed(matrix_mdev);
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	mutex_unlock(&kvm->lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	return 0;
+}
+
+void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct kvm *kvm;
+
+	mutex_lock(&vfio_ap_core.guests_lock);
+	kvm = matrix_mdev->kvm;
+	if (!kvm) {
+		mutex_unlock(&vfio_ap_core.guests_lock);
+		return;
+	}
+	mutex_lock(&kvm->lock);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	kvm_arch_crypto_clear_masks(kvm);
+	matrix_mdev->apcb_updates++;
+	vfio_ap_reset_shadow_queues(matrix_mdev);
+	matrix_mdev->kvm = NULL;
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	mutex_unlock(&kvm->lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	kvm_put_kvm(kvm);
+}
+
+int vfio_ap_core_pqap_aqic(struct kvm *kvm, unsigned int apqn, bool enable, u8 isc, u64 nib,
+			   struct ap_queue_status *ret_status)
+{
+	struct ap_queue_status status = { .response_code = AP_RESPONSE_Q_NOT_AVAIL };
+	struct ap_matrix_mdev *m, *found = NULL;
+	struct vfio_ap_queue *q;
+
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		if (m->kvm == kvm) {
+			found = m;
+			break;
+		}
+	}
+	if (!found) {
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		return -EOPNOTSUPP;
+	}
+	q = vfio_ap_find_queue(apqn);
+	if (q &&
+	    vfio_ap_matrix_has_apqn(&found->shadow_apcb, AP_QID_CARD(apqn), AP_QID_QUEUE(apqn))) {
+		const struct vfio_ap_core_ops *ops = vfio_ap_core.ops;
+
+		if (enable && ops && ops->irq_enable) {
+			status = ops->irq_enable(q, isc, nib);
+			if (status.response_code == AP_RESPONSE_NORMAL) {
+				q->irq_enabled = true;
+				q->isc = isc;
+				q->nib = nib;
+			}
+		} else if (!enable && ops && ops->irq_disable) {
+			status = ops->irq_disable(q);
+			if (status.response_code == AP_RESPONSE_NORMAL)
+				q->irq_enabled = false;
+		} else {
+			status.response_code = AP_RESPONSE_NORMAL;
+		}
+	}
+	*ret_status = status;
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	return 0;
+}

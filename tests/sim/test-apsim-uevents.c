@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The uevents of a running apsim reach real libudev monitors with kernel BPF
+ * subsystem filters: mask changes (and none for an unchanged mask), mdev
+ * create/remove, hot plug. Root, inside unshare -m -n; APSIM names the binary.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libudev.h>
+
+#include "tap.h"
+
+static char root[256];
+
+static int put(const char *rel, const char *s)
+{
+	char p[512];
+	int fd, r = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static struct udev_monitor *monitor(struct udev *udev, const char *subsystem)
+{
+	struct udev_monitor *mon = udev_monitor_new_from_netlink(udev, "udev");
+
+	if (mon && (udev_monitor_filter_add_match_subsystem_devtype(mon, subsystem, NULL) < 0 ||
+		    udev_monitor_enable_receiving(mon) < 0)) {
+		udev_monitor_unref(mon);
+		mon = NULL;
+	}
+	return mon;
+}
+
+/*
+ * The next event with this action and devpath (and property key, if given);
+ * others are skipped. NULL on timeout.
+ */
+static struct udev_device *expect_prop(struct udev_monitor *mon, const char *action,
+				       const char *devpath, const char *key, int timeout_ms)
+{
+	struct pollfd p = { .fd = udev_monitor_get_fd(mon), .events = POLLIN };
+
+	for (int i = 0; i < 1000 && poll(&p, 1, timeout_ms) > 0; i++) {
+		struct udev_device *d = udev_monitor_receive_device(mon);
+
+		if (!d)
+			continue;
+		if (strcmp(udev_device_get_action(d), action) == 0 &&
+		    strcmp(udev_device_get_devpath(d), devpath) == 0 &&
+		    (!key || udev_device_get_property_value(d, key)))
+			return d;
+		udev_device_unref(d);
+	}
+	return NULL;
+}
+
+static struct udev_device *expect(struct udev_monitor *mon, const char *action, const char *devpath,
+				  int timeout_ms)
+{
+	return expect_prop(mon, action, devpath, NULL, timeout_ms);
+}
+
+static bool quiet(struct udev_monitor *mon, int timeout_ms)
+{
+	struct pollfd p = { .fd = udev_monitor_get_fd(mon), .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) == 0;
+}
+
+int main(void)
+{
+	const char *apsim = getenv("APSIM");
+	const char *uuid = "44444444-4444-4444-8444-444444444444";
+	char dir[] = "/tmp/apsim-ue-XXXXXX", pidf[300], mdevpath[128], val[128];
+	struct udev *udev = udev_new();
+	struct udev_monitor *ap, *mdev;
+	struct udev_device *d;
+	int status, lock;
+	pid_t pid;
+
+	if (!tap_ok(apsim && mkdtemp(dir), "APSIM set, temp dir"))
+		return tap_done();
+	snprintf(root, sizeof(root), "%s/sys", dir);
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	mkdir(root, 0755);
+	ap = monitor(udev, "ap");
+	mdev = monitor(udev, "mdev");
+	if (!tap_ok(ap && mdev, "libudev monitors with subsystem filters"))
+		return tap_done();
+
+	pid = fork();
+	if (pid == 0) {
+		execl(apsim, apsim, root, "--pid-file", pidf, (char *)NULL);
+		_exit(127);
+	}
+	/* apsim's parent exits once the tree is mounted. */
+	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "apsim started");
+
+	tap_is_int(put("bus/ap/apmask", "-0\n"), 0, "apmask -0");
+	d = expect(ap, "change", "/devices/ap", 2000);
+	if (tap_ok(d != NULL, "change on /devices/ap received")) {
+		const char *v = udev_device_get_property_value(d, "APMASK");
+
+		tap_ok(v && strncmp(v, "0x4f", 4) == 0 && strlen(v) >= 66,
+		       "APMASK= carries the new mask (%s)", v ? v : "none");
+		udev_device_unref(d);
+	}
+	d = expect(ap, "change", "/devices/ap", 2000);
+	tap_ok(d && udev_device_get_property_value(d, "BINDINGS"),
+	       "BINDINGS=complete once the re-bind is done");
+	udev_device_unref(d);
+	tap_is_int(put("bus/ap/apmask", "-0\n"), 0, "same mask again");
+	tap_ok(quiet(ap, 300), "an unchanged mask sends nothing");
+
+	tap_is_int(put("bus/ap/aqmask", "-15\n"), 0, "aqmask -15");
+	d = expect_prop(ap, "change", "/devices/ap", "AQMASK", 2000);
+	tap_ok(d != NULL, "AQMASK change received");
+	udev_device_unref(d);
+	d = expect_prop(ap, "change", "/devices/ap", "BINDINGS", 2000);
+	udev_device_unref(d);
+
+	tap_is_int(
+		put("devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create", uuid),
+		0, "create mdev");
+	snprintf(mdevpath, sizeof(mdevpath), "/devices/vfio_ap/matrix/%s", uuid);
+	d = expect(mdev, "add", mdevpath, 2000);
+	tap_ok(d != NULL, "mdev add received by the mdev monitor");
+	udev_device_unref(d);
+	tap_ok(quiet(ap, 200), "the ap monitor saw nothing of it");
+
+	tap_is_int(put("sim/ctl", "adapter 5 add CEX8 ep11"), 0, "hot plug adapter 5");
+	d = expect(ap, "add", "/devices/ap/card05", 2000);
+	if (tap_ok(d != NULL, "card add received")) {
+		tap_is_str(udev_device_get_devtype(d), "ap_card", "DEVTYPE");
+		tap_is_str(udev_device_get_property_value(d, "MODE"), "ep11", "MODE");
+		tap_is_str(udev_device_get_property_value(d, "DEV_TYPE"), "000E", "DEV_TYPE");
+		udev_device_unref(d);
+	}
+	d = expect(ap, "add", "/devices/ap/card05/05.0003", 2000);
+	tap_ok(d != NULL, "queue add received");
+	udev_device_unref(d);
+	d = expect_prop(ap, "change", "/devices/ap", "BINDINGS", 2000);
+	snprintf(val, sizeof(val), "%s", d ? udev_device_get_property_value(d, "BINDINGS") : "");
+	tap_is_str(val, "complete", "BINDINGS=complete after the scan");
+	udev_device_unref(d);
+
+	tap_is_int(put("sim/ctl", "adapter 5 remove"), 0, "hot unplug adapter 5");
+	d = expect(ap, "remove", "/devices/ap/card05", 2000);
+	tap_ok(d != NULL, "card remove received");
+	udev_device_unref(d);
+
+	snprintf(val, sizeof(val), "devices/vfio_ap/matrix/%s/remove", uuid);
+	tap_is_int(put(val, "1"), 0, "remove mdev");
+	d = expect(mdev, "remove", mdevpath, 2000);
+	tap_ok(d != NULL, "mdev remove received");
+	udev_device_unref(d);
+
+	tap_is_int(put("devices/ap/card02/uevent", "change"), 0, "synthetic uevent");
+	d = expect(ap, "change", "/devices/ap/card02", 2000);
+	tap_ok(d != NULL, "synthetic change received");
+	udev_device_unref(d);
+
+	/* Stop: SIGTERM, then the pid file's lock is free once apsim exited. */
+	{
+		FILE *f = fopen(pidf, "re");
+		int p = 0;
+
+		if (f && fscanf(f, "%d", &p) == 1 && p > 0)
+			kill(p, SIGTERM);
+		if (f)
+			fclose(f);
+	}
+	lock = open(pidf, O_RDONLY | O_CLOEXEC);
+	tap_ok(lock >= 0 && flock(lock, LOCK_EX) == 0, "apsim exited");
+	close(lock);
+	tap_ok(umount2(root, MNT_DETACH) < 0 && errno == EINVAL, "apsim unmounted itself");
+	udev_monitor_unref(ap);
+	udev_monitor_unref(mdev);
+	udev_unref(udev);
+	unlink(pidf);
+	rmdir(root);
+	rmdir(dir);
+	return tap_done();
+}
