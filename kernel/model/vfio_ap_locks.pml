@@ -53,6 +53,9 @@
 #ifndef CFG_CHANGES
 #define CFG_CHANGES 0 /* host configuration removal + re-add rounds */
 #endif
+#ifndef REBINDS
+#define REBINDS 0 /* queue unbind + bind rounds outside a scan */
+#endif
 #ifndef KVM_TOGGLES
 #define KVM_TOGGLES 0 /* close + reopen rounds of guest 1's mdev */
 #endif
@@ -509,7 +512,10 @@ inline on_scan_complete(g, lft)
 	unlock(guests_lock)
 }
 
-/* The machine loses one APQN from its configuration and gets it back. */
+/*
+ * The machine loses one APQN from its configuration and gets it back;
+ * then queue devices are unbound and bound again outside a scan.
+ */
 proctype host()
 {
 	byte n, g, q, m, lft;
@@ -530,6 +536,18 @@ proctype host()
 		queue_device(q, true, m, lft);
 		on_scan_complete(g, lft);
 		atomic { q = 0; g = 0 }
+	:: else -> break
+	od;
+
+	/* A queue device leaves vfio_ap and comes back outside a scan. */
+	n = 0;
+	do
+	:: n < REBINDS ->
+		n++;
+		atomic { select(q : 0 .. NQ - 1) };
+		queue_device(q, false, m, lft);
+		queue_device(q, true, m, lft);
+		q = 0
 	:: else -> break
 	od
 }
@@ -613,7 +631,7 @@ init {
 		:: else -> skip
 		fi;
 		if
-		:: CFG_CHANGES > 0 -> run host()
+		:: CFG_CHANGES > 0 || REBINDS > 0 -> run host()
 		:: else -> skip
 		fi;
 		if
