@@ -254,11 +254,16 @@ proctype store(byte m)
 	byte q, lft;
 	bool assign, g_locked;
 
+	/*
+	 * Mdev m starts with APQN m. Unassigning it, or assigning the other
+	 * mdev's APQN (refused while the other mdev has it, a move after the
+	 * other store unassigned it) are the stores that change something or
+	 * fail; the rest are no-ops that take the same locks.
+	 */
 	atomic {
-		select(q : 0 .. NQ - 1);
 		if
-		:: assign = true
-		:: assign = false
+		:: assign = false; q = m
+		:: assign = true; q = 1 - m
 		fi
 	};
 
