@@ -60,6 +60,25 @@
 #define KVM_TOGGLES 0 /* close + reopen rounds of guest 1's mdev */
 #endif
 
+/*
+ * The counts above are defaults: pan reads MODEL_STORES, MODEL_BATCHES,
+ * MODEL_CFG_CHANGES, MODEL_REBINDS and MODEL_KVM_TOGGLES from the
+ * environment at start, so one compiled pan serves every good scenario.
+ */
+c_code {
+	static unsigned char model_count(const char *name, int dflt)
+	{
+		const char *v = getenv(name);
+
+		return (unsigned char)(v && *v ? atoi(v) : dflt);
+	}
+}
+byte n_stores;
+byte n_batches;
+byte n_cfg_changes;
+byte n_rebinds;
+byte n_kvm_toggles;
+
 /* A mutex holds 0 when free, else the holder's _pid + 1. */
 byte perms_mutex;
 byte guests_lock;
@@ -340,13 +359,13 @@ inline update_guest_to(g, target, lft)
  * When every remaining guest waits for another (a cycle), one of them
  * first gets a removal-only update.
  */
-proctype batch()
+proctype batch(byte batches)
 {
 	byte n, g, h, newm[NG], target[NG], ups[NG], lft, rounds;
 	bool done[NG], split[NG], found;
 
 	do
-	:: n < BATCHES ->
+	:: n < batches ->
 		n++;
 		lock(perms_mutex);
 		lock(guests_lock);
@@ -521,12 +540,12 @@ inline on_scan_complete(g, lft)
  * The machine loses one APQN from its configuration and gets it back;
  * then queue devices are unbound and bound again outside a scan.
  */
-proctype host()
+proctype host(byte cfg_changes; byte rebinds)
 {
 	byte n, g, q, m, lft;
 
 	do
-	:: n < CFG_CHANGES ->
+	:: n < cfg_changes ->
 		n++;
 		atomic {
 			select(q : 0 .. NQ - 1);
@@ -547,7 +566,7 @@ proctype host()
 	/* A queue device leaves vfio_ap and comes back outside a scan. */
 	n = 0;
 	do
-	:: n < REBINDS ->
+	:: n < rebinds ->
 		n++;
 		atomic { select(q : 0 .. NQ - 1) };
 		queue_device(q, false, m, lft);
@@ -575,12 +594,12 @@ inline write_hook(g, v)
 #endif
 }
 
-proctype kvm_toggle()
+proctype kvm_toggle(byte toggles)
 {
 	byte n, lft;
 
 	do
-	:: n < KVM_TOGGLES ->
+	:: n < toggles ->
 		n++;
 		write_hook(1, false);
 		/* unset_kvm */
@@ -608,6 +627,21 @@ proctype kvm_toggle()
 init {
 	byte i;
 
+	/* The simulator (spin -t) skips c_code: it replays with the defaults. */
+	atomic {
+		n_stores = STORES;
+		n_batches = BATCHES;
+		n_cfg_changes = CFG_CHANGES;
+		n_rebinds = REBINDS;
+		n_kvm_toggles = KVM_TOGGLES
+	};
+	c_code {
+		now.n_stores = model_count("MODEL_STORES", now.n_stores);
+		now.n_batches = model_count("MODEL_BATCHES", now.n_batches);
+		now.n_cfg_changes = model_count("MODEL_CFG_CHANGES", now.n_cfg_changes);
+		now.n_rebinds = model_count("MODEL_REBINDS", now.n_rebinds);
+		now.n_kvm_toggles = model_count("MODEL_KVM_TOGGLES", now.n_kvm_toggles);
+	};
 	atomic {
 		hwcfg = ALLQ;
 		hostcfg = ALLQ;
@@ -628,19 +662,19 @@ init {
 		:: else -> skip
 		fi;
 		do
-		:: i < STORES -> run store(i % NG); i++
+		:: i < n_stores -> run store(i % NG); i++
 		:: else -> break
 		od;
 		if
-		:: BATCHES > 0 -> run batch()
+		:: n_batches > 0 -> run batch(n_batches)
 		:: else -> skip
 		fi;
 		if
-		:: CFG_CHANGES > 0 || REBINDS > 0 -> run host()
+		:: n_cfg_changes > 0 || n_rebinds > 0 -> run host(n_cfg_changes, n_rebinds)
 		:: else -> skip
 		fi;
 		if
-		:: KVM_TOGGLES > 0 -> run kvm_toggle()
+		:: n_kvm_toggles > 0 -> run kvm_toggle(n_kvm_toggles)
 		:: else -> skip
 		fi
 	}
