@@ -16,9 +16,9 @@
  *   - at every APCB update no APQN sits in two guests' APCBs;
  *   - a queue that left a guest is reset before any guest gets it, and no
  *     guest gets a queue whose interrupt still goes to another guest;
- *   - a single store costs a guest at most one APCB update, a batch one per
- *     guest (two only for the guest that breaks a cycle), a host
- *     configuration change one per guest.
+ *   - a batch gives a guest one APCB update, two only to the guest that
+ *     breaks a cycle (stores and configuration changes commit once per
+ *     guest by construction: one commit_shadow, at most one set_masks).
  *
  * Each BAD_* switch (spin -DBAD_...) plants one mistake; each must make spin
  * report an error, which tests/model checks:
