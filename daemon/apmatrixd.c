@@ -124,7 +124,17 @@ static int read_config(struct options *o)
 			r = o->mc.libvirt_uri ? 0 : set_str(&o->mc.libvirt_uri, v);
 		else if (!strcmp(k, "LockFile"))
 			r = o->mc.lock_path ? 0 : set_str(&o->mc.lock_path, v);
-		else {
+		else if (!strcmp(k, "WriteInterface")) {
+			r = 0;
+			if (!strcmp(v, "auto") || !strcmp(v, "ap_config_batch"))
+				o->mc.write_iface_max = WRITE_AP_CONFIG_BATCH;
+			else if (!strcmp(v, "ap_config"))
+				o->mc.write_iface_max = WRITE_AP_CONFIG;
+			else if (!strcmp(v, "single"))
+				o->mc.write_iface_max = WRITE_SINGLE;
+			else
+				r = -EINVAL;
+		} else {
 			log_warning("%s:%u: unknown key %s, ignored", o->config_file, n, k);
 			r = 0;
 		}
@@ -222,7 +232,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int run(int argc, char **argv)
 {
-	struct options o = { .mc.batch_window_usec = BATCH_WINDOW_USEC_DEFAULT };
+	struct options o = { .mc.batch_window_usec = BATCH_WINDOW_USEC_DEFAULT,
+			     .mc.write_iface_max = WRITE_AP_CONFIG_BATCH };
 	Manager *m = NULL;
 	sigset_t ss;
 	const char *lock_env;
@@ -232,6 +243,8 @@ static int run(int argc, char **argv)
 	r = parse_argv(argc, argv, &o);
 	if (r <= 0)
 		goto out;
+	if (getenv("SYSTEMD_LOG_LEVEL") && !strcmp(getenv("SYSTEMD_LOG_LEVEL"), "debug"))
+		log_set_max_level(LOG_DEBUG);
 	if (getenv("JOURNAL_STREAM") && !o.foreground_log)
 		log_set_prefix_priority(1);
 	if (!o.config_file && (r = set_str(&o.config_file, CONFIG_FILE_DEFAULT)) < 0)

@@ -102,6 +102,7 @@ void apply_outcome_done(struct apply_outcome *o)
 	free(o->message);
 	free(o->readback);
 	free(o->exists);
+	free(o->guest);
 	*o = (struct apply_outcome){ 0 };
 }
 
@@ -200,7 +201,8 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 
 	o.readback = calloc(in->n_items ? in->n_items : 1, sizeof(*o.readback));
 	o.exists = calloc(in->n_items ? in->n_items : 1, sizeof(*o.exists));
-	if (!o.readback || !o.exists) {
+	o.guest = calloc(in->n_items ? in->n_items : 1, sizeof(*o.guest));
+	if (!o.readback || !o.exists || !o.guest) {
 		apply_outcome_done(&o);
 		return -ENOMEM;
 	}

@@ -33,6 +33,7 @@ struct apply_outcome {
 	bool rolled_back;
 	ap_matrix *readback; /* n_items: kernel matrix after the run */
 	bool *exists; /* n_items: mdev exists after the run */
+	ap_matrix *guest; /* n_items: its guest matrix after the run */
 	ap_mask apmask, aqmask;
 };
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "auth.h"
 #include "log.h"
@@ -71,14 +74,46 @@ static int ask_polkit(Manager *m, struct request *r)
 	return k;
 }
 
+/*
+ * Privileged unique names seen recently. A unique name is never reused on a
+ * bus and the bus fixes its uid at connect time, so a positive answer stays
+ * true for that connection; caching it spares a synchronous credentials
+ * round trip to the bus per request, which would otherwise stretch a burst
+ * of requests over several batch windows.
+ */
+#define AUTH_CACHE_SIZE 64
+static char auth_cache[AUTH_CACHE_SIZE][64];
+static unsigned int auth_cache_next;
+
+static bool auth_cached(const char *sender)
+{
+	for (unsigned int i = 0; sender && i < AUTH_CACHE_SIZE; i++)
+		if (strcmp(auth_cache[i], sender) == 0)
+			return true;
+	return false;
+}
+
+static void auth_remember(const char *sender)
+{
+	if (!sender || strlen(sender) >= sizeof(auth_cache[0]))
+		return;
+	snprintf(auth_cache[auth_cache_next], sizeof(auth_cache[0]), "%s", sender);
+	auth_cache_next = (auth_cache_next + 1) % AUTH_CACHE_SIZE;
+}
+
 int auth_then_enqueue(Manager *m, struct request *r)
 {
+	const char *sender = sd_bus_message_get_sender(r->msg);
 	int k;
 
+	if (auth_cached(sender))
+		return manager_enqueue(m, r);
 	/* >0 when the sender has CAP_SYS_ADMIN, or the daemon's own uid (root). */
 	k = sd_bus_query_sender_privilege(r->msg, CAP_SYS_ADMIN);
-	if (k > 0)
+	if (k > 0) {
+		auth_remember(sender);
 		return manager_enqueue(m, r);
+	}
 	if (k < 0)
 		log_debug_errno(k, "Failed to query the sender's credentials");
 	k = ask_polkit(m, r);

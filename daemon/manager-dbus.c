@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-id128.h>
@@ -135,14 +136,24 @@ static int submit(Manager *m, struct request *r)
 
 static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	_cleanup_json_ struct json_object *j = manager_state_to_json(userdata);
+	struct json_object *j;
+	Manager *m = userdata;
+	int r;
 
+	/* vfio_ap sends no uevent when a guest attaches: look now. */
+	manager_refresh_attached(m);
+	j = manager_state_to_json(m);
 	if (!j)
 		return -ENOMEM;
-	return sd_bus_reply_method_return(
+	r = sd_bus_reply_method_return(
 		msg, "s",
 		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	/* The picture of a big host is megabytes of short-lived objects. */
+	if (m->n_devices > 64)
+		malloc_trim(0);
+	return r;
 }
 
 static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -170,6 +181,7 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
 	Manager *m = userdata;
 	int r;
 
+	manager_refresh_attached(m);
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
@@ -224,6 +236,10 @@ static int method_define(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 			return r;
 	} else
 		random_uuid(req->def.uuid);
+	if (strlen(config) > DEFINITION_JSON_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "config_json: %zu bytes, at most %d", strlen(config),
+					 DEFINITION_JSON_MAX);
 	r = parse_json_arg(config, "config_json", &o, error);
 	if (r < 0)
 		return r;

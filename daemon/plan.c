@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	free(p->writes);
+	free(p->lines);
 	free(p->cost);
 	free(p);
 }
@@ -115,95 +117,252 @@ static int plan_single_ids(struct plan *p, const struct plan_input *in, size_t i
 /*
  * ap_config: one write per changed mdev in an order where every mdev that
  * gives up an APQN is written before the mdev that takes it (edge x -> y when
- * cur(x) and want(y) share an APQN). When only cycles remain, the first
- * remaining mdev is shrunk to cur & want, which drops its outgoing edges.
+ * cur(x) and want(y) share an APQN). When only cycles remain, one mdev with
+ * an edge into the rest is first shrunk to cur & want, which drops its
+ * outgoing edges. Edges are found through an adapter index, so sparse
+ * matrices on a big host cost far less than all pairs.
  */
+struct edge {
+	size_t x, y;
+};
+
+static int build_edges(const struct plan_input *in, const size_t *nodes, size_t n,
+		       size_t **ret_start, size_t **ret_out)
+{
+	_cleanup_free_ size_t *idx_start = calloc(AP_ID_COUNT + 1, sizeof(size_t));
+	_cleanup_free_ size_t *idx = NULL, *stamp = NULL, *start = NULL, *out = NULL;
+	_cleanup_free_ struct edge *e = NULL;
+	size_t n_e = 0, alloc_e = 0, total = 0;
+
+	if (!idx_start)
+		return -ENOMEM;
+	/* Adapter -> nodes whose current matrix has it (counting sort). */
+	for (size_t x = 0; x < n; x++)
+		if (in->items[nodes[x]].cur_exists)
+			AP_MASK_FOREACH(a, &in->items[nodes[x]].cur.apm) {
+				idx_start[a + 1]++;
+				total++;
+			}
+	for (size_t a = 0; a < AP_ID_COUNT; a++)
+		idx_start[a + 1] += idx_start[a];
+	idx = calloc(total ? total : 1, sizeof(*idx));
+	stamp = malloc((n ? n : 1) * sizeof(*stamp));
+	start = calloc(n + 1, sizeof(*start));
+	if (!idx || !stamp || !start)
+		return -ENOMEM;
+	{
+		_cleanup_free_ size_t *fill = calloc(AP_ID_COUNT, sizeof(size_t));
+
+		if (!fill)
+			return -ENOMEM;
+		for (size_t x = 0; x < n; x++)
+			if (in->items[nodes[x]].cur_exists)
+				AP_MASK_FOREACH(a, &in->items[nodes[x]].cur.apm)
+					idx[idx_start[a] + fill[a]++] = x;
+	}
+	for (size_t x = 0; x < n; x++)
+		stamp[x] = SIZE_MAX;
+	for (size_t y = 0; y < n; y++) {
+		const ap_matrix *w = &in->items[nodes[y]].want;
+
+		AP_MASK_FOREACH(a, &w->apm) {
+			for (size_t k = idx_start[a]; k < idx_start[a + 1]; k++) {
+				size_t x = idx[k];
+
+				if (x == y || stamp[x] == y ||
+				    !ap_mask_intersects(&in->items[nodes[x]].cur.aqm, &w->aqm))
+					continue;
+				stamp[x] = y;
+				if (n_e == alloc_e) {
+					size_t na = alloc_e ? alloc_e * 2 : 64;
+					struct edge *ne = reallocarray(e, na, sizeof(*ne));
+
+					if (!ne)
+						return -ENOMEM;
+					e = ne;
+					alloc_e = na;
+				}
+				e[n_e++] = (struct edge){ x, y };
+			}
+		}
+	}
+	/* CSR by source. */
+	for (size_t k = 0; k < n_e; k++)
+		start[e[k].x + 1]++;
+	for (size_t x = 0; x < n; x++)
+		start[x + 1] += start[x];
+	out = calloc(n_e ? n_e : 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	{
+		_cleanup_free_ size_t *fill = calloc(n ? n : 1, sizeof(size_t));
+
+		if (!fill)
+			return -ENOMEM;
+		for (size_t k = 0; k < n_e; k++)
+			out[start[e[k].x] + fill[e[k].x]++] = e[k].y;
+	}
+	*ret_start = TAKE_PTR(start);
+	*ret_out = TAKE_PTR(out);
+	return 0;
+}
+
 static int plan_ap_config(struct plan *p, const struct plan_input *in, const size_t *nodes,
 			  size_t n)
 {
+	_cleanup_free_ size_t *start = NULL, *out = NULL, *queue = NULL;
 	_cleanup_free_ unsigned int *indeg = calloc(n ? n : 1, sizeof(*indeg));
 	_cleanup_free_ bool *done = calloc(n ? n : 1, sizeof(*done));
 	_cleanup_free_ bool *shrunk = calloc(n ? n : 1, sizeof(*shrunk));
-	size_t left = n;
+	size_t left = n, qhead = 0, qtail = 0;
 	int r;
 
-	if (!indeg || !done || !shrunk)
+	queue = calloc(n ? n : 1, sizeof(*queue));
+	if (!indeg || !done || !shrunk || !queue)
 		return -ENOMEM;
-
+	r = build_edges(in, nodes, n, &start, &out);
+	if (r < 0)
+		return r;
 	for (size_t x = 0; x < n; x++)
-		for (size_t y = 0; y < n; y++)
-			if (x != y && in->items[nodes[x]].cur_exists &&
-			    matrix_apqns_intersect(&in->items[nodes[x]].cur,
-						   &in->items[nodes[y]].want))
-				indeg[y]++;
+		for (size_t k = start[x]; k < start[x + 1]; k++)
+			indeg[out[k]]++;
+	for (size_t x = 0; x < n; x++)
+		if (indeg[x] == 0)
+			queue[qtail++] = x;
 
 	while (left > 0) {
-		size_t pick = n;
-		bool progress = false;
-
-		for (size_t x = 0; x < n; x++) {
-			if (done[x] || indeg[x] > 0)
-				continue;
-			pick = x;
-			break;
-		}
-		if (pick < n) {
-			const struct plan_item *it = &in->items[nodes[pick]];
+		if (qhead < qtail) {
+			size_t x = queue[qhead++];
 			struct plan_write w = { .op = OP_AP_CONFIG,
-						.item = (int)nodes[pick],
-						.m = it->want };
+						.item = (int)nodes[x],
+						.m = in->items[nodes[x]].want };
 
 			r = plan_add_item(p, in, &w);
 			if (r < 0)
 				return r;
-			done[pick] = true;
+			done[x] = true;
 			left--;
-			progress = true;
-		} else {
-			/* Only cycles are left: shrink the first mdev that still has out-edges. */
-			for (size_t x = 0; x < n && !progress; x++) {
-				const struct plan_item *it = &in->items[nodes[x]];
-				struct plan_write w = { .op = OP_AP_CONFIG, .item = (int)nodes[x] };
-
-				bool out = false;
-
-				if (done[x] || shrunk[x] || !it->cur_exists)
-					continue;
-				for (size_t y = 0; y < n && !out; y++)
-					out = y != x && !done[y] &&
-					      matrix_apqns_intersect(&it->cur,
-								     &in->items[nodes[y]].want);
-				if (!out)
-					continue;
-				ap_mask_and(&w.m.apm, &it->cur.apm, &it->want.apm);
-				ap_mask_and(&w.m.aqm, &it->cur.aqm, &it->want.aqm);
-				ap_mask_and(&w.m.adm, &it->cur.adm, &it->want.adm);
-				r = plan_add_item(p, in, &w);
-				if (r < 0)
-					return r;
-				p->cycle_breaks++;
-				shrunk[x] = true;
-				progress = true;
-				pick = x;
-			}
-			if (!progress)
-				return -ELOOP; /* cannot happen with disjoint desired matrices */
+			/* x no longer holds anything another mdev wants. */
+			if (!shrunk[x])
+				for (size_t k = start[x]; k < start[x + 1]; k++)
+					if (!done[out[k]] && --indeg[out[k]] == 0)
+						queue[qtail++] = out[k];
+			continue;
 		}
+		/* Only cycles are left: shrink one mdev that gives to a pending one. */
+		size_t pick = n;
 
-		/* pick no longer holds anything another mdev wants. */
-		if (in->items[nodes[pick]].cur_exists && !shrunk[pick]) {
-			for (size_t y = 0; y < n; y++)
-				if (y != pick && matrix_apqns_intersect(&in->items[nodes[pick]].cur,
-									&in->items[nodes[y]].want))
-					indeg[y]--;
-		} else if (shrunk[pick] && !done[pick]) {
-			for (size_t y = 0; y < n; y++)
-				if (y != pick && matrix_apqns_intersect(&in->items[nodes[pick]].cur,
-									&in->items[nodes[y]].want))
-					indeg[y]--;
+		for (size_t x = 0; x < n && pick == n; x++) {
+			if (done[x] || shrunk[x])
+				continue;
+			for (size_t k = start[x]; k < start[x + 1] && pick == n; k++)
+				if (!done[out[k]])
+					pick = x;
+		}
+		if (pick == n)
+			return -ELOOP; /* cannot happen with disjoint desired matrices */
+		{
+			const struct plan_item *it = &in->items[nodes[pick]];
+			struct plan_write w = { .op = OP_AP_CONFIG, .item = (int)nodes[pick] };
+
+			ap_mask_and(&w.m.apm, &it->cur.apm, &it->want.apm);
+			ap_mask_and(&w.m.aqm, &it->cur.aqm, &it->want.aqm);
+			ap_mask_and(&w.m.adm, &it->cur.adm, &it->want.adm);
+			r = plan_add_item(p, in, &w);
+			if (r < 0)
+				return r;
+			p->cycle_breaks++;
+			shrunk[pick] = true;
+			for (size_t k = start[pick]; k < start[pick + 1]; k++)
+				if (!done[out[k]] && --indeg[out[k]] == 0)
+					queue[qtail++] = out[k];
 		}
 	}
 	return 0;
+}
+
+static int batch_add_line(struct plan *p, const struct plan_input *in, size_t *allocated, int item,
+			  const ap_matrix *m)
+{
+	if (p->n_lines == *allocated) {
+		size_t n = *allocated ? *allocated * 2 : 16;
+		struct plan_line *nl = reallocarray(p->lines, n, sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		p->lines = nl;
+		*allocated = n;
+	}
+	p->lines[p->n_lines++] = (struct plan_line){ .item = item, .m = *m };
+	p->cost[item].writes++;
+	if (in->items[item].attached) {
+		p->cost[item].apcb_updates++;
+		p->apcb_updates++;
+	}
+	return 0;
+}
+
+/*
+ * ap_config_batch: everything in one write when it fits in a page (the
+ * driver validates the write as a whole, so the order of lines is free).
+ * Otherwise the ap_config order, packed into page-sized writes: running a
+ * prefix of a valid sequence at once ends in a valid state, which is all the
+ * driver checks.
+ */
+static int plan_batch(struct plan *p, const struct plan_input *in, const size_t *nodes, size_t n)
+{
+	unsigned int max = in->batch_max_lines ? in->batch_max_lines : BATCH_LINES_DEFAULT;
+	_cleanup_(plan_freep) struct plan *order = NULL;
+	_cleanup_free_ size_t *chunk_of = NULL;
+	size_t allocated = 0, chunk = 0;
+	struct plan_write w = { .op = OP_AP_CONFIG_BATCH, .item = -1 };
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (n <= max) {
+		for (size_t k = 0; k < n; k++) {
+			r = batch_add_line(p, in, &allocated, (int)nodes[k],
+					   &in->items[nodes[k]].want);
+			if (r < 0)
+				return r;
+		}
+		w.n_lines = p->n_lines;
+		return plan_add(p, &w);
+	}
+
+	order = calloc(1, sizeof(*order));
+	chunk_of = calloc(in->n_items ? in->n_items : 1, sizeof(*chunk_of));
+	if (!order || !chunk_of)
+		return -ENOMEM;
+	order->n_items = in->n_items;
+	order->cost = calloc(in->n_items ? in->n_items : 1, sizeof(*order->cost));
+	if (!order->cost)
+		return -ENOMEM;
+	r = plan_ap_config(order, in, nodes, n);
+	if (r < 0)
+		return r;
+	p->cycle_breaks = order->cycle_breaks;
+	chunk = 1;
+	for (size_t k = 0; k < order->n_writes; k++) {
+		const struct plan_write *o = &order->writes[k];
+
+		/* Full, or this mdev already has a line in it: close the write. */
+		if (w.n_lines == max || chunk_of[o->item] == chunk) {
+			r = plan_add(p, &w);
+			if (r < 0)
+				return r;
+			w.line_start = p->n_lines;
+			w.n_lines = 0;
+			chunk++;
+		}
+		r = batch_add_line(p, in, &allocated, o->item, &o->m);
+		if (r < 0)
+			return r;
+		chunk_of[o->item] = chunk;
+		w.n_lines++;
+	}
+	return plan_add(p, &w);
 }
 
 int plan_compute(const struct plan_input *in, struct plan **ret)
@@ -262,23 +421,9 @@ int plan_compute(const struct plan_input *in, struct plan **ret)
 
 	switch (in->iface) {
 	case WRITE_AP_CONFIG_BATCH:
-		if (n_nodes > 0) {
-			struct plan_write w = { .op = OP_AP_CONFIG_BATCH, .item = -1 };
-
-			r = plan_add(p, &w);
-			if (r < 0)
-				return r;
-			for (size_t k = 0; k < n_nodes; k++) {
-				struct plan_item_cost *c = &p->cost[nodes[k]];
-
-				c->in_batch = true;
-				c->writes++;
-				if (in->items[nodes[k]].attached) {
-					c->apcb_updates++;
-					p->apcb_updates++;
-				}
-			}
-		}
+		r = plan_batch(p, in, nodes, n_nodes);
+		if (r < 0)
+			return r;
 		break;
 	case WRITE_AP_CONFIG:
 		r = plan_ap_config(p, in, nodes, n_nodes);
@@ -358,22 +503,18 @@ int plan_write_format(const struct plan_input *in, const struct plan *p, size_t 
 		value = strdup(cfg);
 		break;
 	case OP_AP_CONFIG_BATCH: {
-		size_t n = 0, len = 0;
+		size_t len = 0;
 
-		for (size_t k = 0; k < p->n_items; k++)
-			n += p->cost[k].in_batch;
 		r = asprintf(&attr, MATRIX_DIR "/ap_config_batch");
-		value = malloc(n * (UUID_STR_LEN + 1 + AP_CONFIG_STR_MAX + 1) + 1);
+		value = malloc(w->n_lines * (UUID_STR_LEN + 1 + AP_CONFIG_STR_MAX) + 1);
 		if (!value)
 			break;
 		value[0] = '\0';
-		for (size_t k = 0; k < p->n_items; k++) {
-			const struct plan_item *it = &in->items[k];
+		for (size_t k = w->line_start; k < w->line_start + w->n_lines; k++) {
+			const struct plan_line *l = &p->lines[k];
 
-			if (!p->cost[k].in_batch)
-				continue;
-			ap_config_format(&it->want.apm, &it->want.aqm, &it->want.adm, cfg);
-			len += (size_t)sprintf(value + len, "%s %s\n", it->uuid, cfg);
+			ap_config_format(&l->m.apm, &l->m.aqm, &l->m.adm, cfg);
+			len += (size_t)sprintf(value + len, "%s %s", in->items[l->item].uuid, cfg);
 		}
 		break;
 	}

@@ -8,7 +8,9 @@
  * Order of a plan: mdev removals, mdev creations, apmask/aqmask bits taken
  * from the host (reserve), matrix writes, bits given back to the host
  * (release). Matrix writes per interface:
- *  - ap_config_batch: one write carrying every changed mdev;
+ *  - ap_config_batch: one write carrying every changed mdev; when they do
+ *    not fit in one page, the ap_config order below packed into page-sized
+ *    writes (an mdev appears at most once per write);
  *  - ap_config: one write per changed mdev, an mdev that gives up APQNs
  *    before the mdevs that take them; a cycle of moves is broken with one
  *    extra write that first shrinks one mdev to what it keeps;
@@ -43,8 +45,17 @@ struct plan_item {
 	bool attached; /* a guest holds it: matrix changes cost APCB updates */
 };
 
+/*
+ * sysfs takes at most a page per write: an ap_config_batch write carries at
+ * most this many "<uuid> <apm>,<aqm>,<adm>\n" lines (238 bytes each).
+ */
+#define BATCH_WRITE_MAX 4096
+#define BATCH_LINE_LEN (UUID_STR_LEN + 1 + 3 * (2 + AP_MASK_HEX_DIGITS) + 2 + 1)
+#define BATCH_LINES_DEFAULT (BATCH_WRITE_MAX / BATCH_LINE_LEN)
+
 struct plan_input {
 	enum write_iface iface;
+	unsigned int batch_max_lines; /* 0: BATCH_LINES_DEFAULT */
 	ap_mask apmask, aqmask; /* current host masks */
 	ap_mask apmask_want, aqmask_want;
 	const struct plan_item *items;
@@ -57,7 +68,7 @@ enum plan_op {
 	OP_APMASK, /* relative write: set ? "+N,.." : "-N,.." */
 	OP_AQMASK,
 	OP_AP_CONFIG,
-	OP_AP_CONFIG_BATCH, /* items: every item with batch set */
+	OP_AP_CONFIG_BATCH, /* lines line_start .. line_start + n_lines - 1 */
 	OP_ASSIGN_ADAPTER,
 	OP_UNASSIGN_ADAPTER,
 	OP_ASSIGN_DOMAIN,
@@ -73,19 +84,27 @@ struct plan_write {
 	bool set; /* mask ops */
 	ap_mask bits; /* mask ops */
 	ap_matrix m; /* OP_AP_CONFIG: the matrix written */
+	size_t line_start, n_lines; /* OP_AP_CONFIG_BATCH */
+};
+
+/* One line of an ap_config_batch write. */
+struct plan_line {
+	int item;
+	ap_matrix m;
 };
 
 struct plan_item_cost {
 	unsigned int writes;
 	unsigned int apcb_updates;
 	bool changed;
-	bool in_batch;
 };
 
 struct plan {
 	struct plan_write *writes;
 	size_t n_writes;
 	size_t allocated;
+	struct plan_line *lines; /* of all OP_AP_CONFIG_BATCH writes */
+	size_t n_lines;
 	struct plan_item_cost *cost; /* n_items entries */
 	size_t n_items;
 	unsigned int apcb_updates;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
 #include "log.h"
@@ -12,11 +14,22 @@
 
 #include <systemd/sd-daemon.h>
 
+/* Messages taken off the bus socket at most before a batch runs. */
+#define BATCH_DRAIN_MAX 10000
+
 #define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
 #define ERR_IN_USE "org.apmatrix1.Error.InUse"
 #define ERR_RESERVED "org.apmatrix1.Error.Reserved"
 #define ERR_BUSY "org.apmatrix1.Error.Busy"
 #define ERR_KERNEL "org.apmatrix1.Error.Kernel"
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static const char *const type_names[] = {
 	[REQ_DEFINE] = "define", [REQ_UNDEFINE] = "undefine", [REQ_START] = "start",
@@ -73,13 +86,14 @@ int manager_enqueue(Manager *m, struct request *r)
 		m->queue_head = r;
 	m->queue_tail = r;
 	m->n_queued++;
-	if (m->batch_timer)
+	if (m->batch_timer || m->in_batch)
 		return 0;
 	if (m->config.batch_window_usec == 0)
 		k = sd_event_add_defer(m->event, &m->batch_timer, on_batch_defer, m);
 	else
+		/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
 		k = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC,
-					       m->config.batch_window_usec, 0, on_batch_timer, m);
+					       m->config.batch_window_usec, 1, on_batch_timer, m);
 	if (k < 0)
 		return log_error_errno(k, "Failed to arm the batch timer");
 	return 0;
@@ -440,20 +454,27 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 		}
 		ap_mask_or(mask, mask, &r->ids);
 		k = 0;
-		/* Refused while any device (active or defined) holds one of the APQNs. */
+		/*
+		 * Refused while a device holds (active, or autostart) one of the
+		 * APQNs this call gives back: those of the released ids crossed
+		 * with the other mask as it will be.
+		 */
 		for (size_t i = 0; i < ws->n && k >= 0; i++) {
 			struct want *o = &ws->w[i];
-			const ap_matrix *ms[2] = { o->active ? &o->live : NULL,
-						   o->defined ? &o->def.m : NULL };
 
 			for (int j = 0; j < 2 && k >= 0; j++) {
-				ap_matrix res = { .apm = ws->apmask, .aqm = ws->aqmask };
+				ap_matrix held, back;
 				char q[APQN_STR_MAX];
 
-				if (!ms[j] ||
-				    !matrix_hits_reserved(ms[j], &ws->apmask, &ws->aqmask))
+				if (!claims(o, j, &held))
 					continue;
-				first_common(ms[j], &res, q);
+				if (r->kind == KIND_ADAPTER)
+					back = (ap_matrix){ .apm = r->ids, .aqm = ws->aqmask };
+				else
+					back = (ap_matrix){ .apm = ws->apmask, .aqm = r->ids };
+				if (!matrix_apqns_intersect(&held, &back))
+					continue;
+				first_common(&held, &back, q);
 				k = sd_bus_error_setf(
 					err, ERR_IN_USE,
 					"APQN %s is assigned to device %s; unassign it "
@@ -513,9 +534,12 @@ static int build_plan_input(struct working *ws, struct plan_input *in, struct pl
 	return 0;
 }
 
+struct want;
+static const ap_matrix *want_definition(struct want *const *map, size_t i);
+
 static struct json_object *plan_to_json(const struct plan_input *in, const struct plan *p,
 					uint64_t batch, size_t n_requests, bool dry_run,
-					const struct apply_outcome *o)
+					const struct apply_outcome *o, struct want *const *map)
 {
 	struct json_object *j = json_object_new_object(), *ws = json_object_new_array(),
 			   *ds = json_object_new_array();
@@ -540,7 +564,12 @@ static struct json_object *plan_to_json(const struct plan_input *in, const struc
 	}
 	json_object_object_add(j, "writes", ws);
 	for (size_t i = 0; i < in->n_items; i++) {
-		struct json_object *d = matrix_to_json(o ? &o->readback[i] : &in->items[i].want);
+		bool live = o ? o->exists[i] : in->items[i].want_exists;
+		const ap_matrix *shown = !live && want_definition(map, i) ?
+						 want_definition(map, i) :
+					 o ? &o->readback[i] :
+					     &in->items[i].want;
+		struct json_object *d = matrix_to_json(shown);
 
 		json_object_object_add(d, "uuid", json_object_new_string(in->items[i].uuid));
 		json_object_object_add(
@@ -555,6 +584,11 @@ static struct json_object *plan_to_json(const struct plan_input *in, const struc
 	}
 	json_object_object_add(j, "devices", ds);
 	return j;
+}
+
+static const ap_matrix *want_definition(struct want *const *map, size_t i)
+{
+	return map && map[i]->defined ? &map[i]->def.m : NULL;
 }
 
 static void reply_error(struct request *r, const sd_bus_error *err)
@@ -616,7 +650,7 @@ static void dry_run(struct working *ws, struct request *r)
 		sd_bus_error_set_errno(&err, k);
 		reply_error(r, &err);
 	} else {
-		j = plan_to_json(&in, p, 0, 1, true, NULL);
+		j = plan_to_json(&in, p, 0, 1, true, NULL, map);
 		if (r->msg && r->type == REQ_DEFINE)
 			reply_ok(ws->m, r, NULL);
 		else if (r->msg &&
@@ -660,11 +694,34 @@ static struct json_object *intent_to_json(const struct plan_input *in, struct wa
 static void commit(Manager *m, struct working *ws, const struct plan_input *in, struct want **map,
 		   const struct apply_outcome *o)
 {
+	_cleanup_free_ const struct definition **save =
+		calloc(in->n_items ? in->n_items : 1, sizeof(*save));
+	_cleanup_free_ const char **drop = calloc(in->n_items ? in->n_items : 1, sizeof(*drop));
+	size_t n_save = 0, n_drop = 0;
+	int k;
+
+	if (!save || !drop) {
+		log_oom();
+		return;
+	}
+	/* Persist first (one sync for the whole batch), then update the objects. */
+	for (size_t i = 0; i < in->n_items; i++) {
+		struct want *w = map[i];
+
+		if (w->defined)
+			save[n_save++] = &w->def;
+		else if (w->dev && w->dev->defined)
+			drop[n_drop++] = w->uuid;
+	}
+	k = store_save_many(m->store, save, n_save, drop, n_drop);
+	if (k < 0)
+		log_error_errno(k, "Failed to save the definitions of batch %" PRIu64,
+				m->batch_seq);
+
 	for (size_t i = 0; i < in->n_items; i++) {
 		struct want *w = map[i];
 		Device *d = w->dev;
 		bool added = false;
-		int k;
 
 		if (!d && (w->defined || o->exists[i])) {
 			if (manager_add_device(m, w->uuid, &d) < 0) {
@@ -675,23 +732,22 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 		}
 		if (!d)
 			continue;
-		if (w->defined) {
-			k = store_save(m->store, &w->def);
-			if (k < 0)
-				log_error_errno(k, "Failed to save the definition of %s", w->uuid);
-		} else if (d->defined) {
-			k = store_remove(m->store, w->uuid);
-			if (k < 0)
-				log_error_errno(k, "Failed to remove the definition of %s",
-						w->uuid);
-		}
 		d->defined = w->defined;
 		d->def = w->def;
 		d->active = o->exists[i];
 		d->kern = o->readback[i];
+		if (o->guest)
+			d->guestm = o->guest[i];
 		if (!d->active) {
 			d->guestm = (ap_matrix){ 0 };
 			d->attached = false;
+			(void)host_put_mdev(m->host, d->uuid, NULL);
+		} else {
+			struct host_mdev md = { .m = d->kern, .guest = d->guestm };
+
+			(void)host_read_attached(&d->guestm, &d->attached);
+			md.attached = d->attached;
+			(void)host_put_mdev(m->host, d->uuid, &md);
 		}
 		d->drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
 		if (!d->defined && !d->active) {
@@ -709,7 +765,7 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 
 void manager_run_batch(Manager *m)
 {
-	struct request *list = m->queue_head, *accepted = NULL, **tail = &accepted;
+	struct request *list, *accepted = NULL, **tail = &accepted;
 	_cleanup_free_ struct plan_item *items = NULL;
 	_cleanup_free_ struct want **map = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
@@ -719,12 +775,23 @@ void manager_run_batch(Manager *m)
 	struct working ws;
 	struct plan_input in;
 	size_t n_accepted = 0;
+	uint64_t t_start = now_usec(), t_plan = 0, t_apply = 0;
 	const char *rs;
 	int k;
 
 	m->batch_timer = sd_event_source_disable_unref(m->batch_timer);
+	m->in_batch = true;
+	/*
+	 * Requests already on the bus socket arrived within the window too: take
+	 * them into this batch instead of leaving them for the next one.
+	 */
+	for (unsigned int i = 0; m->bus && i < BATCH_DRAIN_MAX; i++)
+		if (sd_bus_process(m->bus, NULL) <= 0)
+			break;
+	list = m->queue_head;
 	m->queue_head = m->queue_tail = NULL;
 	m->n_queued = 0;
+	m->in_batch = false;
 	if (!list)
 		return;
 
@@ -788,6 +855,7 @@ void manager_run_batch(Manager *m)
 		sd_bus_error_set_errno(&kerr, k);
 		goto fail;
 	}
+	t_plan = now_usec();
 
 	if (p->n_writes > 0) {
 		_cleanup_json_ struct json_object *intent = intent_to_json(&in, map, m->batch_seq);
@@ -802,11 +870,17 @@ void manager_run_batch(Manager *m)
 				"%s%s", o.message ? o.message : strerror(-k),
 				o.rolled_back ? "; the previous matrices were restored" : "");
 			/* The kernel state is whatever the readback saw. */
-			for (size_t i = 0; i < in.n_items; i++)
+			for (size_t i = 0; i < in.n_items; i++) {
+				struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };
+
 				if (map[i]->dev) {
 					map[i]->dev->active = o.exists[i];
 					map[i]->dev->kern = o.readback[i];
+					md.attached = map[i]->dev->attached;
 				}
+				(void)host_put_mdev(m->host, in.items[i].uuid,
+						    o.exists[i] ? &md : NULL);
+			}
 			goto fail;
 		}
 		m->stats.apcb_updates += p->apcb_updates;
@@ -825,8 +899,9 @@ void manager_run_batch(Manager *m)
 		o.aqmask = m->host->aqmask;
 	}
 	m->stats.batches++;
+	t_apply = now_usec();
 	commit(m, &ws, &in, map, &o);
-	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o);
+	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o, map);
 	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	manager_emit_batch_applied(m, rs);
@@ -839,6 +914,10 @@ void manager_run_batch(Manager *m)
 	}
 	manager_reconcile(m);
 	sd_notify(0, "STATUS=Ready");
+	log_debug("batch %" PRIu64 ": %zu requests, %zu writes; plan+validate %" PRIu64
+		  " us, apply %" PRIu64 " us, commit+reply %" PRIu64 " us",
+		  m->batch_seq, n_accepted, p->n_writes, t_plan - t_start, t_apply - t_plan,
+		  now_usec() - t_apply);
 	goto out;
 
 fail:
@@ -852,4 +931,7 @@ fail:
 out:
 	apply_outcome_done(&o);
 	working_done(&ws);
+	/* A big batch leaves a big heap behind; give it back to the system. */
+	if (n_accepted > 16)
+		malloc_trim(0);
 }

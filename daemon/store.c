@@ -313,6 +313,62 @@ int store_remove(struct store *s, const char *uuid)
 	return 0;
 }
 
+int store_save_many(struct store *s, const struct definition *const *defs, size_t n,
+		    const char *const *remove, size_t m)
+{
+	char dir[PATH_MAX - 128], tmp[PATH_MAX], path[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/devices", s->dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ struct json_object *o = definition_to_json(defs[i]);
+		_cleanup_close_ int fd = -1;
+		const char *str;
+		size_t len, off = 0;
+
+		if (!o)
+			return -ENOMEM;
+		str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+		len = strlen(str);
+		snprintf(tmp, sizeof(tmp), "%s/.#%s.json.%d", dir, defs[i]->uuid, (int)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return -errno;
+		while (off < len) {
+			ssize_t k = write(fd, str + off, len - off);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				r = -errno;
+				unlink(tmp);
+				return r;
+			}
+			off += (size_t)k;
+		}
+	}
+	if (n > 0 && syncfs(dfd) < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/.#%s.json.%d", dir, defs[i]->uuid, (int)getpid());
+		snprintf(path, sizeof(path), "%s/%s.json", dir, defs[i]->uuid);
+		if (rename(tmp, path) < 0 && r == 0)
+			r = -errno;
+	}
+	for (size_t i = 0; i < m; i++) {
+		snprintf(path, sizeof(path), "%s/%s.json", dir, remove[i]);
+		if (unlink(path) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	if ((n > 0 || m > 0) && fsync(dfd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int store_journal_write(struct store *s, struct json_object *j)
 {
 	const char *str = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |

@@ -93,12 +93,18 @@ static int model_exec(struct model *s, const struct plan_input *in, const struct
 	case OP_AP_CONFIG_BATCH: {
 		struct model next = *s;
 
-		for (size_t k = 0; k < in->n_items; k++)
-			if (p->cost[k].in_batch) {
-				if (!s->exists[k])
-					return ENOENT;
-				next.m[k] = in->items[k].want;
-			}
+		if (w->n_lines > (in->batch_max_lines ? in->batch_max_lines : BATCH_LINES_DEFAULT))
+			return E2BIG;
+		for (size_t k = w->line_start; k < w->line_start + w->n_lines; k++) {
+			const struct plan_line *l = &p->lines[k];
+
+			if (!s->exists[l->item])
+				return ENOENT;
+			for (size_t j = w->line_start; j < k; j++)
+				if (p->lines[j].item == l->item)
+					return EINVAL; /* duplicate uuid in one write */
+			next.m[l->item] = l->m;
+		}
 		if (!model_consistent(&next))
 			return EADDRINUSE;
 		*s = next;
@@ -260,8 +266,23 @@ static unsigned int expected_writes(const struct plan_input *in, const struct pl
 	}
 	if (in->iface == WRITE_AP_CONFIG)
 		w += nodes + p->cycle_breaks;
-	else if (in->iface == WRITE_AP_CONFIG_BATCH)
-		w += nodes > 0;
+	else if (in->iface == WRITE_AP_CONFIG_BATCH) {
+		unsigned int max = in->batch_max_lines ? in->batch_max_lines : BATCH_LINES_DEFAULT;
+
+		/* One write when it fits; else page-packed ap_config order (bounded). */
+		if (nodes <= max)
+			w += nodes > 0;
+		else {
+			unsigned int lines = nodes + p->cycle_breaks;
+			unsigned int got = 0;
+
+			for (size_t k = 0; k < p->n_writes; k++)
+				got += p->writes[k].op == OP_AP_CONFIG_BATCH;
+			if (got < (lines + max - 1) / max || got > lines)
+				return 0; /* fails the caller's comparison */
+			w += got;
+		}
+	}
 	ap_mask_andnot(&d, &in->apmask, &in->apmask_want);
 	w += !ap_mask_is_empty(&d);
 	ap_mask_andnot(&d, &in->apmask_want, &in->apmask);
@@ -299,6 +320,8 @@ static void property(enum write_iface iface, unsigned int rounds)
 			items[i].attached = rnd(2);
 		}
 		in.n_items = n;
+		/* Small pages now and then, so that batches get split. */
+		in.batch_max_lines = rnd(3) == 0 ? 1 + rnd(3) : 0;
 		in.apmask = cur.apmask;
 		in.aqmask = cur.aqmask;
 		in.apmask_want = want.apmask;
