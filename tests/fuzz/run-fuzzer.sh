@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-#   run-fuzzer.sh TARGET SOURCE_ROOT BUILD_DIR SECONDS
+#   run-fuzzer.sh TARGET SOURCE_ROOT BUILD_DIR SECONDS [LIB_SOURCE...]
 #
+# LIB_SOURCE: the libapm sources (meson passes lib/meson.build's list;
+# default: every lib/*.c).
 # Builds tests/fuzz/TARGET.c with clang against the libapm sources
 # (-fsanitize=fuzzer,address,undefined; the project itself builds with gcc)
 # into BUILD_DIR, then runs it for SECONDS on a working corpus in BUILD_DIR
@@ -11,11 +13,17 @@
 # property fails.
 set -eu
 
-[ $# -eq 4 ] || { echo "usage: $0 TARGET SOURCE_ROOT BUILD_DIR SECONDS" >&2; exit 2; }
+[ $# -ge 4 ] || { echo "usage: $0 TARGET SOURCE_ROOT BUILD_DIR SECONDS [LIB_SOURCE...]" >&2; exit 2; }
 target=$1
 src=$2
 out=$3
 seconds=$4
+shift 4
+if [ $# -gt 0 ]; then
+	lib_sources="$*"
+else
+	lib_sources=$(ls "$src"/lib/*.c)
+fi
 
 fail() {
 	echo "$*" >&2
@@ -27,12 +35,13 @@ resdir=$(clang -print-resource-dir)
 ls "$resdir"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
 	fail "libFuzzer runtime missing in $resdir: install the Debian package libclang-rt-14-dev"
 command -v pkg-config >/dev/null 2>&1 || fail "pkg-config not found: install the Debian package pkg-config"
-json_cflags=$(pkg-config --cflags json-c) || fail "json-c not found: install the Debian package libjson-c-dev"
-json_libs=$(pkg-config --libs json-c)
+# libapm's own dependencies (as in the top-level meson.build).
+dep_cflags=$(pkg-config --cflags json-c libxml-2.0) ||
+	fail "json-c or libxml-2.0 not found: install the Debian packages libjson-c-dev libxml2-dev"
+dep_libs=$(pkg-config --libs json-c libxml-2.0)
 
 main=$src/tests/fuzz/$target.c
 [ -f "$main" ] || fail "no such fuzz target: $main"
-lib_sources="$src/lib/ap-mask.c $src/lib/id-list.c $src/lib/sysfs-format.c $src/lib/matrix-json.c"
 mkdir -p "$out"
 bin=$out/$target
 
@@ -49,8 +58,8 @@ if $stale; then
 	# shellcheck disable=SC2086 # word splitting of the flag lists is meant
 	clang -g -O1 -std=gnu17 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -I"$src/lib" $json_cflags \
-		"$main" $lib_sources $json_libs -o "$bin.tmp"
+		-fno-omit-frame-pointer -I"$src/lib" -I"$src/tests/fuzz" $dep_cflags \
+		"$main" $lib_sources $dep_libs -o "$bin.tmp"
 	mv "$bin.tmp" "$bin"
 fi
 
