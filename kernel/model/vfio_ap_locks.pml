@@ -44,6 +44,9 @@
 #ifndef KVM_OPS
 #define KVM_OPS 1 /* KVM ioctls that take kvm->lock and every vcpu->mutex */
 #endif
+#ifndef KVM_OP_GUEST
+#define KVM_OP_GUEST 0
+#endif
 #ifndef STORES
 #define STORES 2 /* concurrent single-store writers, one store each */
 #endif
@@ -78,6 +81,7 @@ byte n_batches;
 byte n_cfg_changes;
 byte n_rebinds;
 byte n_kvm_toggles;
+byte kvm_op_guest; /* MODEL_KVM_OP_GUEST: the guest of the KVM ioctl */
 
 /* A mutex holds 0 when free, else the holder's _pid + 1. */
 byte perms_mutex;
@@ -245,15 +249,18 @@ proctype vcpu(byte g)
 	od
 }
 
-/* A KVM ioctl that locks all vCPUs: kvm->lock, then every vcpu->mutex. */
-proctype kvm_op()
+/*
+ * A KVM ioctl that locks all vCPUs of guest g: kvm->lock, then every
+ * vcpu->mutex. The scenarios are symmetric in the two guests except for
+ * the guest that attach toggles, so one guest is enough.
+ */
+proctype kvm_op(byte g)
 {
-	byte n, g;
+	byte n;
 
 	do
 	:: n < KVM_OPS ->
 		n++;
-		atomic { select(g : 0 .. NG - 1) };
 		lock(kvm_lock[g]);
 		lock(vcpu_mutex[g]);
 		unlock(vcpu_mutex[g]);
@@ -633,7 +640,8 @@ init {
 		n_batches = BATCHES;
 		n_cfg_changes = CFG_CHANGES;
 		n_rebinds = REBINDS;
-		n_kvm_toggles = KVM_TOGGLES
+		n_kvm_toggles = KVM_TOGGLES;
+		kvm_op_guest = KVM_OP_GUEST
 	};
 	c_code {
 		now.n_stores = model_count("MODEL_STORES", now.n_stores);
@@ -641,6 +649,7 @@ init {
 		now.n_cfg_changes = model_count("MODEL_CFG_CHANGES", now.n_cfg_changes);
 		now.n_rebinds = model_count("MODEL_REBINDS", now.n_rebinds);
 		now.n_kvm_toggles = model_count("MODEL_KVM_TOGGLES", now.n_kvm_toggles);
+		now.kvm_op_guest = model_count("MODEL_KVM_OP_GUEST", now.kvm_op_guest);
 	};
 	atomic {
 		hwcfg = ALLQ;
@@ -658,7 +667,7 @@ init {
 		run vcpu(0);
 		run vcpu(1);
 		if
-		:: KVM_OPS > 0 -> run kvm_op()
+		:: KVM_OPS > 0 -> run kvm_op(kvm_op_guest % NG)
 		:: else -> skip
 		fi;
 		do
