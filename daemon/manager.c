@@ -647,6 +647,7 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(st, "batches", json_object_new_int64((int64_t)m->stats.batches));
 	json_object_object_add(st, "requests", json_object_new_int64((int64_t)m->stats.requests));
+	json_object_object_add(st, "queued", json_object_new_int64((int64_t)m->n_queued));
 	json_object_object_add(st, "rejected", json_object_new_int64((int64_t)m->stats.rejected));
 	json_object_object_add(st, "kernel_writes",
 			       json_object_new_int64((int64_t)m->stats.kernel_writes));

@@ -185,6 +185,8 @@ static void random_state(struct model *s, size_t n, unsigned int ids)
 {
 	random_masks(&s->apmask, &s->aqmask, ids);
 	s->n = n;
+	for (size_t i = 0; i < n; i++)
+		s->exists[i] = false;
 	for (size_t i = 0; i < n; i++) {
 		s->exists[i] = false;
 		if (rnd(5) == 0)

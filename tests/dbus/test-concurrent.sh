@@ -57,4 +57,19 @@ b1=$(state | jq .stats.batches)
 diag "20 mixed requests in $((b1 - b0)) batch(es)"
 check "U2 has its 10 new domains" \
 	test "$(wc -l <"$SYSFS_ROOT/devices/vfio_ap/matrix/$U2/matrix")" -eq 11
+# SIGTERM with requests waiting in the batch window: they are applied and
+# answered before the daemon exits.
+apm_daemon_stop
+apm_daemon_start --batch-window-usec 10000000
+(call Assign string:$U2 string:control-domain array:uint32:20 uint64:0 >/dev/null &&
+	echo ok >"$T/term") &
+cl=$!
+for _ in $(seq 1 200); do
+	[ "$(state | jq .stats.queued)" -ge 1 ] && break
+done
+check "the request waits in the batch window" test "$(state | jq .stats.queued)" -eq 1
+apm_daemon_stop
+wait "$cl" || true
+check "a request queued at SIGTERM is answered" test -f "$T/term"
+check "and applied" grep -qx 0014 "$SYSFS_ROOT/devices/vfio_ap/matrix/$U2/control_domains"
 tap_done
