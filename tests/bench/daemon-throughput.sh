@@ -12,7 +12,7 @@ run() { # run WINDOW_USEC
 	apm_sim_start
 	apm_bus_start
 	APM_DAEMON_PID=$(python3 "$APM_SOURCE_ROOT/tests/dbus/notify-run.py" "$T/daemon.log" 30 -- \
-		"$APMATRIXD" --state-dir "$T/state-$1" --config /dev/null --batch-window-usec "$1") ||
+		"$APMATRIXD" --state-dir "${APM_BENCH_STATE_DIR:-$T}/state-$1" --config /dev/null --batch-window-usec "$1") ||
 		bail "no daemon"
 	call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
 	uuids=

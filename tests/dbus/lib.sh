@@ -61,6 +61,7 @@ apm_setup() {
 	chmod 755 "$T"
 	trap apm_cleanup EXIT
 	export APMATRIXD_LOCK_FILE="$T/s390apconfig.lock"
+	export APMATRIXD_LOCK_TIMEOUT_USEC=300000
 	STATE_DIR=$T/state
 }
 
