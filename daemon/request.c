@@ -492,6 +492,21 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 	return k;
 }
 
+int request_validate_one(Manager *m, const struct request *r, sd_bus_error *error)
+{
+	struct working ws;
+	int k;
+
+	k = working_init(&ws, m);
+	if (k < 0)
+		return k;
+	k = validate(&ws, r, error);
+	if (k < 0 && !sd_bus_error_is_set(error))
+		sd_bus_error_set_errno(error, k);
+	working_done(&ws);
+	return k;
+}
+
 /* Plan input from the touched wants: the kernel as it is -> as the working state says. */
 static int build_plan_input(struct working *ws, struct plan_input *in, struct plan_item **ret_items,
 			    struct want ***ret_map)
