@@ -161,6 +161,11 @@ static int scan_adapters(struct host *h)
 		if (sscanf(*p, "card%2x%n", &id, &end) != 1 || end != 6)
 			continue;
 		r = scan_one_adapter(*p, id, &h->adapters[h->n_adapters]);
+		if (r == -ENOENT) {
+			/* Removed while we scanned: the uevent for that follows. */
+			free(h->adapters[h->n_adapters].queues);
+			continue;
+		}
 		h->n_adapters++;
 		if (r < 0)
 			return r;
@@ -190,7 +195,8 @@ int host_rescan_adapter(struct host *h, unsigned int id)
 	r = scan_one_adapter(card, id, &a);
 	if (r < 0) {
 		free(a.queues);
-		return r;
+		/* Gone again while we looked: as if it were not there. */
+		return r == -ENOENT ? 0 : r;
 	}
 	{
 		struct host_adapter *na = reallocarray(h->adapters, h->n_adapters + 1, sizeof(*na));

@@ -394,6 +394,9 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 			k = 0;
 			break;
 		}
+		/* The guest may have gone without a uevent: look before refusing. */
+		if (want_in_use(w) && w->dev)
+			(void)manager_refresh_device_attached(ws->m, w->dev);
 		if (want_in_use(w)) {
 			k = sd_bus_error_setf(err, ERR_BUSY, "device %s is in use by a guest",
 					      r->uuid);
