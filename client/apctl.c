@@ -18,13 +18,14 @@
 
 #include "bus-client.h"
 #include "config.h"
+#include "domain-xml.h"
 #include "hook.h"
 #include "id-list.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
 #include "output.h"
-#include "domain-xml.h"
+#include "read-file.h"
 
 /* Options that only some verbs take (bits in verb.options). */
 enum {
@@ -141,35 +142,18 @@ static int parse_kind_arg(const char *s, bool allow_control, const char **ret)
 static int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+	int r;
 
-	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) :
+				      open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "Failed to open %s", path);
-	buf = malloc(INPUT_SIZE_MAX + 1);
-	if (!buf)
-		return log_oom();
-	for (;;) {
-		ssize_t n = read(fd, buf + len, INPUT_SIZE_MAX + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return log_error_errno(-errno, "Failed to read %s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > INPUT_SIZE_MAX) {
-			log_error("%s is larger than %u bytes", path, INPUT_SIZE_MAX);
-			return -EFBIG;
-		}
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	r = read_full_fd(fd, INPUT_SIZE_MAX, ret, ret_len);
+	if (r == -EFBIG)
+		log_error("%s is larger than %u bytes", path, INPUT_SIZE_MAX);
+	else if (r < 0)
+		log_error_errno(r, "Failed to read %s", path);
+	return r;
 }
 
 /* A JSON document, checked here so that a typo is reported with its offset. */
@@ -524,7 +508,7 @@ static int verb_show(int argc, char **argv)
 		return r;
 	r = get_device(bus, uuid, &d, &error);
 	if (r < 0) {
-		char what[80];
+		char what[256];
 
 		snprintf(what, sizeof(what), "Device %s", uuid);
 		return log_bus_error(&error, r, what);
@@ -641,11 +625,12 @@ static int verb_define(int argc, char **argv)
 }
 
 /* UndefineDevice, StartDevice, StopDevice: (s uuid, t flags) -> () */
-static int call_device_method(const char *member, const char *uuid, const char *done)
+static int call_device_method(const char *member, const char *action, const char *uuid,
+			      const char *done)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	char what[96];
+	char what[256];
 	sd_bus *bus;
 	int r;
 
@@ -662,7 +647,7 @@ static int call_device_method(const char *member, const char *uuid, const char *
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s", member, uuid);
+		snprintf(what, sizeof(what), "Failed to %s device %s", action, uuid);
 		return log_bus_error(&error, r, what);
 	}
 	if (arg_json) {
@@ -680,17 +665,17 @@ static int call_device_method(const char *member, const char *uuid, const char *
 
 static int verb_undefine(int argc, char **argv)
 {
-	return call_device_method("UndefineDevice", argv[1], "Undefined");
+	return call_device_method("UndefineDevice", "undefine", argv[1], "Undefined");
 }
 
 static int verb_start(int argc, char **argv)
 {
-	return call_device_method("StartDevice", argv[1], "Started");
+	return call_device_method("StartDevice", "start", argv[1], "Started");
 }
 
 static int verb_stop(int argc, char **argv)
 {
-	return call_device_method("StopDevice", argv[1], "Stopped");
+	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
 /* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
@@ -727,7 +712,7 @@ static int assign_or_unassign(const char *member, char **argv)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *uuid = argv[1], *kind, *result;
-	char what[128];
+	char what[256];
 	ap_mask ids;
 	sd_bus *bus;
 	int r;
@@ -753,7 +738,9 @@ static int assign_or_unassign(const char *member, char **argv)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, &reply, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s %s %s", member, uuid, kind, argv[3]);
+		snprintf(what, sizeof(what), "Failed to %s %s %s %s device %s",
+			 strcmp(member, "Assign") == 0 ? "assign" : "unassign", kind, argv[3],
+			 strcmp(member, "Assign") == 0 ? "to" : "from", uuid);
 		return log_bus_error(&error, r, what);
 	}
 	r = sd_bus_message_read(reply, "s", &result);
@@ -815,7 +802,7 @@ static int reserve_or_release(const char *member, char **argv, const char *done)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *kind;
-	char what[128];
+	char what[256];
 	ap_mask ids;
 	sd_bus *bus;
 	int r;
@@ -839,7 +826,8 @@ static int reserve_or_release(const char *member, char **argv, const char *done)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s %s", member, kind, argv[2]);
+		snprintf(what, sizeof(what), "Failed to %s %s %s",
+			 strcmp(member, "Reserve") == 0 ? "reserve" : "release", kind, argv[2]);
 		return log_bus_error(&error, r, what);
 	}
 	if (arg_json) {
@@ -887,7 +875,7 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 	_cleanup_close_ int fd = -1;
 	mdevctl_def def;
 	struct stat st;
-	ssize_t n;
+	size_t len = 0;
 	int r;
 
 	if (!uuid_is_valid(name)) {
@@ -903,22 +891,17 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 			*reterr_msg = NULL;
 		return r;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > 1024 * 1024) {
-		*reterr_msg = strdup("not a regular file of at most 1 MiB");
+	if (!S_ISREG(st.st_mode)) {
+		*reterr_msg = strdup("not a regular file");
 		return -EINVAL;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text)
-		return -ENOMEM;
-	n = read(fd, text, (size_t)st.st_size);
-	if (n < 0) {
-		r = negative_errno();
+	r = read_full_fd(fd, MDEVCTL_FILE_SIZE_MAX, &text, &len);
+	if (r < 0) {
 		if (asprintf(reterr_msg, "cannot read: %s", strerror(-r)) < 0)
 			*reterr_msg = NULL;
 		return r;
 	}
-	text[n] = '\0';
-	r = mdevctl_def_parse(text, (size_t)n, &def, reterr_msg);
+	r = mdevctl_def_parse(text, len, &def, reterr_msg);
 	if (r < 0)
 		return r;
 	config = mdevctl_def_to_config(&def);
@@ -1028,7 +1011,7 @@ static int verb_export_mdevctl(int argc, char **argv)
 		return r;
 	r = get_device(bus, argv[1], &d, &error);
 	if (r < 0) {
-		char what[80];
+		char what[256];
 
 		snprintf(what, sizeof(what), "Device %s", argv[1]);
 		return log_bus_error(&error, r, what);

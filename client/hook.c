@@ -11,6 +11,7 @@
 #include "hook.h"
 #include "log.h"
 #include "mdevctl.h"
+#include "read-file.h"
 
 /* Larger than any domain XML libvirt writes. */
 #define DOMAIN_XML_SIZE_MAX (16u * 1024 * 1024)
@@ -20,41 +21,6 @@ static const char *state_dir(void)
 	const char *d = getenv("APCTL_HOOK_STATE_DIR");
 
 	return d && d[0] ? d : HOOK_STATE_DIR_DEFAULT;
-}
-
-static int read_all(FILE *in, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, allocated = 0;
-
-	for (;;) {
-		size_t n;
-
-		if (len == allocated) {
-			char *b;
-
-			if (allocated > max)
-				return -EFBIG;
-			allocated = allocated ? allocated * 2 : 16384;
-			b = realloc(buf, allocated + 1);
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-		}
-		n = fread(buf + len, 1, allocated - len, in);
-		len += n;
-		if (n == 0) {
-			if (ferror(in))
-				return -EIO;
-			break;
-		}
-	}
-	if (len > max)
-		return -EFBIG;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
 }
 
 /* The marker says: this hook started uuid for guest; release stops it again. */
@@ -121,11 +87,11 @@ static void marker_remove(const char *uuid)
 		(void)unlink(path);
 }
 
-static int call_uuid(sd_bus *bus, const char *member, const char *uuid)
+static int call_uuid(sd_bus *bus, const char *member, const char *uuid, const char *guest)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	char what[128];
+	char what[256];
 	int r;
 
 	r = manager_new_call(bus, member, &m);
@@ -135,43 +101,25 @@ static int call_uuid(sd_bus *bus, const char *member, const char *uuid)
 		return log_error_errno(r, "Failed to build %s call", member);
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "%s %s", member, uuid);
+		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s", guest,
+			 strcmp(member, "StartDevice") == 0 ? "start" : "stop", uuid);
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
 }
 
-/* Defines uuid from mdevctl's file, bound to guest; -ENODEV when there is none. */
-static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
-			       const char *mdevctl_dir)
+/* DefineDevice(uuid, def bound to guest): a new definition, or guest added to one. */
+static int define_for_guest(sd_bus *bus, const char *uuid, const mdevctl_def *def,
+			    const char *guest, const char *source)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_json_ struct json_object *config = NULL;
-	_cleanup_free_ char *path = NULL, *text = NULL, *msg = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	mdevctl_def def;
-	size_t len = 0;
+	_cleanup_json_ struct json_object *config = mdevctl_def_to_config(def);
+	char what[256];
 	int r;
 
-	if (asprintf(&path, "%s/%s", mdevctl_dir, uuid) < 0)
-		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ENODEV :
-					 log_error_errno(-errno, "Failed to open %s", path);
-	r = read_all(f, 1024 * 1024, &text, &len);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read %s", path);
-	r = mdevctl_def_parse(text, len, &def, &msg);
-	if (r < 0) {
-		log_error("%s: %s", path, msg ?: "invalid definition");
-		return r;
-	}
-	config = mdevctl_def_to_config(&def);
 	if (!config || json_object_object_add(config, "guest", json_object_new_string(guest)) < 0)
 		return log_oom();
-
 	r = manager_new_call(bus, "DefineDevice", &m);
 	if (r >= 0)
 		r = sd_bus_message_append(
@@ -182,16 +130,43 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 		return log_error_errno(r, "Failed to build DefineDevice call");
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "Failed to define %s from %s", uuid, path);
+		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s%s%s", guest,
+			 source ? "define" : "bind", uuid, source ? " from " : " to the guest",
+			 source ?: "");
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
 }
 
+/* Defines uuid from mdevctl's file, bound to guest; -ENODEV when there is none. */
+static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
+			       const char *mdevctl_dir)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL, *msg = NULL;
+	_cleanup_close_ int fd = -1;
+	mdevctl_def def;
+	size_t len = 0;
+	int r;
+
+	if (asprintf(&path, "%s/%s", mdevctl_dir, uuid) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -ENODEV :
+					 log_error_errno(-errno, "Failed to open %s", path);
+	r = read_full_fd(fd, MDEVCTL_FILE_SIZE_MAX, &text, &len);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read %s", path);
+	r = mdevctl_def_parse(text, len, &def, &msg);
+	if (r < 0) {
+		log_error("%s: %s", path, msg ?: "invalid definition");
+		return r;
+	}
+	return define_for_guest(bus, uuid, &def, guest, path);
+}
+
 /* Make the kernel match the definition; refused and failed applies are reported. */
-static int apply_definition(sd_bus *bus, const device_info *d)
+static int apply_definition(sd_bus *bus, const device_info *d, const char *guest)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -217,9 +192,10 @@ static int apply_definition(sd_bus *bus, const device_info *d)
 		return log_error_errno(r, "Failed to build Apply call");
 	r = bus_call(bus, m, NULL, &error);
 	if (r < 0) {
-		char what[128];
+		char what[256];
 
-		snprintf(what, sizeof(what), "Failed to apply device %s", d->uuid);
+		snprintf(what, sizeof(what), "Guest %s: cannot apply vfio-ap device %s", guest,
+			 d->uuid);
 		return log_bus_error(&error, r, what);
 	}
 	return 0;
@@ -248,18 +224,32 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, cons
 		r = get_device(bus, uuid, &d, &error);
 	}
 	if (r < 0)
-		return log_bus_error(&error, r, "Failed to read the device");
+		return log_bus_error(&error, r, "Failed to read the vfio-ap device");
 
 	if (d.guest && d.guest[0] && strcmp(d.guest, guest) != 0) {
 		log_error("Guest %s: vfio-ap device %s belongs to guest %s", guest, uuid, d.guest);
 		r = -EADDRINUSE;
-	} else if (d.state && strcmp(d.state, "defined") == 0) {
-		r = call_uuid(bus, "StartDevice", uuid);
+		goto out;
+	}
+	/*
+	 * A definition without a guest is bound to this one, so that apmatrixd
+	 * knows the pair even without libvirt and refuses a second device.
+	 */
+	if (d.defined && !(d.guest && d.guest[0])) {
+		mdevctl_def def = { .autostart = d.autostart, .matrix = d.matrix };
+
+		r = define_for_guest(bus, uuid, &def, guest, NULL);
+		if (r < 0)
+			goto out;
+	}
+	if (d.state && strcmp(d.state, "defined") == 0) {
+		r = call_uuid(bus, "StartDevice", uuid, guest);
 		if (r >= 0)
 			*ret_started = true;
 	} else {
-		r = apply_definition(bus, &d);
+		r = apply_definition(bus, &d, guest);
 	}
+out:
 	device_info_done(&d);
 	return r;
 }
@@ -281,13 +271,18 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 
 	for (size_t i = 0; i < dd->n_uuids; i++) {
 		r = prepare_device(bus, dd->uuids[i], guest, mdevctl_dir, &started[i]);
-		if (r >= 0 && started[i])
+		if (r >= 0 && started[i]) {
 			r = marker_write(dd->uuids[i], guest);
+			if (r < 0)
+				log_error_errno(r,
+						"Guest %s: cannot record in %s that %s was started",
+						guest, state_dir(), dd->uuids[i]);
+		}
 		if (r < 0) {
 			/* Leave nothing half started behind: QEMU will not run. */
 			for (size_t k = 0; k <= i; k++)
 				if (started[k]) {
-					(void)call_uuid(bus, "StopDevice", dd->uuids[k]);
+					(void)call_uuid(bus, "StopDevice", dd->uuids[k], guest);
 					marker_remove(dd->uuids[k]);
 				}
 			return r;
@@ -313,7 +308,7 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
 			if (r < 0)
 				return r;
 		}
-		r = call_uuid(bus, "StopDevice", dd->uuids[i]);
+		r = call_uuid(bus, "StopDevice", dd->uuids[i], guest);
 		/* Gone already is as good as stopped. */
 		if (r < 0 && r != -ENODEV)
 			ret = r;
@@ -344,7 +339,7 @@ int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 	if (!prepare && !release)
 		return 0;
 
-	r = read_all(in, DOMAIN_XML_SIZE_MAX, &xml, &len);
+	r = read_full_fd(fileno(in), DOMAIN_XML_SIZE_MAX, &xml, &len);
 	if (r < 0)
 		return log_error_errno(r, "Guest %s: failed to read the domain XML on stdin",
 				       guest);

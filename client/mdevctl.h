@@ -20,6 +20,8 @@
 
 #define MDEVCTL_VFIO_AP_TYPE "vfio_ap-passthrough"
 #define MDEVCTL_MATRIX_DIR "/etc/mdevctl.d/matrix"
+/* Far above any definition mdevctl writes. */
+#define MDEVCTL_FILE_SIZE_MAX (1024u * 1024)
 
 typedef struct mdevctl_def {
 	bool autostart;

@@ -79,6 +79,36 @@ for iface, kinds in sorted(members.items()):
             described = re.search(r"\*%s(\(\))?\*" % re.escape(name), api_man)
             check(described is not None, "%s %s.%s has its semantics described" % (kind, iface, name))
 
+# The listing says what the XML says: argument directions, types and names
+# in order, property types and change-signal annotations.
+listing = api_man
+for path in xml_files:
+    for iface in ET.parse(path).getroot().iter("interface"):
+        name = iface.get("name")
+        block = re.search(r"interface %s \{(.*?)\n  \};" % re.escape(name), listing, re.S)
+        body = block.group(1) if block else ""
+        for kind in ("method", "signal"):
+            for e in iface.iter(kind):
+                want = []
+                for a in e.iter("arg"):
+                    d = a.get("direction", "out" if kind == "method" else "")
+                    want.append(((d + " ") if kind == "method" else "") + "%s %s" % (a.get("type"), a.get("name")))
+                m = re.search(r"\n\s+%s\((.*?)\);" % re.escape(e.get("name")), body, re.S)
+                got = [" ".join(x.split()) for x in m.group(1).split(",")] if m and m.group(1).strip() else []
+                check(m is not None and got == want,
+                      "%s %s.%s(%s) matches the XML" % (kind, name, e.get("name"), ", ".join(want)))
+        for e in iface.iter("property"):
+            ann = [a.get("value") for a in e.iter("annotation")
+                   if a.get("name") == "org.freedesktop.DBus.Property.EmitsChangedSignal"]
+            pat = r"\n\s+readonly %s %s = " % (re.escape(e.get("type")), re.escape(e.get("name")))
+            if ann:
+                pat = r'EmitsChangedSignal\("%s"\)' % re.escape(ann[0]) + pat
+            else:
+                pat = r"(?<!\))" + pat
+            check(re.search(pat, body) is not None,
+                  "property %s.%s: type %s%s as in the XML" % (name, e.get("name"), e.get("type"),
+                                                                ", EmitsChangedSignal " + ann[0] if ann else ""))
+
 for err in ["org.freedesktop.DBus.Error.InvalidArgs", "org.freedesktop.DBus.Error.AccessDenied",
             "org.apmatrix1.Error.NoSuchDevice", "org.apmatrix1.Error.InUse",
             "org.apmatrix1.Error.Reserved", "org.apmatrix1.Error.OutOfRange",
