@@ -483,6 +483,8 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
  * already shows the intended state, finish it (save the definitions);
  * otherwise put the touched mdevs back to their state before the apply.
  */
+#define JOURNAL_ITEMS_MAX 65536
+
 static void recover_journal(Manager *m)
 {
 	_cleanup_json_ struct json_object *j = NULL;
@@ -505,6 +507,12 @@ static void recover_journal(Manager *m)
 		return;
 	}
 	n = json_object_array_length(items);
+	if (n > JOURNAL_ITEMS_MAX) {
+		log_error("Journal in %s lists %zu devices, more than %d; left for inspection",
+			  m->config.state_dir, n, JOURNAL_ITEMS_MAX);
+		m->recovery = strdup("journal too large");
+		return;
+	}
 	pi = calloc(n ? n : 1, sizeof(*pi));
 	if (!pi)
 		return;
