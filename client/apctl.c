@@ -21,6 +21,7 @@
 #include "domain-xml.h"
 #include "hook.h"
 #include "id-list.h"
+#include "json-text.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
@@ -159,33 +160,15 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 /* A JSON document, checked here so that a typo is reported with its offset. */
 static int parse_json_text(const char *what, const char *text, size_t len, struct json_object **ret)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
+	_cleanup_free_ char *msg = NULL;
+	int r;
 
-	if (!tok)
+	r = json_text_parse(text, len, ret, &msg);
+	if (r == -ENOMEM)
 		return log_oom();
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		log_error("%s: invalid JSON at offset %zu: %s", what, end,
-			  jerr == json_tokener_success || jerr == json_tokener_continue ?
-				  "unexpected end of input" :
-				  json_tokener_error_desc(jerr));
-		return -EINVAL;
-	}
-	for (size_t i = end; i < len; i++)
-		if (!strchr(" \t\r\n", text[i])) {
-			json_object_put(o);
-			log_error("%s: invalid JSON: trailing data at offset %zu", what, i);
-			return -EINVAL;
-		}
-	*ret = o;
-	return 0;
+	if (r < 0)
+		log_error("%s: %s", what, msg ?: "invalid JSON");
+	return r;
 }
 
 static struct json_object *jget(struct json_object *o, const char *key)
