@@ -52,13 +52,6 @@ static int read_mask(const char *rel, ap_mask *ret)
 	return sysfs_mask_parse(s, len, ret, NULL);
 }
 
-static bool read_bool(const char *rel)
-{
-	int v = 0;
-
-	return sysfs_read_int(rel, &v) >= 0 && v != 0;
-}
-
 static void read_mode(const char *card, char *mode, size_t size)
 {
 	_cleanup_free_ char *s = NULL;
@@ -103,16 +96,43 @@ static int scan_queues(struct host_adapter *a, const char *card)
 		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/driver", card, *p);
 		if (sysfs_read_link_name(rel, &drv) >= 0)
 			snprintf(q->driver, sizeof(q->driver), "%s", drv);
-		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/status", card, *p);
-		if (sysfs_read_line(rel, &st) >= 0)
-			snprintf(q->status, sizeof(q->status), "%s", st);
-		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/config", card, *p);
-		q->config = !sysfs_exists(rel) || read_bool(rel);
-		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/chkstop", card, *p);
-		q->chkstop = read_bool(rel);
+		/* status exists only while vfio_ap drives the queue. */
+		if (strcmp(q->driver, "vfio_ap") == 0) {
+			snprintf(rel, sizeof(rel), "devices/ap/%s/%s/status", card, *p);
+			if (sysfs_read_line(rel, &st) >= 0)
+				snprintf(q->status, sizeof(q->status), "%s", st);
+		}
+		/* Per-queue config/chkstop follow the card's; reading them all is a scan's cost. */
+		q->config = a->config;
+		q->chkstop = a->chkstop;
 		a->n_queues++;
 	}
 	return 0;
+}
+
+static int read_bool_default(const char *rel, bool dflt)
+{
+	int v = 0, r = sysfs_read_int(rel, &v);
+
+	if (r == -ENOENT)
+		return dflt;
+	return r >= 0 && v != 0;
+}
+
+static int scan_one_adapter(const char *card, unsigned int id, struct host_adapter *a)
+{
+	char rel[64];
+
+	*a = (struct host_adapter){ .id = id };
+	snprintf(rel, sizeof(rel), "devices/ap/%s/hwtype", card);
+	if (sysfs_read_int(rel, &a->hwtype) < 0)
+		a->hwtype = -1;
+	snprintf(rel, sizeof(rel), "devices/ap/%s/config", card);
+	a->config = read_bool_default(rel, true);
+	snprintf(rel, sizeof(rel), "devices/ap/%s/chkstop", card);
+	a->chkstop = read_bool_default(rel, false);
+	read_mode(card, a->mode, sizeof(a->mode));
+	return scan_queues(a, card);
 }
 
 static int scan_adapters(struct host *h)
@@ -132,27 +152,132 @@ static int scan_adapters(struct host *h)
 	if (!h->adapters)
 		return -ENOMEM;
 	for (char **p = l; *p; p++) {
-		struct host_adapter *a = &h->adapters[h->n_adapters];
 		unsigned int id;
 		int end = 0;
-		char rel[64];
 
 		if (sscanf(*p, "card%2x%n", &id, &end) != 1 || end != 6)
 			continue;
-		a->id = id;
-		snprintf(rel, sizeof(rel), "devices/ap/%s/hwtype", *p);
-		if (sysfs_read_int(rel, &a->hwtype) < 0)
-			a->hwtype = -1;
-		snprintf(rel, sizeof(rel), "devices/ap/%s/config", *p);
-		a->config = !sysfs_exists(rel) || read_bool(rel);
-		snprintf(rel, sizeof(rel), "devices/ap/%s/chkstop", *p);
-		a->chkstop = read_bool(rel);
-		read_mode(*p, a->mode, sizeof(a->mode));
-		r = scan_queues(a, *p);
+		r = scan_one_adapter(*p, id, &h->adapters[h->n_adapters]);
 		h->n_adapters++;
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int host_rescan_adapter(struct host *h, unsigned int id)
+{
+	struct host_adapter a;
+	char card[16], rel[32];
+	size_t i;
+	int r;
+
+	for (i = 0; i < h->n_adapters && h->adapters[i].id < id; i++)
+		;
+	if (i < h->n_adapters && h->adapters[i].id == id) {
+		free(h->adapters[i].queues);
+		memmove(h->adapters + i, h->adapters + i + 1,
+			(h->n_adapters - i - 1) * sizeof(*h->adapters));
+		h->n_adapters--;
+	}
+	snprintf(card, sizeof(card), "card%02x", id);
+	snprintf(rel, sizeof(rel), "devices/ap/%s", card);
+	if (!sysfs_exists(rel))
+		return 0;
+	r = scan_one_adapter(card, id, &a);
+	if (r < 0) {
+		free(a.queues);
+		return r;
+	}
+	{
+		struct host_adapter *na = reallocarray(h->adapters, h->n_adapters + 1, sizeof(*na));
+
+		if (!na) {
+			free(a.queues);
+			return -ENOMEM;
+		}
+		h->adapters = na;
+	}
+	memmove(h->adapters + i + 1, h->adapters + i, (h->n_adapters - i) * sizeof(*h->adapters));
+	h->adapters[i] = a;
+	h->n_adapters++;
+	return 0;
+}
+
+int host_refresh_masks(struct host *h)
+{
+	int r = read_mask("bus/ap/apmask", &h->apmask);
+
+	if (r >= 0)
+		r = read_mask("bus/ap/aqmask", &h->aqmask);
+	/* The host configuration (QCI) changes when cards come and go. */
+	if (r >= 0 && read_mask("bus/ap/ap_adapter_mask", &h->qci_apm) < 0)
+		ap_mask_fill(&h->qci_apm);
+	if (r >= 0 && read_mask("bus/ap/ap_usage_domain_mask", &h->qci_aqm) < 0)
+		ap_mask_fill(&h->qci_aqm);
+	if (r >= 0 && read_mask("bus/ap/ap_control_domain_mask", &h->qci_adm) < 0)
+		ap_mask_fill(&h->qci_adm);
+	return r;
+}
+
+int host_put_mdev(struct host *h, const char *uuid, const struct host_mdev *d)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_mdevs; i++)
+		if (strcmp(h->mdevs[i].uuid, uuid) == 0)
+			break;
+	if (!d) {
+		if (i < h->n_mdevs) {
+			memmove(h->mdevs + i, h->mdevs + i + 1,
+				(h->n_mdevs - i - 1) * sizeof(*h->mdevs));
+			h->n_mdevs--;
+		}
+		return 0;
+	}
+	if (i == h->n_mdevs) {
+		struct host_mdev *nm = reallocarray(h->mdevs, h->n_mdevs + 1, sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		h->mdevs = nm;
+		h->n_mdevs++;
+	}
+	h->mdevs[i] = *d;
+	snprintf(h->mdevs[i].uuid, sizeof(h->mdevs[i].uuid), "%s", uuid);
+	return 0;
+}
+
+int host_refresh_mdev(struct host *h, const char *uuid)
+{
+	struct host_mdev d = { 0 };
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s", uuid);
+	if (!sysfs_exists(rel) || host_read_mdev_matrix(h, uuid, &d.m) < 0)
+		return host_put_mdev(h, uuid, NULL);
+	(void)host_read_mdev_guest(h, uuid, &d.m, &d.guest);
+	(void)host_read_attached(&d.guest, &d.attached);
+	return host_put_mdev(h, uuid, &d);
+}
+
+int host_read_attached(const ap_matrix *guest, bool *ret)
+{
+	_cleanup_free_ char *st = NULL;
+	int a = ap_mask_next(&guest->apm, 0), d = ap_mask_next(&guest->aqm, 0);
+	char rel[64];
+	int r;
+
+	/* A queue of the guest matrix is "in use" exactly while a guest holds the mdev. */
+	if (a < 0 || d < 0) {
+		*ret = false;
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x/status", a, a, d);
+	r = sysfs_read_line(rel, &st);
+	if (r < 0)
+		return r;
+	*ret = strcmp(st, "in use") == 0;
 	return 0;
 }
 
@@ -245,8 +370,10 @@ static int scan_mdevs(struct host *h)
 	return 0;
 }
 
-static void mark_attached(struct host *h)
+void host_mark_attached(struct host *h)
 {
+	for (size_t j = 0; j < h->n_mdevs; j++)
+		h->mdevs[j].attached = false;
 	for (size_t i = 0; i < h->n_adapters; i++) {
 		const struct host_adapter *a = &h->adapters[i];
 
@@ -305,7 +432,7 @@ int host_scan(struct host **ret)
 		if (r < 0)
 			return log_error_errno(r, "Failed to scan %s/" MATRIX_DIR, sysfs_root());
 	}
-	mark_attached(h);
+	host_mark_attached(h);
 	*ret = TAKE_PTR(h);
 	return 0;
 }

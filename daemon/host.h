@@ -2,7 +2,8 @@
 /*
  * What the host has, as read from sysfs in one scan: AP bus limits, features
  * and masks, adapters and their queues, the vfio_ap matrix device and its
- * mdevs with their matrices. Immutable once scanned; a rescan builds a new one.
+ * mdevs with their matrices. A full scan builds a new one; uevents refresh
+ * the parts they name (masks, one card, one mdev).
  */
 #ifndef APMATRIXD_HOST_H
 #define APMATRIXD_HOST_H
@@ -51,6 +52,17 @@ struct host {
 int host_scan(struct host **ret);
 void host_free(struct host *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct host *, host_free)
+
+/* Partial refreshes, for uevents that name what changed. */
+int host_refresh_masks(struct host *h);
+int host_rescan_adapter(struct host *h, unsigned int id);
+int host_refresh_mdev(struct host *h, const char *uuid);
+/* Record what the daemon itself just read back (d NULL: the mdev is gone). */
+int host_put_mdev(struct host *h, const char *uuid, const struct host_mdev *d);
+/* mdevs' attached flags from the queues' status. */
+void host_mark_attached(struct host *h);
+/* Whether a guest holds the mdev with this guest matrix: one status read. */
+int host_read_attached(const ap_matrix *guest, bool *ret);
 
 const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid);
 enum write_iface host_write_iface(const struct host *h);

@@ -136,10 +136,13 @@ static int submit(Manager *m, struct request *r)
 
 static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	struct json_object *j = manager_state_to_json(userdata);
+	struct json_object *j;
 	Manager *m = userdata;
 	int r;
 
+	/* vfio_ap sends no uevent when a guest attaches: look now. */
+	manager_refresh_attached(m);
+	j = manager_state_to_json(m);
 	if (!j)
 		return -ENOMEM;
 	r = sd_bus_reply_method_return(
@@ -178,6 +181,7 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
 	Manager *m = userdata;
 	int r;
 
+	manager_refresh_attached(m);
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
@@ -144,26 +145,16 @@ static void host_changed(Manager *m)
 		manager_emit_host_changed(m, s);
 }
 
-int manager_rescan(Manager *m)
+/* Make the devices follow m->host; signals only for devices whose view changed. */
+static int sync_devices(Manager *m)
 {
-	struct host *h = NULL;
+	struct host *h = m->host;
 	int r;
-
-	r = host_scan(&h);
-	if (r < 0)
-		return r;
-	if (m->config.write_iface_max < WRITE_AP_CONFIG_BATCH)
-		h->has_ap_config_batch = false;
-	if (m->config.write_iface_max < WRITE_AP_CONFIG)
-		h->has_ap_config = false;
-	host_free(m->host);
-	m->host = h;
-	m->stats.rescans++;
 
 	for (size_t i = 0; i < h->n_mdevs; i++) {
 		const struct host_mdev *md = &h->mdevs[i];
 		Device *d = manager_find_device(m, md->uuid);
-		bool added = false;
+		bool added = false, changed;
 
 		if (!d) {
 			r = manager_add_device(m, md->uuid, &d);
@@ -171,9 +162,8 @@ int manager_rescan(Manager *m)
 				return r;
 			added = true;
 		}
-		bool changed = added || !d->active || !ap_matrix_equal(&d->kern, &md->m) ||
-			       !ap_matrix_equal(&d->guestm, &md->guest) ||
-			       d->attached != md->attached;
+		changed = added || !d->active || !ap_matrix_equal(&d->kern, &md->m) ||
+			  !ap_matrix_equal(&d->guestm, &md->guest) || d->attached != md->attached;
 		d->active = true;
 		d->kern = md->m;
 		d->guestm = md->guest;
@@ -203,9 +193,137 @@ int manager_rescan(Manager *m)
 	}
 	host_changed(m);
 	manager_reconcile(m);
+	return 0;
+}
+
+static void apply_iface_limit(Manager *m, struct host *h)
+{
+	if (m->config.write_iface_max < WRITE_AP_CONFIG_BATCH)
+		h->has_ap_config_batch = false;
+	if (m->config.write_iface_max < WRITE_AP_CONFIG)
+		h->has_ap_config = false;
+}
+
+int manager_rescan(Manager *m)
+{
+	struct host *h = NULL;
+	int r;
+
+	r = host_scan(&h);
+	if (r < 0)
+		return r;
+	apply_iface_limit(m, h);
+	host_free(m->host);
+	m->host = h;
+	m->stats.rescans++;
+	m->dirty = (struct dirty){ 0 };
+	r = sync_devices(m);
 	if (h->n_mdevs > 64)
 		malloc_trim(0);
-	return 0;
+	return r;
+}
+
+/* Re-read only what the uevents named. */
+static int manager_refresh(Manager *m)
+{
+	struct dirty d = m->dirty;
+	int r;
+
+	m->dirty = (struct dirty){ 0 };
+	if (d.full || !m->host)
+		return manager_rescan(m);
+	m->stats.refreshes++;
+	if (d.masks || !ap_mask_is_empty(&d.cards)) {
+		r = host_refresh_masks(m->host);
+		if (r < 0)
+			return manager_rescan(m);
+	}
+	AP_MASK_FOREACH(id, &d.cards) {
+		r = host_rescan_adapter(m->host, (unsigned int)id);
+		if (r < 0)
+			return manager_rescan(m);
+	}
+	/*
+	 * Cards and bindings decide what the guests really get: re-read the
+	 * guest matrix of every mdev that uses a changed card (all, when the
+	 * masks moved queues between drivers).
+	 */
+	if (d.masks || !ap_mask_is_empty(&d.cards))
+		for (size_t i = 0; i < m->host->n_mdevs; i++) {
+			const struct host_mdev *md = &m->host->mdevs[i];
+			bool seen = false;
+
+			if (!d.masks && !ap_mask_intersects(&md->m.apm, &d.cards))
+				continue;
+			for (size_t k = 0; k < d.n_mdevs && !seen; k++)
+				seen = strcmp(d.mdevs[k], md->uuid) == 0;
+			if (!seen && d.n_mdevs < DIRTY_MDEVS_MAX)
+				snprintf(d.mdevs[d.n_mdevs++], sizeof(d.mdevs[0]), "%s", md->uuid);
+			else if (!seen)
+				return manager_rescan(m);
+		}
+	for (size_t i = 0; i < d.n_mdevs; i++) {
+		r = host_refresh_mdev(m->host, d.mdevs[i]);
+		if (r < 0)
+			return manager_rescan(m);
+	}
+	return sync_devices(m);
+}
+
+void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath, const char *action,
+			 bool has_mask)
+{
+	struct dirty *d = &m->dirty;
+	const char *p;
+	unsigned int id;
+
+	if (!subsystem || !devpath) {
+		d->full = true;
+	} else if (strcmp(subsystem, "mdev") == 0 && (p = strrchr(devpath, '/')) &&
+		   strlen(p + 1) == UUID_STR_LEN) {
+		bool seen = false;
+
+		for (size_t i = 0; i < d->n_mdevs && !seen; i++)
+			seen = strcmp(d->mdevs[i], p + 1) == 0;
+		if (!seen && d->n_mdevs < DIRTY_MDEVS_MAX)
+			snprintf(d->mdevs[d->n_mdevs++], sizeof(d->mdevs[0]), "%s", p + 1);
+		else if (!seen)
+			d->full = true;
+	} else if (strcmp(subsystem, "ap") == 0 && strcmp(devpath, "/devices/ap") == 0) {
+		/* APMASK=/AQMASK= change the masks; INITSCAN/BINDINGS say nothing new. */
+		if (has_mask)
+			d->masks = true;
+	} else if (strcmp(subsystem, "ap") == 0 &&
+		   sscanf(devpath, "/devices/ap/card%2x", &id) == 1 && id <= AP_ID_MAX) {
+		ap_mask_set(&d->cards, id);
+	} else {
+		/* The matrix device (MDEV_STATE=registered) or anything unexpected. */
+		d->full = true;
+	}
+	(void)action;
+	manager_schedule_rescan(m);
+}
+
+void manager_refresh_attached(Manager *m)
+{
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		bool attached;
+
+		if (!d->active || host_read_attached(&d->guestm, &attached) < 0 ||
+		    attached == d->attached)
+			continue;
+		d->attached = attached;
+		{
+			struct host_mdev md = { .m = d->kern,
+						.guest = d->guestm,
+						.attached = attached };
+
+			(void)host_put_mdev(m->host, d->uuid, &md);
+		}
+		if (m->ready)
+			manager_emit_device_changed(m, d, true);
+	}
 }
 
 void manager_reconcile(Manager *m)
@@ -254,7 +372,7 @@ static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
 	int r;
 
 	m->rescan_timer = sd_event_source_disable_unref(m->rescan_timer);
-	r = manager_rescan(m);
+	r = manager_refresh(m);
 	if (r < 0)
 		log_error_errno(r, "Rescan failed");
 	return 0;
@@ -283,7 +401,7 @@ void manager_schedule_rescan(Manager *m)
 		if (r >= 0)
 			r = sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
 	} else
-		r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, when, 0,
+		r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, when, 1000,
 				      on_rescan, m);
 	if (r < 0)
 		log_error_errno(r, "Failed to schedule a rescan");
@@ -413,8 +531,17 @@ static void recover_journal(Manager *m)
 	(void)manager_rescan(m);
 }
 
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 int manager_start(Manager *m)
 {
+	uint64_t t0 = mono_usec(), t1;
 	int r;
 
 	r = store_open(m->config.state_dir, &m->store);
@@ -426,6 +553,8 @@ int manager_start(Manager *m)
 	r = manager_rescan(m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to scan the host below %s", "SYSFS_ROOT");
+	t1 = mono_usec();
+	log_debug("Startup: definitions and first scan in %llu us", (unsigned long long)(t1 - t0));
 	recover_journal(m);
 
 	r = udev_watch_new(m, &m->udev);
@@ -447,6 +576,7 @@ int manager_start(Manager *m)
 	r = manager_bus_register(m);
 	if (r < 0)
 		return r;
+	log_debug("Startup: ready after %llu us", (unsigned long long)(mono_usec() - t0));
 	m->ready = true;
 	return 0;
 }
@@ -486,6 +616,7 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(st, "apcb_updates",
 			       json_object_new_int64((int64_t)m->stats.apcb_updates));
 	json_object_object_add(st, "rescans", json_object_new_int64((int64_t)m->stats.rescans));
+	json_object_object_add(st, "refreshes", json_object_new_int64((int64_t)m->stats.refreshes));
 	json_object_object_add(st, "uevents", json_object_new_int64((int64_t)m->stats.uevents));
 	{
 		struct mallinfo2 mi = mallinfo2();

@@ -35,7 +35,17 @@ struct udev_watch;
 struct LibvirtFollower;
 
 struct manager_stats {
-	uint64_t batches, requests, rejected, kernel_writes, apcb_updates, rescans, uevents;
+	uint64_t batches, requests, rejected, kernel_writes, apcb_updates, rescans, refreshes,
+		uevents;
+};
+
+/* What uevents said changed since the last refresh. */
+#define DIRTY_MDEVS_MAX 64
+struct dirty {
+	bool full, masks;
+	ap_mask cards;
+	char mdevs[DIRTY_MDEVS_MAX][UUID_STR_LEN + 1];
+	size_t n_mdevs;
 };
 
 struct Manager {
@@ -57,6 +67,7 @@ struct Manager {
 	bool in_batch; /* draining the bus into the batch about to run */
 	sd_event_source *rescan_timer;
 	uint64_t rescan_first_usec;
+	struct dirty dirty;
 	uint64_t batch_seq;
 
 	struct manager_stats stats;
@@ -76,6 +87,14 @@ void manager_drop_device(Manager *m, Device *d);
 int manager_rescan(Manager *m);
 /* Ask for a rescan soon; a burst of calls gives one rescan. */
 void manager_schedule_rescan(Manager *m);
+/*
+ * A uevent: mark what it names dirty (an mdev, a card, the masks, or
+ * everything) and schedule a refresh of just that.
+ */
+void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath, const char *action,
+			 bool has_mask);
+/* Re-read whether a guest holds each active device (one status read each). */
+void manager_refresh_attached(Manager *m);
 
 /* The libvirt seam: a guest changed state. uuid may be NULL (all of the guest's devices). */
 void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state);

@@ -91,8 +91,9 @@ int manager_enqueue(Manager *m, struct request *r)
 	if (m->config.batch_window_usec == 0)
 		k = sd_event_add_defer(m->event, &m->batch_timer, on_batch_defer, m);
 	else
+		/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
 		k = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC,
-					       m->config.batch_window_usec, 0, on_batch_timer, m);
+					       m->config.batch_window_usec, 1, on_batch_timer, m);
 	if (k < 0)
 		return log_error_errno(k, "Failed to arm the batch timer");
 	return 0;
@@ -453,20 +454,27 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 		}
 		ap_mask_or(mask, mask, &r->ids);
 		k = 0;
-		/* Refused while any device (active or defined) holds one of the APQNs. */
+		/*
+		 * Refused while a device holds (active, or autostart) one of the
+		 * APQNs this call gives back: those of the released ids crossed
+		 * with the other mask as it will be.
+		 */
 		for (size_t i = 0; i < ws->n && k >= 0; i++) {
 			struct want *o = &ws->w[i];
-			const ap_matrix *ms[2] = { o->active ? &o->live : NULL,
-						   o->defined ? &o->def.m : NULL };
 
 			for (int j = 0; j < 2 && k >= 0; j++) {
-				ap_matrix res = { .apm = ws->apmask, .aqm = ws->aqmask };
+				ap_matrix held, back;
 				char q[APQN_STR_MAX];
 
-				if (!ms[j] ||
-				    !matrix_hits_reserved(ms[j], &ws->apmask, &ws->aqmask))
+				if (!claims(o, j, &held))
 					continue;
-				first_common(ms[j], &res, q);
+				if (r->kind == KIND_ADAPTER)
+					back = (ap_matrix){ .apm = r->ids, .aqm = ws->aqmask };
+				else
+					back = (ap_matrix){ .apm = ws->apmask, .aqm = r->ids };
+				if (!matrix_apqns_intersect(&held, &back))
+					continue;
+				first_common(&held, &back, q);
 				k = sd_bus_error_setf(
 					err, ERR_IN_USE,
 					"APQN %s is assigned to device %s; unassign it "
@@ -733,6 +741,13 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 		if (!d->active) {
 			d->guestm = (ap_matrix){ 0 };
 			d->attached = false;
+			(void)host_put_mdev(m->host, d->uuid, NULL);
+		} else {
+			struct host_mdev md = { .m = d->kern, .guest = d->guestm };
+
+			(void)host_read_attached(&d->guestm, &d->attached);
+			md.attached = d->attached;
+			(void)host_put_mdev(m->host, d->uuid, &md);
 		}
 		d->drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
 		if (!d->defined && !d->active) {
@@ -855,11 +870,17 @@ void manager_run_batch(Manager *m)
 				"%s%s", o.message ? o.message : strerror(-k),
 				o.rolled_back ? "; the previous matrices were restored" : "");
 			/* The kernel state is whatever the readback saw. */
-			for (size_t i = 0; i < in.n_items; i++)
+			for (size_t i = 0; i < in.n_items; i++) {
+				struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };
+
 				if (map[i]->dev) {
 					map[i]->dev->active = o.exists[i];
 					map[i]->dev->kern = o.readback[i];
+					md.attached = map[i]->dev->attached;
 				}
+				(void)host_put_mdev(m->host, in.items[i].uuid,
+						    o.exists[i] ? &md : NULL);
+			}
 			goto fail;
 		}
 		m->stats.apcb_updates += p->apcb_updates;

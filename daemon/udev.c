@@ -32,9 +32,12 @@ static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		w->manager->stats.uevents++;
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
 			  udev_device_get_devpath(d) ?: "?");
+		manager_note_uevent(w->manager, udev_device_get_subsystem(d),
+				    udev_device_get_devpath(d), udev_device_get_action(d),
+				    udev_device_get_property_value(d, "APMASK") ||
+					    udev_device_get_property_value(d, "AQMASK"));
 		udev_device_unref(d);
 	}
-	manager_schedule_rescan(w->manager);
 	return 0;
 }
 

@@ -116,10 +116,14 @@ apm_daemon_start() {
 # SIGTERM, then wait until it is gone (it exits 0 after finishing its batch).
 apm_daemon_stop() {
 	[ -n "${APM_DAEMON_PID:-}" ] || return 0
-	kill -TERM "$APM_DAEMON_PID"
 	python3 - "$APM_DAEMON_PID" <<'PY'
-import os, select, sys
-fd = os.pidfd_open(int(sys.argv[1]))
+import os, select, signal, sys
+pid = int(sys.argv[1])
+try:
+    fd = os.pidfd_open(pid)
+except ProcessLookupError:
+    sys.exit(0)
+os.kill(pid, signal.SIGTERM)
 select.select([fd], [], [], 30)
 PY
 	APM_DAEMON_PID=
@@ -193,4 +197,24 @@ snapshot() {
 		[ -e "$f" ] && printf '%s: %s\n' "${f#"$SYSFS_ROOT"/}" "$(tr '\n' ' ' <"$f")"
 	done
 	ls "$STATE_DIR/devices" 2>/dev/null
+}
+
+# Signals of org.apmatrix1 as dbus-monitor prints them, into $T/signals.
+# monitor_start waits until the monitor is connected; wait_signal PATTERN
+# blocks (up to 20 s) until a line matching PATTERN arrives after the mark.
+monitor_start() {
+	: >"$T/signals"
+	dbus-monitor --system "type='signal',sender='org.apmatrix1'" \
+		"type='signal',member='NameAcquired'" >"$T/signals" 2>&1 &
+	APM_MONITOR_PID=$!
+	timeout 10 sh -c "tail -n +1 -f '$T/signals' | grep -q -m1 NameAcquired" ||
+		bail "dbus-monitor did not connect"
+}
+monitor_mark() { APM_MARK=$(wc -l <"$T/signals"); }
+wait_signal() {
+	timeout 20 sh -c "tail -n +$((APM_MARK + 1)) -f '$T/signals' | grep -q -m1 -- '$1'"
+}
+monitor_stop() {
+	[ -n "${APM_MONITOR_PID:-}" ] && kill "$APM_MONITOR_PID" 2>/dev/null || true
+	APM_MONITOR_PID=
 }
