@@ -661,10 +661,22 @@ static int verb_stop(int argc, char **argv)
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
-/* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
+static long long jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+/*
+ * A result_json of Assign/Unassign/Apply: as-is for tools; for people what it
+ * cost, per device, and for a dry run the planned kernel writes.
+ */
 static int print_result(const char *text)
 {
 	_cleanup_json_ struct json_object *o = json_tokener_parse(text);
+	struct json_object *devices, *writes;
+	bool dry_run;
 
 	if (arg_json) {
 		if (o)
@@ -678,14 +690,27 @@ static int print_result(const char *text)
 		printf("%s\n", text);
 		return 0;
 	}
-	json_object_object_foreach(o, key, val)
-	{
-		char label[64];
+	dry_run = json_object_get_boolean(jget(o, "dry_run"));
+	printf("%s%lld kernel write(s) via %s, %lld APCB update(s) of running guests\n",
+	       dry_run ? "Dry run, nothing changed; would take " : "Done: ",
+	       jint(o, "kernel_writes"), jstr(o, "write_interface") ?: "-",
+	       jint(o, "apcb_updates"));
+	devices = jget(o, "devices");
+	for (size_t i = 0; i < jlen(o, "devices"); i++) {
+		struct json_object *d = json_object_array_get_idx(devices, i);
+		_cleanup_free_ char *a = jids(d, "adapters"), *dom = jids(d, "domains"),
+				    *c = jids(d, "control_domains");
 
-		snprintf(label, sizeof(label), "%s:", key);
-		print_field(stdout, label,
-			    json_object_to_json_string_ext(
-				    val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("  %s: adapters %s, domains %s, control domains %s (%lld write(s), %lld "
+		       "APCB update(s))\n",
+		       jstr(d, "uuid") ?: "-", a ?: "-", dom ?: "-", c ?: "-",
+		       jint(d, "kernel_writes"), jint(d, "apcb_updates"));
+	}
+	writes = jget(o, "writes");
+	for (size_t i = 0; dry_run && i < jlen(o, "writes"); i++) {
+		struct json_object *w = json_object_array_get_idx(writes, i);
+
+		printf("  write %s: %s\n", jstr(w, "attribute") ?: "-", jstr(w, "value") ?: "-");
 	}
 	return 0;
 }
