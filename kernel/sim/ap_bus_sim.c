@@ -24,6 +24,7 @@
 struct sim_card {
 	struct ap_card card;
 	bool installed;
+	bool deconfigured; /* SCLP deconfigured: devices stay, instructions fail */
 	bool dev_exists;
 	int hwtype;
 	enum ap_sim_mode mode;
@@ -172,7 +173,7 @@ static void sync_devices(void)
 		if (!cards[c].dev_exists) {
 			cards[c].dev_exists = true;
 			cards[c].card.id = c;
-			cards[c].card.config = true;
+			cards[c].card.config = !cards[c].deconfigured;
 			cards[c].card.ap_dev.device_type = cards[c].hwtype;
 			emit(AP_SIM_EV_CARD_ADD, c, -1, AP_SIM_DRIVER_NONE, false);
 		}
@@ -185,7 +186,7 @@ static void sync_devices(void)
 			memset(&q->aq, 0, sizeof(q->aq));
 			q->aq.qid = AP_MKQID(c, d);
 			q->aq.card = &cards[c].card;
-			q->aq.config = true;
+			q->aq.config = !cards[c].deconfigured;
 			q->aq.ap_dev.device_type = cards[c].hwtype;
 			q->exists = true;
 			q->driver = AP_SIM_DRIVER_NONE;
@@ -357,6 +358,7 @@ int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
 	}
 	pthread_mutex_lock(&hw_lock);
 	cards[card].installed = true;
+	cards[card].deconfigured = false;
 	cards[card].hwtype = hwtype;
 	cards[card].mode = mode;
 	pthread_mutex_unlock(&hw_lock);
@@ -409,6 +411,47 @@ int ap_sim_card_set_chkstop(unsigned int card, bool chkstop)
 	emit(AP_SIM_EV_CARD_CHKSTOP, card, -1, AP_SIM_DRIVER_NONE, chkstop);
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
+}
+
+int ap_sim_card_set_config(unsigned int card, bool on)
+{
+	unsigned int d;
+
+	if (card >= AP_DEVICES)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	pthread_mutex_lock(&hw_lock);
+	if (!cards[card].installed) {
+		pthread_mutex_unlock(&hw_lock);
+		mutex_unlock(&ap_scan_bus_mutex);
+		return -ENOENT;
+	}
+	cards[card].deconfigured = !on;
+	cards[card].card.config = on;
+	for (d = 0; d < AP_DOMAINS; d++)
+		sq(card, d)->aq.config = on;
+	pthread_mutex_unlock(&hw_lock);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
+{
+	int r = 0;
+
+	if (card >= AP_DEVICES)
+		return -EINVAL;
+	pthread_mutex_lock(&hw_lock);
+	if (!cards[card].installed) {
+		r = -ENOENT;
+	} else {
+		if (ret_config)
+			*ret_config = !cards[card].deconfigured;
+		if (ret_chkstop)
+			*ret_chkstop = cards[card].card.chkstop;
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return r;
 }
 
 static ssize_t mask_show(const unsigned long *mask, char *buf)
@@ -522,19 +565,23 @@ static int parse_mask_str(const char *buf, size_t len, unsigned long *mask)
 	return 0;
 }
 
-static int mask_store(bool adapters, const char *buf, size_t count, bool *ret_changed)
+static int mask_store(bool adapters, const char *buf, size_t count, const unsigned long *mask,
+		      bool *ret_changed)
 {
 	DECLARE_BITMAP(newmask, AP_DEVICES);
 	DECLARE_BITMAP(reserved, AP_DEVICES);
 	unsigned long *cur;
 	bool changed;
-	int r;
+	int r = 0;
 
 	mutex_lock(&ap_scan_bus_mutex);
 	mutex_lock(&ap_perms_mutex);
 	cur = adapters ? ap_perms.apm : ap_perms.aqm;
 	bitmap_copy(newmask, cur, AP_DEVICES);
-	r = parse_mask_str(buf, count, newmask);
+	if (mask)
+		bitmap_copy(newmask, mask, AP_DEVICES);
+	else
+		r = parse_mask_str(buf, count, newmask);
 	if (r)
 		goto out;
 	if (bitmap_andnot(reserved, newmask, cur, AP_DEVICES) && vfio_drv && vfio_drv->in_use) {
@@ -565,12 +612,22 @@ out:
 
 int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed)
 {
-	return mask_store(true, buf, count, ret_changed);
+	return mask_store(true, buf, count, NULL, ret_changed);
 }
 
 int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed)
 {
-	return mask_store(false, buf, count, ret_changed);
+	return mask_store(false, buf, count, NULL, ret_changed);
+}
+
+int ap_sim_set_apmask(const unsigned long *mask, bool *ret_changed)
+{
+	return mask_store(true, NULL, 0, mask, ret_changed);
+}
+
+int ap_sim_set_aqmask(const unsigned long *mask, bool *ret_changed)
+{
+	return mask_store(false, NULL, 0, mask, ret_changed);
 }
 
 int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
@@ -589,6 +646,7 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	ret_state->resets = q->resets;
 	ret_state->reset_rc = q->fault_rc;
 	ret_state->reset_pending = q->reset_pending;
+	ret_state->config = !cards[AP_QID_CARD(apqn)].deconfigured;
 	pthread_mutex_unlock(&hw_lock);
 	return 0;
 }
@@ -649,6 +707,8 @@ static struct ap_queue_status reset(ap_qid_t qid)
 	pthread_mutex_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
+	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
+		st.response_code = AP_RESPONSE_DECONFIGURED;
 	} else if (cards[AP_QID_CARD(qid)].card.chkstop) {
 		st.response_code = AP_RESPONSE_CHECKSTOPPED;
 	} else {
@@ -681,6 +741,8 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	pthread_mutex_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
+	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
+		st.response_code = AP_RESPONSE_DECONFIGURED;
 	} else if (q->reset_pending && q->polls_left) {
 		q->polls_left--;
 		st.response_code = AP_RESPONSE_RESET_IN_PROGRESS;
@@ -711,6 +773,8 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_
 	pthread_mutex_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
+	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
+		st.response_code = AP_RESPONSE_DECONFIGURED;
 	} else {
 		q->irq_enabled = qirqctrl.ir;
 		q->isc = qirqctrl.isc;

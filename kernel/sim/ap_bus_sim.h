@@ -35,7 +35,11 @@ enum ap_sim_driver {
 	AP_SIM_DRIVER_VFIO, /* vfio_ap */
 };
 
-/* Events for apsim's uevents; delivered synchronously, no locks held. */
+/*
+ * Events for apsim's uevents; delivered synchronously by the thread that made
+ * the change, with the bus's scan mutex held (no vfio_ap lock): from the hook
+ * call only ap_sim_queue_state(), ap_sim_bindings() and the *_show functions.
+ */
 enum ap_sim_event_type {
 	AP_SIM_EV_CARD_ADD,
 	AP_SIM_EV_CARD_REMOVE,
@@ -67,6 +71,7 @@ struct ap_sim_queue_state {
 	unsigned int resets; /* number of ZAPQ/RAPQ issued */
 	u8 reset_rc; /* response code the next reset ends with */
 	bool reset_pending; /* reset issued, not yet completed by TAPQ */
+	bool config; /* the card is configured (SCLP), see ap_sim_card_set_config() */
 };
 
 /*
@@ -84,6 +89,17 @@ int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode);
 int ap_sim_card_uninstall(unsigned int card);
 bool ap_sim_card_installed(unsigned int card, int *ret_hwtype, enum ap_sim_mode *ret_mode);
 int ap_sim_card_set_chkstop(unsigned int card, bool chkstop);
+/*
+ * SCLP configure/deconfigure (the card's "config" attribute): the card and
+ * its queue devices stay (and stay bound), the adapter stays in the QCI, but
+ * the AP instructions answer AP_RESPONSE_DECONFIGURED for its queues, so a
+ * reset fails and vfio_ap filters the adapter out at its next update.
+ * -ENOENT if the card is not installed. No event: the caller (apsim's card
+ * "config" store) sends the change uevent itself.
+ */
+int ap_sim_card_set_config(unsigned int card, bool on);
+/* Card state; -ENOENT if not installed. Either pointer may be NULL. */
+int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop);
 
 /*
  * Host configuration (QCI). set_config runs one bus scan. The ids helpers
@@ -108,6 +124,10 @@ ssize_t ap_sim_apmask_show(char *buf);
 ssize_t ap_sim_aqmask_show(char *buf);
 int ap_sim_apmask_store(const char *buf, size_t count, bool *ret_changed);
 int ap_sim_aqmask_store(const char *buf, size_t count, bool *ret_changed);
+
+/* The same with the final 256-bit MSB-first mask (already parsed). */
+int ap_sim_set_apmask(const unsigned long *mask, bool *ret_changed);
+int ap_sim_set_aqmask(const unsigned long *mask, bool *ret_changed);
 
 int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state);
 /* Fault injection: the next resets of @apqn end with @rc after @polls TAPQs. */

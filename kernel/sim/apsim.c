@@ -5,7 +5,8 @@
  * A simulated s390 host: the vfio_ap driver core on a simulated AP bus and
  * KVM, served as a sysfs-shaped FUSE tree. Without --foreground it returns
  * once the tree is mounted and populated, leaving a daemon that serves it
- * until SIGTERM/SIGINT or an unmount.
+ * until SIGTERM/SIGINT or an unmount. Either way it reports READY=1 to
+ * $NOTIFY_SOCKET when set (systemd's Type=notify).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "fuse_tree.h"
 #include "log.h"
@@ -58,11 +61,12 @@ static int write_pid_file(const char *path)
 }
 
 /*
- * Fork; the parent waits for the child to report readiness (one byte) and
- * exits with its status. Returns in the child, with stdin/stdout on /dev/null
- * (stderr stays, for the log).
+ * Fork. Returns 0 in the child, with stdin/stdout on /dev/null (stderr
+ * stays, for the log) and *ret_notify_fd to report readiness on. Returns 1
+ * in the parent once the child reported (one byte) or died, with the exit
+ * status for main in *ret_status.
  */
-static int daemonize(int *ret_notify_fd)
+static int daemonize(int *ret_notify_fd, int *ret_status)
 {
 	int p[2], null;
 	pid_t pid;
@@ -77,7 +81,9 @@ static int daemonize(int *ret_notify_fd)
 		close(p[1]);
 		if (read(p[0], &c, 1) != 1)
 			c = 1;
-		_exit(c == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+		close(p[0]);
+		*ret_status = c == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		return 1;
 	}
 	close(p[0]);
 	setsid();
@@ -164,11 +170,15 @@ int main(int argc, char *argv[])
 	if (r < 0)
 		return EXIT_FAILURE;
 	if (!foreground) {
-		r = daemonize(&notify_fd);
+		int status = EXIT_FAILURE;
+
+		r = daemonize(&notify_fd, &status);
 		if (r < 0) {
 			sim_tree_unmount(fuse);
 			return EXIT_FAILURE;
 		}
+		if (r > 0)
+			return status; /* the parent: the child serves the mount */
 	}
 	if (pid_file && write_pid_file(pid_file) < 0) {
 		notify(notify_fd, false);
@@ -178,8 +188,11 @@ int main(int argc, char *argv[])
 	uevent_open();
 	sim_sysfs_enable_uevents();
 	notify(notify_fd, true);
+	/* Under systemd (Type=notify) or anything speaking its protocol. */
+	sd_notifyf(0, "READY=1\nMAINPID=%d", (int)getpid());
 
 	r = sim_tree_serve(fuse);
+	sd_notify(0, "STOPPING=1");
 	sim_tree_unmount(fuse);
 	sim_sysfs_exit();
 	uevent_close();

@@ -784,6 +784,18 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* access(2) must see removals that the cached names do not show yet. */
+static int op_access(const char *path, int mask)
+{
+	struct resolved r;
+	int ret = resolve(path, &r);
+
+	if (ret < 0)
+		return ret;
+	resolved_done(&r);
+	return 0;
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	return -EPERM;
@@ -806,8 +818,13 @@ static int op_unlink(const char *path)
 
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	/* Every lookup goes to the tree: devices come and go. */
-	cfg->entry_timeout = 0;
+	/*
+	 * Devices come and go. Names may stay cached for a second: every
+	 * operation resolves its path in the tree again, so a stale name still
+	 * fails with ENOENT, and stat (attributes never cached) sees it gone.
+	 * Negative entries are never cached, so new devices show at once.
+	 */
+	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->direct_io = 1;
@@ -818,6 +835,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static const struct fuse_operations sim_ops = {
 	.init = op_init,
 	.getattr = op_getattr,
+	.access = op_access,
 	.readlink = op_readlink,
 	.readdir = op_readdir,
 	.open = op_open,
@@ -843,11 +861,18 @@ int sim_tree_mount(const char *mountpoint, struct fuse **ret)
 					    "fsname=apsim,subtype=apsim");
 	args = (struct fuse_args)FUSE_ARGS_INIT(3, argv);
 	f = fuse_new(&args, &sim_ops, sizeof(sim_ops), NULL);
+	fuse_opt_free_args(&args);
 	if (!f)
 		return log_error_errno(-EINVAL, "Failed to set up FUSE");
 	if (fuse_mount(f, mountpoint) < 0) {
 		fuse_destroy(f);
 		return log_error_errno(-EIO, "Failed to mount FUSE on %s", mountpoint);
+	}
+	/* From now on SIGTERM/SIGINT end the loop (even before it runs): never a dead mount. */
+	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0) {
+		fuse_unmount(f);
+		fuse_destroy(f);
+		return log_error_errno(-EIO, "Failed to install signal handlers");
 	}
 	*ret = f;
 	return 0;
@@ -858,10 +883,7 @@ int sim_tree_serve(struct fuse *f)
 	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 8 };
 	int r;
 
-	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
-		return log_error_errno(-EIO, "Failed to install signal handlers");
 	r = fuse_loop_mt(f, &cfg);
-	fuse_remove_signal_handlers(fuse_get_session(f));
 	return r < 0 ? -EIO : 0;
 }
 
@@ -869,6 +891,7 @@ void sim_tree_unmount(struct fuse *f)
 {
 	if (!f)
 		return;
+	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);
 }

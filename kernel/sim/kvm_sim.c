@@ -46,6 +46,7 @@ struct kvm_sim {
 	pthread_mutex_t sie_lock;
 	pthread_cond_t sie_cond;
 	bool blocked;
+	u64 blocked_at_ns;
 	bool stop;
 	bool running;
 	unsigned int in_sie;
@@ -81,6 +82,9 @@ static struct kvm_sim *to_sim(const struct kvm *kvm)
 	return container_of(kvm, struct kvm_sim, kvm);
 }
 
+/* One lock class each, named as the documented order names them. */
+static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
+
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 {
 	struct kvm_sim *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -97,14 +101,14 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->nr_vcpus = nr_vcpus;
 	s->refcount = 1;
 	s->kvm.sim = s;
-	mutex_init(&s->kvm.lock);
+	__mutex_init(&s->kvm.lock, "kvm->lock", &kvm_lock_key);
 	init_rwsem(&s->kvm.arch.crypto.pqap_hook_rwsem);
 	pthread_mutex_init(&s->sie_lock, NULL);
 	pthread_cond_init(&s->sie_cond, NULL);
 	for (i = 0; i < nr_vcpus; i++) {
 		struct kvm_sim_vcpu *v = &s->vcpus[i];
 
-		mutex_init(&v->vcpu.mutex);
+		__mutex_init(&v->vcpu.mutex, "vcpu->mutex", &vcpu_mutex_key);
 		v->vcpu.kvm = &s->kvm;
 		v->vcpu.vcpu_id = i;
 		v->vcpu.run = &v->run;
@@ -173,39 +177,44 @@ struct kvm_vcpu *kvm_sim_vcpu(struct kvm *kvm, unsigned int idx)
 static void block_all(struct kvm_sim *s)
 {
 	pthread_mutex_lock(&s->sie_lock);
+	s->blocked_at_ns = now_ns();
 	s->blocked = true;
 	while (s->in_sie)
 		pthread_cond_wait(&s->sie_cond, &s->sie_lock);
 	pthread_mutex_unlock(&s->sie_lock);
 }
 
+/* Every running vCPU was kept out of SIE from the kick until now. */
 static void unblock_all(struct kvm_sim *s)
 {
 	pthread_mutex_lock(&s->sie_lock);
+	if (s->running)
+		s->stall_ns += (now_ns() - s->blocked_at_ns) * s->nr_vcpus;
 	s->blocked = false;
 	pthread_cond_broadcast(&s->sie_cond);
 	pthread_mutex_unlock(&s->sie_lock);
 }
 
-/* Copy the masks into the CRYCB and check the one-guest-per-APQN rule. */
-static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsigned long *aqm,
-		       const unsigned long *adm)
+static void leave_rect(struct kvm_sim *s, const unsigned long *apm, const unsigned long *aqm)
 {
 	unsigned long apid, apqi;
 
-	pthread_mutex_lock(&owners_lock);
-	for_each_set_bit_inv(apid, s->apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, s->aqm, AP_DOMAINS) {
+	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
 			unsigned int apqn = AP_MKQID(apid, apqi);
 
-			if (test_bit_inv(apid, apm) && test_bit_inv(apqi, aqm))
-				continue;
 			if (owner[apqn] == s) {
 				owner[apqn] = NULL;
 				needs_reset[apqn] = true;
 			}
 		}
 	}
+}
+
+static void enter_rect(struct kvm_sim *s, const unsigned long *apm, const unsigned long *aqm)
+{
+	unsigned long apid, apqi;
+
 	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
 		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
 			unsigned int apqn = AP_MKQID(apid, apqi);
@@ -227,6 +236,28 @@ static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsign
 			owner[apqn] = s;
 		}
 	}
+}
+
+/*
+ * Copy the masks into the CRYCB and check the one-guest-per-APQN rule,
+ * looking only at the APQNs that leave (old adapters gone x old domains,
+ * kept adapters x domains gone) and enter (symmetrically).
+ */
+static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsigned long *aqm,
+		       const unsigned long *adm)
+{
+	DECLARE_BITMAP(a, AP_DEVICES);
+	DECLARE_BITMAP(d, AP_DOMAINS);
+
+	pthread_mutex_lock(&owners_lock);
+	if (bitmap_andnot(a, s->apm, apm, AP_DEVICES))
+		leave_rect(s, a, s->aqm);
+	if (bitmap_and(a, s->apm, apm, AP_DEVICES) && bitmap_andnot(d, s->aqm, aqm, AP_DOMAINS))
+		leave_rect(s, a, d);
+	if (bitmap_andnot(a, apm, s->apm, AP_DEVICES))
+		enter_rect(s, a, aqm);
+	if (bitmap_and(a, apm, s->apm, AP_DEVICES) && bitmap_andnot(d, aqm, s->aqm, AP_DOMAINS))
+		enter_rect(s, a, d);
 	bitmap_copy(s->apm, apm, AP_DEVICES);
 	bitmap_copy(s->aqm, aqm, AP_DOMAINS);
 	bitmap_copy(s->adm, adm, AP_DOMAINS);
@@ -360,13 +391,8 @@ static void *vcpu_thread(void *arg)
 		mutex_lock(&v->vcpu.mutex);
 		for (slice = 0; slice < s->cfg.run_slices && !stop; slice++) {
 			pthread_mutex_lock(&s->sie_lock);
-			if (s->blocked) {
-				u64 t0 = now_ns();
-
-				while (s->blocked && !s->stop)
-					pthread_cond_wait(&s->sie_cond, &s->sie_lock);
-				s->stall_ns += now_ns() - t0;
-			}
+			while (s->blocked && !s->stop)
+				pthread_cond_wait(&s->sie_cond, &s->sie_lock);
 			stop = s->stop;
 			if (!stop)
 				s->in_sie++;
@@ -396,13 +422,15 @@ int kvm_sim_start_vcpus(struct kvm *kvm, const struct kvm_sim_vcpu_cfg *cfg)
 	struct kvm_sim *s = to_sim(kvm);
 	unsigned int i;
 
-	if (s->running)
+	if (kvm_sim_vcpus_running(kvm))
 		return -EBUSY;
 	s->cfg = *cfg;
 	if (!s->cfg.run_slices)
 		s->cfg.run_slices = 8;
+	pthread_mutex_lock(&s->sie_lock);
 	s->stop = false;
 	s->running = true;
+	pthread_mutex_unlock(&s->sie_lock);
 	for (i = 0; i < s->nr_vcpus; i++) {
 		struct kvm_sim_vcpu *v = &s->vcpus[i];
 
@@ -421,7 +449,7 @@ void kvm_sim_stop_vcpus(struct kvm *kvm)
 	struct kvm_sim *s = to_sim(kvm);
 	unsigned int i;
 
-	if (!s->running)
+	if (!kvm_sim_vcpus_running(kvm))
 		return;
 	pthread_mutex_lock(&s->sie_lock);
 	s->stop = true;
@@ -432,12 +460,20 @@ void kvm_sim_stop_vcpus(struct kvm *kvm)
 			pthread_join(s->vcpus[i].thread, NULL);
 		s->vcpus[i].started = false;
 	}
+	pthread_mutex_lock(&s->sie_lock);
 	s->running = false;
+	pthread_mutex_unlock(&s->sie_lock);
 }
 
 bool kvm_sim_vcpus_running(const struct kvm *kvm)
 {
-	return to_sim(kvm)->running;
+	struct kvm_sim *s = to_sim(kvm);
+	bool r;
+
+	pthread_mutex_lock(&s->sie_lock);
+	r = s->running;
+	pthread_mutex_unlock(&s->sie_lock);
+	return r;
 }
 
 void kvm_sim_lock_all_vcpus(struct kvm *kvm)

@@ -41,6 +41,7 @@ const char *kvm_sim_name(const struct kvm *kvm);
 unsigned int kvm_sim_nr_vcpus(const struct kvm *kvm);
 struct kvm_vcpu *kvm_sim_vcpu(struct kvm *kvm, unsigned int idx);
 
+/* Start/stop a guest's vCPU threads (one caller at a time per guest). */
 int kvm_sim_start_vcpus(struct kvm *kvm, const struct kvm_sim_vcpu_cfg *cfg);
 void kvm_sim_stop_vcpus(struct kvm *kvm);
 bool kvm_sim_vcpus_running(const struct kvm *kvm);

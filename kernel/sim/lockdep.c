@@ -50,6 +50,7 @@ static int nr_classes;
 static bool edge[MAX_CLASSES + 1][MAX_CLASSES + 1];
 static char *edge_stack[MAX_CLASSES + 1][MAX_CLASSES + 1];
 static u64 violations;
+static char last_report[4096];
 static bool nonfatal;
 
 static __thread struct held_lock held[MAX_HELD];
@@ -83,6 +84,14 @@ void lockdep_sim_reset(void)
 		}
 	}
 	violations = 0;
+	last_report[0] = '\0';
+	pthread_mutex_unlock(&graph_lock);
+}
+
+void lockdep_sim_last_report(char *buf, size_t size)
+{
+	pthread_mutex_lock(&graph_lock);
+	snprintf(buf, size, "%s", last_report);
 	pthread_mutex_unlock(&graph_lock);
 }
 
@@ -168,6 +177,8 @@ static void report(const char *what, const char *this_stack, const char *other_t
 		   const char *other_stack)
 {
 	violations++;
+	snprintf(last_report, sizeof(last_report), "lockdep: %s\nthis thread holds:\n%s%s:\n%s",
+		 what, this_stack, other_title, other_stack ? other_stack : "    (none)\n");
 	fprintf(stderr,
 		"\n======================================================\n"
 		"lockdep: %s\n"

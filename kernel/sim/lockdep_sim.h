@@ -19,6 +19,8 @@
 
 void lockdep_sim_set_fatal(bool fatal);
 u64 lockdep_sim_violations(void);
+/* Copy the text of the last violation report ("" if none) into buf. */
+void lockdep_sim_last_report(char *buf, size_t size);
 /* Forget the dependency graph (classes stay); for tests. */
 void lockdep_sim_reset(void);
 /* Number of locks the calling thread holds. */

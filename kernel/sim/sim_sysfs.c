@@ -69,6 +69,8 @@ static struct sim_node *card_node[AP_ID_COUNT];
 static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
 static bool card_chkstop[AP_ID_COUNT];
+static unsigned char card_offline[AP_ID_COUNT]; /* zcrypt's online switch */
+static unsigned char *queue_offline; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
 static struct {
 	int hwtype;
@@ -210,7 +212,7 @@ static ssize_t show_mask(struct sim_node *d, const struct sim_attr *a, char *buf
  */
 static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const char *buf, size_t len)
 {
-	char cur[SIM_PAGE_SIZE], out[AP_MASK_STR_MAX];
+	char cur[SIM_PAGE_SIZE];
 	ap_mask base, m;
 	bool changed;
 	ssize_t n;
@@ -222,9 +224,13 @@ static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const ch
 	if (r == 0)
 		r = sysfs_mask_parse_write(buf, len, &base, &m, NULL);
 	if (r == 0) {
-		sysfs_mask_format(&m, out);
-		r = a->priv ? ap_sim_aqmask_store(out, strlen(out), &changed) :
-			      ap_sim_apmask_store(out, strlen(out), &changed);
+		unsigned long bits[4];
+
+		_Static_assert(sizeof(unsigned long) == 8, "64-bit longs");
+		/* libapm's word order is the kernel's MSB-first bitmap on 64-bit longs. */
+		for (unsigned int i = 0; i < 4; i++)
+			bits[i] = (unsigned long)m.w[i];
+		r = a->priv ? ap_sim_set_aqmask(bits, &changed) : ap_sim_set_apmask(bits, &changed);
 	}
 	pthread_mutex_unlock(&mask_lock);
 	return r < 0 ? r : (ssize_t)len;
@@ -343,7 +349,8 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 	if (strcmp(what, "chkstop") == 0)
 		return emit(buf, size, "%d\n", card_chkstop[card]);
 	if (strcmp(what, "online") == 0)
-		return emit(buf, size, "1\n");
+		return emit(buf, size, "%d\n",
+			    !__atomic_load_n(&card_offline[card], __ATOMIC_RELAXED));
 	if (strcmp(what, "modalias") == 0)
 		return emit(buf, size, "ap:t%02X\n", hwtype);
 	if (strcmp(what, "uevent") == 0)
@@ -354,26 +361,76 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 	return emit(buf, size, "0\n"); /* request_count and friends */
 }
 
+/*
+ * Configure/deconfigure an adapter (SCLP), as the card's config attribute
+ * and sim/ctl do: the bus announces CONFIG=0 while the card still exists and
+ * CONFIG=1 once it is back.
+ */
+static int adapter_config(unsigned int card, bool on)
+{
+	char path[64];
+	const char *envp[] = { on ? "CONFIG=1" : "CONFIG=0", NULL };
+	int r;
+
+	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
+	if (!on)
+		send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	r = ap_sim_config_adapter(card, on);
+	if (r == 0 && on)
+		send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	return r;
+}
+
+/* "0"/"1" with an optional newline, as sscanf("%d") and a range check read it. */
+static int parse_bool01(const char *buf, bool *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v < 0 || v > 1)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static ssize_t card_config_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
 				 size_t len)
 {
-	unsigned int card = data_id(d);
-	char path[64], env[16];
-	const char *envp[] = { env, NULL };
-	unsigned long v;
-	char *end;
-	int r;
+	bool on;
+	int r = parse_bool01(buf, &on);
 
-	errno = 0;
-	v = strtoul(buf, &end, 0);
-	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v > 1)
-		return -EINVAL;
-	/* The bus announces the change before the configuration reacts. */
-	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
-	snprintf(env, sizeof(env), "CONFIG=%lu", v);
-	send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	r = ap_sim_config_adapter(card, v);
+	if (r == 0)
+		r = adapter_config(data_id(d), on);
 	return r < 0 ? r : (ssize_t)len;
+}
+
+/* zcrypt's online switch: state and an ONLINE= change uevent, nothing else. */
+
+static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len)
+{
+	bool is_card = sim_node_parent(d) == n_devices_ap, on;
+	unsigned int id = data_id(d);
+	unsigned char *flag = is_card ? &card_offline[id] : &queue_offline[id];
+	char path[64];
+	const char *envp[] = { NULL, NULL };
+	int r = parse_bool01(buf, &on);
+
+	if (r < 0)
+		return r;
+	if (is_card)
+		snprintf(path, sizeof(path), "/devices/ap/card%02x", id);
+	else
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", id >> 8, id >> 8,
+			 id & 0xff);
+	if (__atomic_exchange_n(flag, !on, __ATOMIC_RELAXED) != !on) {
+		envp[0] = on ? "ONLINE=1" : "ONLINE=0";
+		send_event("change", path, "ap", is_card ? "ap_card" : "ap_queue",
+			   is_card ? "cex4card" : "cex4queue", envp);
+	}
+	return (ssize_t)len;
 }
 
 static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
@@ -404,7 +461,7 @@ static const struct sim_attr card_attrs[] = {
 	{ .name = "online",
 	  .mode = 0644,
 	  .show = card_show,
-	  .store = store_ignore,
+	  .store = online_store,
 	  .priv = "online" },
 	CARD_ATTR("modalias", 0444),
 	{ .name = "uevent",
@@ -459,7 +516,8 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 		return emit(buf, size,
 			    st.reset_pending ? "Reset in progress.\n" : "No Reset Timer set.\n");
 	if (strcmp(what, "online") == 0)
-		return emit(buf, size, "1\n");
+		return emit(buf, size, "%d\n",
+			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
 	if (strcmp(what, "uevent") == 0) {
@@ -512,7 +570,7 @@ static const struct sim_attr queue_attrs[] = {
 	{ .name = "online",
 	  .mode = 0644,
 	  .show = queue_show,
-	  .store = store_ignore,
+	  .store = online_store,
 	  .visible = queue_host_bound,
 	  .priv = "online" },
 	{ .name = "status",
@@ -655,6 +713,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 				sim_link_add(n_drv_card, name, card_node[ev->card]);
 			}
 		}
+		card_offline[ev->card] = 0;
 		snprintf(path, sizeof(path), "/devices/ap/%s", name);
 		snprintf(env[0], sizeof(env[0]), "DEV_TYPE=%04X", hwtype);
 		snprintf(env[1], sizeof(env[1]), "MODALIAS=ap:t%02X", hwtype);
@@ -686,6 +745,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 			if (queue_node[qn])
 				sim_link_add(n_bus_ap_devices, name, queue_node[qn]);
 		}
+		queue_offline[qn] = 0;
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
 		envp[0] = env[0];
@@ -798,7 +858,8 @@ static ssize_t mdev_attr_store(struct sim_node *d, const struct sim_attr *a, con
 static ssize_t mdev_uevent_show(struct sim_node *d, const struct sim_attr *a, char *buf,
 				size_t size)
 {
-	return emit(buf, size, "MDEV_TYPE=" MDEV_TYPE "\nDRIVER=vfio_ap_mdev\n");
+	/* The mdev bus adds nothing of its own; the device is bound. */
+	return emit(buf, size, "DRIVER=vfio_ap_mdev\n");
 }
 
 static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
@@ -877,8 +938,7 @@ static int mdev_add(struct ap_matrix_mdev *m, const char *uuid)
 	pthread_mutex_unlock(&list_lock);
 	pthread_mutex_unlock(&mdev_lock);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", uuid);
-	send_event("add", path, "mdev", NULL, NULL,
-		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	send_event("add", path, "mdev", NULL, NULL, NULL);
 	send_event("bind", path, "mdev", NULL, "vfio_ap_mdev", NULL);
 	return 0;
 }
@@ -926,8 +986,7 @@ static void mdev_destroy(struct sim_mdev *sm, bool self)
 	vfio_ap_mdev_destroy(sm->m);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", sm->uuid);
 	send_event("unbind", path, "mdev", NULL, NULL, NULL);
-	send_event("remove", path, "mdev", NULL, NULL,
-		   (const char *[]){ "MDEV_TYPE=" MDEV_TYPE, NULL });
+	send_event("remove", path, "mdev", NULL, NULL, NULL);
 	free(sm);
 }
 
@@ -1122,7 +1181,7 @@ int sim_ctl_execute(const struct sim_cmd *c)
 
 	switch (c->kind) {
 	case SIM_CMD_ADAPTER_CONFIG:
-		return ap_sim_config_adapter(c->id, c->on);
+		return adapter_config(c->id, c->on);
 	case SIM_CMD_ADAPTER_CHKSTOP:
 		return ap_sim_card_set_chkstop(c->id, c->on);
 	case SIM_CMD_ADAPTER_ADD:
@@ -1240,6 +1299,12 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
 	json_object_object_add(o, "lock_order_reports",
 			       json_object_new_int64((int64_t)lockdep_sim_violations()));
+	if (lockdep_sim_violations()) {
+		char report[2048];
+
+		lockdep_sim_last_report(report, sizeof(report));
+		json_object_object_add(o, "lock_order_last_report", json_object_new_string(report));
+	}
 	json_object_object_add(o, "invariant_violations", json_object_new_int64((int64_t)viol));
 	json_object_object_add(o, "invariant_ok", json_object_new_boolean(viol == 0));
 	json_object_object_add(o, "mdevs", json_object_new_int((int)nmdevs));
@@ -1303,7 +1368,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 
 	queue_node = calloc(NR_APQN, sizeof(*queue_node));
 	queue_drv = calloc(NR_APQN, sizeof(*queue_drv));
-	if (!queue_node || !queue_drv)
+	queue_offline = calloc(NR_APQN, sizeof(*queue_offline));
+	if (!queue_node || !queue_drv || !queue_offline)
 		return log_oom();
 	r = sim_tree_init();
 	if (r < 0)
@@ -1341,6 +1407,9 @@ int sim_sysfs_init(const struct sim_topology *t)
 	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
 	if (!sim_dir_add(root, "sim", &sim_type, NULL))
 		return log_oom();
+
+	/* A lock-order violation is counted and reported in stats.json, not fatal. */
+	lockdep_sim_set_fatal(false);
 
 	/* The bus, then the driver, then the host: queues probe as on a booting host. */
 	r = ap_sim_init();
@@ -1397,13 +1466,28 @@ int sim_sysfs_init(const struct sim_topology *t)
 
 void sim_sysfs_enable_uevents(void)
 {
+	char count[40];
+
+	/*
+	 * What a listener started before the host would have seen at boot: the
+	 * matrix device registered, the first bus scan done, bindings complete.
+	 */
 	uevents_on = true;
 	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
 		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	send_event("change", "/devices/ap", "ap", NULL, NULL,
+		   (const char *[]){ "INITSCAN=done", NULL });
+	if (complete_count) {
+		snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", complete_count);
+		send_event("change", "/devices/ap", "ap", NULL, NULL,
+			   (const char *[]){ "BINDINGS=complete", count, NULL });
+	}
 }
 
 void sim_sysfs_exit(void)
 {
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
 	pthread_mutex_lock(&mdev_lock);
 	while (guests) {
@@ -1430,6 +1514,7 @@ void sim_sysfs_exit(void)
 	sim_tree_free();
 	free(queue_node);
 	free(queue_drv);
+	free(queue_offline);
 	free(mdev_attrs);
 	free(matrix_attrs);
 }

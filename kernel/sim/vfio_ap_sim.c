@@ -37,7 +37,9 @@ static void sim_cfg_changed(struct ap_matrix_mdev *matrix_mdev)
 		cfg_hook(matrix_mdev, cfg_hook_userdata);
 }
 
-static struct ap_queue_status sim_irq_enable(struct vfio_ap_queue *q, u8 isc, u64 nib)
+static struct ap_queue_status sim_irq_enable(struct ap_matrix_mdev *matrix_mdev,
+					     struct vfio_ap_queue *q, struct kvm_vcpu *vcpu, u8 isc,
+					     u64 nib)
 {
 	struct ap_qirq_ctrl ctrl = { 0 };
 
@@ -46,7 +48,8 @@ static struct ap_queue_status sim_irq_enable(struct vfio_ap_queue *q, u8 isc, u6
 	return ap_aqic(q->apqn, ctrl, nib);
 }
 
-static struct ap_queue_status sim_irq_disable(struct vfio_ap_queue *q)
+static struct ap_queue_status sim_irq_disable(struct ap_matrix_mdev *matrix_mdev,
+					      struct vfio_ap_queue *q)
 {
 	struct ap_qirq_ctrl ctrl = { 0 };
 
@@ -94,7 +97,7 @@ static int sim_pqap_hook(struct kvm_vcpu *vcpu)
 	int r;
 
 	kvm_sim_pqap_decode(vcpu, &apqn, &enable, &isc, &nib);
-	r = vfio_ap_core_pqap_aqic(vcpu->kvm, apqn, enable, isc, nib, &status);
+	r = vfio_ap_core_pqap_aqic(vcpu, apqn, enable, isc, nib, &status);
 	if (r)
 		return r;
 	kvm_sim_pqap_set_status(vcpu, status);

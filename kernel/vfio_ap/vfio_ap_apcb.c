@@ -42,15 +42,23 @@ void vfio_ap_unlock_for_mdev(struct kvm *kvm)
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }
 
-void vfio_ap_reset_queue(struct vfio_ap_queue *q)
+/* @matrix_mdev: the mdev whose guest enabled the interrupt (or NULL). */
+void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
+{
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	if ((q->irq_enabled || q->glue) && vfio_ap_core.ops && vfio_ap_core.ops->irq_disable)
+		vfio_ap_core.ops->irq_disable(matrix_mdev, q);
+	q->irq_enabled = false;
+}
+
+/* Reset @q, which @matrix_mdev's guest had (or NULL: no guest had it). */
+void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
 {
 	struct ap_queue_status status;
 	unsigned int polls;
 
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
-	if (q->irq_enabled && vfio_ap_core.ops && vfio_ap_core.ops->irq_disable)
-		vfio_ap_core.ops->irq_disable(q);
-	q->irq_enabled = false;
+	vfio_ap_irq_disable(matrix_mdev, q);
 
 	status = ap_zapq(q->apqn, 0);
 	if (status.response_code != AP_RESPONSE_NORMAL &&
@@ -79,21 +87,36 @@ void vfio_ap_reset_queue(struct vfio_ap_queue *q)
 		AP_QID_QUEUE(q->apqn));
 }
 
-/* Reset every existing queue of old x old-domains that is not in new. */
-static void reset_leavers(const struct ap_matrix *old, const struct ap_matrix *new)
+static void reset_rect(struct ap_matrix_mdev *matrix_mdev, const unsigned long *apm,
+		       const unsigned long *aqm)
 {
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
 
-	for_each_set_bit_inv(apid, old->apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, old->aqm, AP_DOMAINS) {
-			if (vfio_ap_matrix_has_apqn(new, apid, apqi))
-				continue;
+	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (q)
-				vfio_ap_reset_queue(q);
+				vfio_ap_reset_queue(matrix_mdev, q);
 		}
 	}
+}
+
+/*
+ * Reset every existing queue of old that is not in new: removed adapters x
+ * old domains, plus kept adapters x removed domains. O(APQNs that left).
+ */
+static void reset_leavers(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *old,
+			  const struct ap_matrix *new)
+{
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
+
+	if (bitmap_andnot(apm, old->apm, new->apm, AP_DEVICES))
+		reset_rect(matrix_mdev, apm, old->aqm);
+	if (bitmap_and(apm, old->apm, new->apm, AP_DEVICES) &&
+	    bitmap_andnot(aqm, old->aqm, new->aqm, AP_DOMAINS))
+		reset_rect(matrix_mdev, apm, aqm);
 }
 
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
@@ -101,7 +124,7 @@ void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
 	struct ap_matrix none;
 
 	vfio_ap_matrix_init(&none);
-	reset_leavers(&matrix_mdev->shadow_apcb, &none);
+	reset_leavers(matrix_mdev, &matrix_mdev->shadow_apcb, &none);
 }
 
 /*
@@ -126,7 +149,7 @@ void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_m
 	matrix_mdev->apcb_updates++;
 	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
 		vfio_ap_core.ops->cfg_changed(matrix_mdev);
-	reset_leavers(&old, target);
+	reset_leavers(matrix_mdev, &old, target);
 }
 
 /* Filter and commit: the one update a single store costs. */
@@ -135,5 +158,24 @@ void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev)
 	struct ap_matrix target;
 
 	vfio_ap_filter(matrix_mdev, &target);
+	vfio_ap_commit_shadow(matrix_mdev, &target);
+}
+
+/*
+ * The same for a change that touched at most adapter @apid (or -1: only the
+ * domain masks): see vfio_ap_refilter().
+ */
+void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
+{
+	DECLARE_BITMAP(recheck, AP_DEVICES);
+	struct ap_matrix target;
+
+	bitmap_zero(recheck, AP_DEVICES);
+	if (apid >= 0)
+		set_bit_inv(apid, recheck);
+	if (vfio_ap_core.upstream_cost)
+		vfio_ap_filter(matrix_mdev, &target); /* upstream filters the whole matrix */
+	else
+		vfio_ap_refilter(matrix_mdev, recheck, &target);
 	vfio_ap_commit_shadow(matrix_mdev, &target);
 }

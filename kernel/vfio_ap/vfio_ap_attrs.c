@@ -82,7 +82,7 @@ static ssize_t id_store(struct ap_matrix_mdev *matrix_mdev, const char *buf, siz
 		set_bit_inv(id, mask);
 	else
 		clear_bit_inv(id, mask);
-	vfio_ap_update_guest(matrix_mdev);
+	vfio_ap_update_guest_adapter(matrix_mdev, kind == VFIO_AP_ADAPTER ? (long)id : -1);
 	ret = count;
 out:
 	vfio_ap_unlock_for_mdev(kvm);
@@ -227,7 +227,7 @@ static ssize_t ap_config_store(struct ap_matrix_mdev *m, const char *buf, size_t
 		goto out;
 	if (vfio_ap_core.upstream_cost && kvm)
 		upstream_cost_steps(m, &new);
-	m->matrix = new;
+	vfio_ap_matrix_copy_masks(&m->matrix, &new);
 	vfio_ap_update_guest(m);
 	ret = count;
 out:

@@ -228,7 +228,7 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	for (i = 0; i < n; i++) {
 		struct ap_matrix_mdev *m = mdevs[i];
 
-		m->matrix = m->batch.matrix;
+		vfio_ap_matrix_copy_masks(&m->matrix, &m->batch.matrix);
 		vfio_ap_filter(m, &m->batch.target);
 		m->batch.split = false;
 		m->batch.done = !m->kvm;

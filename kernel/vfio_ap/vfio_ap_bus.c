@@ -56,7 +56,7 @@ int vfio_ap_core_probe_queue(struct ap_queue *aq)
 	kvm = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), &m);
 	hash_add(vfio_ap_core.queues, &q->node, q->apqn);
 	if (m && !vfio_ap_core.scan_in_progress)
-		vfio_ap_update_guest(m);
+		vfio_ap_update_guest_adapter(m, AP_QID_CARD(q->apqn));
 	vfio_ap_unlock_for_mdev(kvm);
 	return 0;
 }
@@ -78,8 +78,8 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 		 * clean queue.
 		 */
 		if (m && !vfio_ap_core.scan_in_progress)
-			vfio_ap_update_guest(m);
-		vfio_ap_reset_queue(q);
+			vfio_ap_update_guest_adapter(m, apid);
+		vfio_ap_reset_queue(m, q);
 		kfree(q);
 	}
 	vfio_ap_unlock_for_mdev(kvm);
@@ -130,6 +130,7 @@ static void upstream_cost_unplug(const struct ap_matrix *host)
 void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 				    struct ap_config_info *old_info)
 {
+	struct ap_matrix_mdev *m;
 	struct ap_matrix host;
 
 	vfio_ap_host_from_info(new_info, &host);
@@ -140,6 +141,11 @@ void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 	vfio_ap_core.info = *new_info;
 	vfio_ap_core.host = host;
 	vfio_ap_core.scan_in_progress = true;
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
+		m->matrix.apm_max = host.apm_max;
+		m->matrix.aqm_max = host.aqm_max;
+		m->matrix.adm_max = host.adm_max;
+	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }

@@ -27,6 +27,7 @@
 #include "ap_bus.h"
 
 struct kvm;
+struct kvm_vcpu;
 struct ap_matrix_mdev;
 struct vfio_ap_queue;
 
@@ -115,15 +116,24 @@ struct ap_matrix_mdev {
  *               the config-change eventfd); called after every APCB update,
  *               with mdevs_lock held. May be NULL.
  * @irq_enable:  register the guest's interrupt for @q (pin @nib, register
- *               the GISC, issue AQIC); called with mdevs_lock held
- * @irq_disable: undo @irq_enable (AQIC with ir=0, unpin); mdevs_lock held
+ *               the GISC, issue AQIC); called from PQAP with mdevs_lock held,
+ *               @vcpu is the intercepting vCPU (its vcpu->mutex is held)
+ * @irq_disable: undo @irq_enable (AQIC with ir=0, unpin); mdevs_lock held.
+ *               The core calls it for a queue with irq_enabled or glue set
+ *               before the queue is reset or leaves the mdev.
  * @request_release: ask user space to release the mdev (the mdev is being
  *               removed while in use). May be NULL.
+ *
+ * Queue resets (ZAPQ, then TAPQ polled with msleep() until the reset is
+ * done, bounded) are done by the core itself with the <asm/ap.h> inlines.
  */
 struct vfio_ap_core_ops {
 	void (*cfg_changed)(struct ap_matrix_mdev *matrix_mdev);
-	struct ap_queue_status (*irq_enable)(struct vfio_ap_queue *q, u8 isc, u64 nib);
-	struct ap_queue_status (*irq_disable)(struct vfio_ap_queue *q);
+	struct ap_queue_status (*irq_enable)(struct ap_matrix_mdev *matrix_mdev,
+					     struct vfio_ap_queue *q, struct kvm_vcpu *vcpu, u8 isc,
+					     u64 nib);
+	struct ap_queue_status (*irq_disable)(struct ap_matrix_mdev *matrix_mdev,
+					      struct vfio_ap_queue *q);
 	void (*request_release)(struct ap_matrix_mdev *matrix_mdev);
 };
 
@@ -146,7 +156,8 @@ struct vfio_ap_batch_error {
  * @mdevs_lock:   all mdev and queue state; the only lock PQAP takes
  * @mdev_list:    all mdevs
  * @nr_mdevs:     number of mdevs
- * @queues:       queues bound to vfio_ap, hashed by APQN
+ * @queues:       queues bound to vfio_ap, hashed by APQN (4096 buckets: at
+ *                most 16 queues a bucket on a full 256x256 host)
  * @info:         host AP configuration (QCI) as last seen
  * @host:         @info as MSB-first bitmaps, with the highest ids
  * @ops:          the glue's plumbing
@@ -158,11 +169,11 @@ struct vfio_ap_batch_error {
  *                write and per host configuration change)
  */
 struct vfio_ap_matrix_dev {
-	struct mutex guests_lock;
-	struct mutex mdevs_lock;
+	struct mutex guests_lock; /* mdev list, matrices, mdev->kvm (LOCKING) */
+	struct mutex mdevs_lock; /* all mdev and queue state (LOCKING) */
 	struct list_head mdev_list;
 	unsigned int nr_mdevs;
-	DECLARE_HASHTABLE(queues, 8);
+	DECLARE_HASHTABLE(queues, 12);
 	struct ap_config_info info;
 	struct ap_matrix host;
 	const struct vfio_ap_core_ops *ops;
@@ -233,13 +244,26 @@ int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
 void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev);
 
 /*
- * PQAP(AQIC) from a vCPU of @kvm for @apqn: takes mdevs_lock only (the vCPU
- * thread holds vcpu->mutex, see LOCKING). Returns -EOPNOTSUPP when no mdev
- * uses @kvm (the intercept goes to user space), else 0 with the status for
+ * PQAP(AQIC) from @vcpu for @apqn: takes mdevs_lock only (the vCPU thread
+ * holds vcpu->mutex, see LOCKING). Returns -EOPNOTSUPP when no mdev uses
+ * vcpu->kvm (the intercept goes to user space), else 0 with the status for
  * the guest in *ret_status.
  */
-int vfio_ap_core_pqap_aqic(struct kvm *kvm, unsigned int apqn, bool enable, u8 isc, u64 nib,
+int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable, u8 isc, u64 nib,
 			   struct ap_queue_status *ret_status);
+
+/*
+ * VFIO_DEVICE_RESET: reset every queue of the mdev's matrix that is bound
+ * to vfio_ap (interrupts disabled first). Takes mdevs_lock; returns 0 or
+ * -EIO if a reset did not end normally.
+ */
+int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev);
+
+/*
+ * The guest unmapped [iova, iova + length): disable interrupts of the
+ * mdev's queues whose NIB lies in that range. Takes mdevs_lock.
+ */
+void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length);
 
 /*
  * AP bus driver callbacks. The glue's struct ap_driver methods call these

@@ -40,3 +40,49 @@ void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *
 		}
 	}
 }
+
+/*
+ * The same result as vfio_ap_filter() for a change that touched only the
+ * adapters in @recheck (assigned, or one of their queues bound/unbound) or
+ * the domain and control domain masks, starting from the current shadow:
+ * adapters in @recheck are checked over all domains, adapters already in the
+ * shadow only over the domains that are new to it, and adapters that were
+ * filtered out are checked again only if domains left the shadow (their
+ * bad queue may have gone with them). Cost: O(|recheck| x |aqm| + |shadow
+ * adapters| x |new domains|), not O(|apm| x |aqm|).
+ */
+void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned long *recheck,
+		      struct ap_matrix *ret_shadow)
+{
+	const struct ap_matrix *host = &vfio_ap_core.host;
+	const struct ap_matrix *old = &matrix_mdev->shadow_apcb;
+	DECLARE_BITMAP(candidates, AP_DEVICES);
+	DECLARE_BITMAP(new_domains, AP_DOMAINS);
+	unsigned long apid, apqi;
+	bool domains_left;
+
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	vfio_ap_matrix_init(ret_shadow);
+	bitmap_and(ret_shadow->aqm, matrix_mdev->matrix.aqm, host->aqm, AP_DOMAINS);
+	bitmap_and(ret_shadow->adm, matrix_mdev->matrix.adm, host->adm, AP_DOMAINS);
+	bitmap_and(candidates, matrix_mdev->matrix.apm, host->apm, AP_DEVICES);
+	bitmap_andnot(new_domains, ret_shadow->aqm, old->aqm, AP_DOMAINS);
+	domains_left = !bitmap_subset(old->aqm, ret_shadow->aqm, AP_DOMAINS);
+
+	for_each_set_bit_inv(apid, candidates, AP_DEVICES) {
+		const unsigned long *check = new_domains;
+
+		if ((recheck && test_bit_inv(apid, recheck)) ||
+		    (domains_left && !test_bit_inv(apid, old->apm)))
+			check = ret_shadow->aqm;
+		else if (!test_bit_inv(apid, old->apm))
+			continue;
+		set_bit_inv(apid, ret_shadow->apm);
+		for_each_set_bit_inv(apqi, check, AP_DOMAINS) {
+			if (!queue_usable(apid, apqi)) {
+				clear_bit_inv(apid, ret_shadow->apm);
+				break;
+			}
+		}
+	}
+}

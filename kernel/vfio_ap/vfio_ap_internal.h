@@ -12,6 +12,7 @@
 /* vfio_ap_matrix.c */
 void vfio_ap_matrix_init(struct ap_matrix *matrix);
 void vfio_ap_host_from_info(const struct ap_config_info *info, struct ap_matrix *host);
+void vfio_ap_matrix_copy_masks(struct ap_matrix *dst, const struct ap_matrix *src);
 bool vfio_ap_matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b);
 bool vfio_ap_matrix_has_apqn(const struct ap_matrix *matrix, unsigned long apid,
 			     unsigned long apqi);
@@ -25,13 +26,17 @@ int vfio_ap_validate_sharing(const struct ap_matrix_mdev *self, const unsigned l
 
 /* vfio_ap_filter.c */
 void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *ret_shadow);
+void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned long *recheck,
+		      struct ap_matrix *ret_shadow);
 
 /* vfio_ap_apcb.c */
 struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target);
 void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev);
-void vfio_ap_reset_queue(struct vfio_ap_queue *q);
+void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid);
+void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
+void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev);
 
 /* vfio_ap_batch.c */

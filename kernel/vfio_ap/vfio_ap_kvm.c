@@ -61,9 +61,10 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	kvm_put_kvm(kvm);
 }
 
-int vfio_ap_core_pqap_aqic(struct kvm *kvm, unsigned int apqn, bool enable, u8 isc, u64 nib,
+int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable, u8 isc, u64 nib,
 			   struct ap_queue_status *ret_status)
 {
+	struct kvm *kvm = vcpu->kvm;
 	struct ap_queue_status status = { .response_code = AP_RESPONSE_Q_NOT_AVAIL };
 	struct ap_matrix_mdev *m, *found = NULL;
 	struct vfio_ap_queue *q;
@@ -85,14 +86,14 @@ int vfio_ap_core_pqap_aqic(struct kvm *kvm, unsigned int apqn, bool enable, u8 i
 		const struct vfio_ap_core_ops *ops = vfio_ap_core.ops;
 
 		if (enable && ops && ops->irq_enable) {
-			status = ops->irq_enable(q, isc, nib);
+			status = ops->irq_enable(found, q, vcpu, isc, nib);
 			if (status.response_code == AP_RESPONSE_NORMAL) {
 				q->irq_enabled = true;
 				q->isc = isc;
 				q->nib = nib;
 			}
 		} else if (!enable && ops && ops->irq_disable) {
-			status = ops->irq_disable(q);
+			status = ops->irq_disable(found, q);
 			if (status.response_code == AP_RESPONSE_NORMAL)
 				q->irq_enabled = false;
 		} else {
@@ -102,4 +103,44 @@ int vfio_ap_core_pqap_aqic(struct kvm *kvm, unsigned int apqn, bool enable, u8 i
 	*ret_status = status;
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	return 0;
+}
+
+int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct ap_matrix *matrix = &matrix_mdev->matrix;
+	unsigned long apid, apqi;
+	struct vfio_ap_queue *q;
+	int ret = 0;
+
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (!q)
+				continue;
+			vfio_ap_reset_queue(matrix_mdev, q);
+			if (q->reset_status.response_code != AP_RESPONSE_NORMAL)
+				ret = -EIO;
+		}
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	return ret;
+}
+
+void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length)
+{
+	struct ap_matrix *matrix = &matrix_mdev->matrix;
+	unsigned long apid, apqi;
+	struct vfio_ap_queue *q;
+
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (!q || !q->irq_enabled || q->nib < iova || q->nib - iova >= length)
+				continue;
+			vfio_ap_irq_disable(matrix_mdev, q);
+		}
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 }

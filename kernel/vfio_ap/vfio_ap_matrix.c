@@ -47,6 +47,14 @@ void vfio_ap_matrix_init(struct ap_matrix *matrix)
 	matrix->adm_max = vfio_ap_core.host.adm_max;
 }
 
+/* Replace the masks of @dst, keeping its max ids. */
+void vfio_ap_matrix_copy_masks(struct ap_matrix *dst, const struct ap_matrix *src)
+{
+	bitmap_copy(dst->apm, src->apm, AP_DEVICES);
+	bitmap_copy(dst->aqm, src->aqm, AP_DOMAINS);
+	bitmap_copy(dst->adm, src->adm, AP_DOMAINS);
+}
+
 bool vfio_ap_matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b)
 {
 	return bitmap_equal(a->apm, b->apm, AP_DEVICES) &&
@@ -246,7 +254,8 @@ int vfio_ap_parse_masks(const char *buf, size_t len, struct ap_matrix *ret_matri
 
 	if (len && buf[len - 1] == '\n')
 		len--;
-	vfio_ap_matrix_init(&m);
+	/* No locks held here: the max fields are not set, only the masks. */
+	memset(&m, 0, sizeof(m));
 	for (field = 0; field < 3; field++) {
 		for (i = start; i < len && buf[i] != ','; i++)
 			;

@@ -281,11 +281,31 @@ static void test_pqap(void)
 	tap_ok(st.irq_enabled && st.isc == 3, "  interrupts enabled with isc 3");
 	kvm_sim_vcpu_pqap(ga, 0, AP_MKQID(3, 1), true, 3, 0x4000, &rc);
 	tap_is_int(rc, AP_RESPONSE_Q_NOT_AVAIL, "  for 03.0001 (B's): Q_NOT_AVAIL");
-	tap_is_int(vfio_ap_core_pqap_aqic(gy, AP_MKQID(2, 1), true, 3, 0, &status), -EOPNOTSUPP,
-		   "PQAP for a kvm without mdev: EOPNOTSUPP");
+	tap_is_int(vfio_ap_core_pqap_aqic(kvm_sim_vcpu(gy, 0), AP_MKQID(2, 1), true, 3, 0, &status),
+		   -EOPNOTSUPP, "PQAP for a kvm without mdev: EOPNOTSUPP");
 	mdev_store(ma, "unassign_domain", "1");
 	ap_sim_queue_state(AP_MKQID(2, 1), &st);
 	tap_ok(!st.irq_enabled, "a queue leaving the guest has its interrupts disabled");
+
+	kvm_sim_vcpu_pqap(ga, 0, AP_MKQID(2, 2), true, 2, 0x5008, &rc);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(st.irq_enabled && rc == 0, "PQAP enables interrupts of 02.0002 (NIB 0x5008)");
+	vfio_ap_core_dma_unmap(ma, 0x6000, 0x1000);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(st.irq_enabled, "  unmapping another range keeps them");
+	vfio_ap_core_dma_unmap(ma, 0x5000, 0x1000);
+	ap_sim_queue_state(AP_MKQID(2, 2), &st);
+	tap_ok(!st.irq_enabled, "  unmapping the NIB's range disables them");
+	{
+		unsigned int r = resets_of(2, 2);
+
+		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "VFIO_DEVICE_RESET: reset_queues");
+		tap_is_int(resets_of(2, 2) - r, 1, "  resets 02.0002");
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_CHECKSTOPPED, 2);
+		tap_is_int(vfio_ap_core_reset_queues(ma), -EIO, "  a failing reset: EIO");
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), 0, 0);
+		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "  and a good one clears it");
+	}
 	kvm_sim_destroy(gy);
 }
 
@@ -301,6 +321,68 @@ static void test_detach(void)
 	tap_is_int(updates_of(ga) - a, 1, "  costs no update");
 }
 
+/* Random permutations of adapters among the four guests, one batch each. */
+static void test_random_batches(void)
+{
+	struct ap_matrix_mdev *all[4] = { ma, mb, mc, md };
+	struct kvm *kv[4] = { ga, gb, gc, gx };
+	unsigned int seed = 31, n, worst = 0, over = 0, ok = 0, twos = 0, acyclic_two = 0;
+
+	vfio_ap_sim_attach(ma, ga);
+	for (n = 0; n < 2000; n++) {
+		unsigned int apm[4] = { 0 }, k;
+		bool in_cycle[4];
+		u64 before[4];
+		char text[1024];
+		size_t off = 0;
+
+		for (k = 1; k < 16; k++) {
+			unsigned int who = rand_r(&seed) % 5;
+
+			if (who < 4)
+				apm[who] |= 0x8000u >> k;
+		}
+		bool reach[4][4] = { { false } };
+		unsigned int old[4] = { 0 }, g, h, x;
+
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		for (g = 0; g < 4; g++)
+			for (k = 1; k < 16; k++)
+				if (test_bit_inv(k, all[g]->shadow_apcb.apm))
+					old[g] |= 0x8000u >> k;
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		for (g = 0; g < 4; g++)
+			for (h = 0; h < 4; h++)
+				reach[g][h] = g != h && (old[g] & apm[h]);
+		for (x = 0; x < 4; x++)
+			for (g = 0; g < 4; g++)
+				for (h = 0; h < 4; h++)
+					reach[g][h] = reach[g][h] || (reach[g][x] && reach[x][h]);
+		for (k = 0; k < 4; k++) {
+			in_cycle[k] = reach[k][k];
+			before[k] = updates_of(kv[k]);
+			off += snprintf(text + off, sizeof(text) - off, "%s 0x%04x,0x6,0x0\n",
+					all[k]->name, apm[k]);
+		}
+		if (batch_store(text) == (ssize_t)off)
+			ok++;
+		for (k = 0; k < 4; k++) {
+			unsigned int u = updates_of(kv[k]) - before[k];
+
+			worst = u > worst ? u : worst;
+			over += u > 2;
+			acyclic_two += u == 2 && !in_cycle[k];
+			twos += u == 2;
+		}
+	}
+	tap_is_int(ok, 2000, "2000 random batches (adapter permutations) all succeed");
+	tap_ok(worst <= 2 && over == 0, "no guest got more than two updates in one batch");
+	tap_ok(twos > 0, "cycles occurred (%u guest-batches with two updates)", twos);
+	tap_is_int(acyclic_two, 0, "only guests on a cycle of gives got two updates");
+	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without a reset");
+	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests");
+}
+
 int main(void)
 {
 	sim_printk_set_hook(log_hook);
@@ -312,6 +394,7 @@ int main(void)
 	test_config_change();
 	test_pqap();
 	test_detach();
+	test_random_batches();
 	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests at any update");
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without reset");
 	tap_is_int(lockdep_sim_violations(), 0, "no lock-order violation");

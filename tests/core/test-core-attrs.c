@@ -168,7 +168,24 @@ static void test_filtering(void)
 		   "09.0010\n",
 		   "matrix keeps what the filter drops");
 
-	/* A queue given back to the host driver is not usable either. */
+	/* SCLP deconfigure keeps the devices; the next reset fails. */
+	{
+		struct ap_sim_queue_state st;
+		bool cfg = true;
+
+		tap_is_int(ap_sim_card_set_config(5, false), 0, "deconfigure card 5 (SCLP)");
+		tap_ok(ap_sim_card_state(5, &cfg, NULL) == 0 && !cfg, "  card 5 reads config 0");
+		ap_sim_queue_state(AP_MKQID(5, 0), &st);
+		tap_ok(st.exists && st.driver == AP_SIM_DRIVER_VFIO && !st.config,
+		       "  queue 05.0000 stays, bound to vfio_ap, config 0");
+		tap_is_int(mdev_store(a, "unassign_domain", "0"), 1, "unassign domain 0");
+		tap_is_int(mdev_store(a, "assign_domain", "0"), 1, "assign domain 0 again");
+		tap_is_str(mdev_show(a, "guest_matrix"), ".0000\n.0001\n",
+			   "adapter 5 filtered: the reset of 05.0000 answered deconfigured");
+		ap_sim_card_set_config(5, true);
+		tap_is_int(ap_sim_card_set_config(77, true), -ENOENT,
+			   "card 77 not installed: ENOENT");
+	}
 	ap_sim_queue_set_reset_fault(AP_MKQID(6, 1), 0, 0);
 	vfio_ap_sim_detach(a);
 	vfio_ap_mdev_destroy(a);

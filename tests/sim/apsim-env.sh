@@ -65,6 +65,10 @@ apsim_stop() {
 	if grep -q " $APSIM_ROOT fuse" /proc/self/mounts; then
 		umount -l "$APSIM_ROOT"
 	fi
+	# Whatever apsim said (warnings, sanitizer reports) goes into the test log.
+	if [ -s "$APSIM_DIR/log" ]; then
+		sed 's/^/# apsim: /' "$APSIM_DIR/log" >&2
+	fi
 	rm -rf "$APSIM_DIR"
 	unset APSIM_DIR APSIM_ROOT APSIM_PID SYSFS_ROOT
 }

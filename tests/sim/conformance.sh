@@ -67,6 +67,9 @@ is "ap_usage_domain_mask" "$(rd $B/ap_usage_domain_mask)" "0xffff${ZEROS60}"
 is "ap_control_domain_mask" "$(rd $B/ap_control_domain_mask)" "0xffff${ZEROS60}"
 is "features" "$(rd $B/features)" "APSC APXA QACT RC8A APSB"
 is "bindings complete" "$(rd $B/bindings)" "64/64 (complete)"
+is "scans: a number" "$(rd $B/scans | grep -cE '^[0-9]+$')" "1"
+is "config_time: a number" "$(rd $B/config_time | grep -cE '^[0-9]+$')" "1"
+SCANS=$(rd $B/scans)
 wr_is "ap_max_adapter_id is read-only" $B/ap_max_adapter_id 5 "$EACCES"
 
 # Short absolute masks are zero-padded on the right: 0x8 is domain 0 alone.
@@ -98,6 +101,15 @@ C=$S/devices/ap/card02
 is "card hwtype (CEX7)" "$(rd $C/hwtype)" "13"
 is "card config" "$(rd $C/config)" "1"
 is "card chkstop" "$(rd $C/chkstop)" "0"
+is "card raw_hwtype" "$(rd $C/raw_hwtype)" "13"
+is "card depth: a number" "$(rd $C/depth | grep -cE '^[0-9]+$')" "1"
+is "card ap_functions: 0x%08X" "$(rd $C/ap_functions | grep -cE '^0x[0-9A-F]{8}$')" "1"
+is "card request_count" "$(rd $C/request_count)" "0"
+is "queue config" "$(rd $C/02.0005/config)" "1"
+is "queue chkstop" "$(rd $C/02.0005/chkstop)" "0"
+is "queue reset" "$(rd $C/02.0005/reset)" "No Reset Timer set."
+is "queue request_count" "$(rd $C/02.0005/request_count)" "0"
+is "queue driver link" "$(readlink $C/02.0005/driver)" "../../../../bus/ap/drivers/vfio_ap"
 is "card uevent" "$(rd $C/uevent)" "DEVTYPE=ap_card
 DRIVER=cex4card
 DEV_TYPE=000D
@@ -111,6 +123,20 @@ MODE=cca"
 is "vfio queue status unassigned" "$(rd $C/02.0005/status)" "unassigned"
 is "queue interrupt" "$(rd $C/02.0005/interrupt)" "Interrupts disabled."
 is "queue count under card02" "$(ls -d $C/02.* | wc -l)" "16"
+wr_is "queue online 0" $S/devices/ap/card00/00.0000/online 0 ""
+is "queue offline" "$(rd $S/devices/ap/card00/00.0000/online)" "0"
+wr_is "queue online 2 is EINVAL" $S/devices/ap/card00/00.0000/online 2 "$EINVAL"
+wr_is "queue online 1" $S/devices/ap/card00/00.0000/online $'1\n' ""
+apsim_ctl adapter 1 chkstop on
+is "check-stopped card" "$(rd $S/devices/ap/card01/chkstop)" "1"
+is "check-stopped queue" "$(rd $S/devices/ap/card01/01.0003/chkstop)" "1"
+apsim_ctl adapter 1 chkstop off
+is "check-stop ended" "$(rd $S/devices/ap/card01/chkstop)" "0"
+wr_is "card config 0 (deconfigure)" $S/devices/ap/card01/config 0 ""
+is "deconfigured card leaves the bus" "$(test -e $S/devices/ap/card01 || echo gone)" "gone"
+is "and the QCI" "$(rd $B/ap_adapter_mask)" "0xb${ZEROS60}000"
+apsim_ctl adapter 1 config on
+is "configured again" "$(rd $S/devices/ap/card01/config)" "1"
 is "vfio_ap driver lists its queues" "$(ls $S/bus/ap/drivers/vfio_ap | wc -l)" "32"
 
 echo "# 3. matrix device and mdev life cycle"
@@ -241,6 +267,8 @@ is "deconfigured adapter leaves the guest matrix" "$(rd $A2/guest_matrix)" ".000
 apsim_ctl adapter 2 config on
 is "reconfigured: matrix kept" "$(rd $A2/matrix)" "02.0001"
 
+is "scans counted the hot plugs" "$(($(rd $B/scans) > SCANS))" "1"
+
 echo "# 9. sim/ctl, faults, stats"
 is "bad ctl command is EINVAL" "$( (apsim_ctl frobnicate) 2>&1 | sed 's/.*: //')" "$EINVAL"
 apsim_ctl fault /devices/vfio_ap/matrix/$U2/assign_domain EIO 1
@@ -255,13 +283,23 @@ is "stats: invariant and lock order" \
 	"$(echo "$STATS" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["invariant_ok"], s["lock_order_reports"])')" "True 0"
 apsim_ctl guest stop g1
 is "guest stop" "$?" "0"
+wr_is "unassign_domain 8" $A1/unassign_domain 8 ""
+is "unassign_domain took effect" "$(rd $A1/matrix)" "02."
+wr_is "unassign_adapter 2" $A1/unassign_adapter $'0x2\n' ""
+is "unassign_adapter took effect" "$(rd $A1/matrix)" ""
+wr_is "assign it back" $A1/ap_config "0x2,0x0080,0x04" ""
 is "queue no longer in use" "$(rd $C/02.0008/status)" "assigned"
 
 echo "# 10. remove"
 wr_is "remove 0 is a no-op" $A2/remove 0 ""
 is "still there" "$(test -d $A2 && echo yes)" "yes"
 wr_is "remove garbage is EINVAL" $A2/remove x "$EINVAL"
-wr_is "remove 1" $A2/remove $'1\n' ""
+apsim_ctl guest start g3 $U2
+is "guest on mdev 2" "$(rd $C/02.0001/status)" "in use"
+wr_is "remove 1 with a guest attached does not fail" $A2/remove $'1\n' ""
+is "the guest lost the device" \
+	"$(apsim_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["guests"]["g3"]["attached"])')" "False"
+apsim_ctl guest stop g3
 is "mdev dir gone" "$(test -e $A2 || echo gone)" "gone"
 is "bus link gone" "$(test -e $S/bus/mdev/devices/$U2 || echo gone)" "gone"
 is "type link gone" "$(ls $T/devices)" "$U1"

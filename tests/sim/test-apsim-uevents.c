@@ -115,6 +115,15 @@ int main(void)
 	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "apsim started");
 
+	/* The monitors listened before apsim started: they saw the boot events. */
+	d = expect_prop(ap, "change", "/devices/ap", "INITSCAN", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "INITSCAN") : "", "done", "INITSCAN=done");
+	udev_device_unref(d);
+	d = expect_prop(ap, "change", "/devices/ap", "BINDINGS", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "COMPLETECOUNT") : "", "1",
+		   "BINDINGS=complete COMPLETECOUNT=1");
+	udev_device_unref(d);
+
 	tap_is_int(put("bus/ap/apmask", "-0\n"), 0, "apmask -0");
 	d = expect(ap, "change", "/devices/ap", 2000);
 	if (tap_ok(d != NULL, "change on /devices/ap received")) {
@@ -172,6 +181,25 @@ int main(void)
 	tap_is_int(put(val, "1"), 0, "remove mdev");
 	d = expect(mdev, "remove", mdevpath, 2000);
 	tap_ok(d != NULL, "mdev remove received");
+	udev_device_unref(d);
+
+	tap_is_int(put("devices/ap/card01/online", "0\n"), 0, "card offline");
+	d = expect_prop(ap, "change", "/devices/ap/card01", "ONLINE", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "ONLINE") : "", "0", "ONLINE=0");
+	udev_device_unref(d);
+	tap_is_int(put("devices/ap/card01/config", "0\n"), 0, "card deconfigured");
+	d = expect_prop(ap, "change", "/devices/ap/card01", "CONFIG", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "CONFIG") : "", "0", "CONFIG=0");
+	udev_device_unref(d);
+	d = expect(ap, "remove", "/devices/ap/card01", 2000);
+	tap_ok(d != NULL, "deconfigured card removed");
+	udev_device_unref(d);
+	tap_is_int(put("sim/ctl", "adapter 1 config on"), 0, "card configured");
+	d = expect(ap, "add", "/devices/ap/card01", 2000);
+	tap_ok(d != NULL, "configured card added");
+	udev_device_unref(d);
+	d = expect_prop(ap, "change", "/devices/ap/card01", "CONFIG", 2000);
+	tap_is_str(d ? udev_device_get_property_value(d, "CONFIG") : "", "1", "CONFIG=1");
 	udev_device_unref(d);
 
 	tap_is_int(put("devices/ap/card02/uevent", "change"), 0, "synthetic uevent");

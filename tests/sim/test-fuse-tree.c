@@ -181,7 +181,12 @@ int main(void)
 	sim_node_remove(sim_node_child(bus, "card05"), false);
 	sim_node_remove(d, false);
 	snprintf(p, sizeof(p), "%s/devices/ap/card05", mnt);
-	tap_ok(access(p, F_OK) < 0 && errno == ENOENT, "removed directory is gone");
+	tap_ok(access(p, F_OK) < 0 && errno == ENOENT, "removed directory is gone (access)");
+	tap_ok(stat(p, &st) < 0 && errno == ENOENT, "removed directory is gone (stat)");
+	snprintf(p, sizeof(p), "%s/devices/ap/card05/rw", mnt);
+	tap_ok(open(p, O_RDONLY | O_CLOEXEC) < 0 && errno == ENOENT,
+	       "attribute of a removed directory is gone");
+	snprintf(p, sizeof(p), "%s/devices/ap/card05", mnt);
 	d = sim_dir_add(dev, "card05", &dtype, NULL);
 	snprintf(p, sizeof(p), "%s/devices/ap/card05/rw", mnt);
 	tap_is_str(read_str(p), "9\n", "re-added directory serves again");

@@ -1,0 +1,329 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Cross-builds kernel/vfio_ap as an out-of-tree module for Linux 6.12 s390x and
+# holds it to the kernel's own standards:
+#   1. the kernel tree (Debian linux-source-6.12) is unpacked into a cache
+#      directory, configured (s390 defconfig + VFIO_AP and its dependencies +
+#      PROVE_LOCKING) and modules_prepare'd - once; later runs reuse it;
+#   2. the module builds with W=1 KCFLAGS=-Werror;
+#   3. sparse (C=1) reports nothing;
+#   4. checkpatch.pl --strict --no-tree is clean on every C/H file;
+#   5. every symbol vfio_ap.ko imports is exported by a part of the 6.12 tree
+#      that this configuration builds (tests/kernel/check-imports.py).
+#
+# A missing tool or package is a failure that names the Debian package, never a
+# skip. Usage: kernel-build.sh SOURCE_ROOT WORK_DIR
+set -eu
+
+src=$(cd "${1:?source root}" && pwd)
+work=${2:?work dir}
+mod_src="$src/kernel/vfio_ap"
+t_start=$(date +%s)
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+stamp() {
+	echo "[$(($(date +%s) - t_start))s] $*"
+}
+
+# --- dependencies: name the package, never skip -----------------------------
+need_pkg() {
+	pkg=$1
+	shift
+	for f in "$@"; do
+		case "$f" in
+		/*) [ -e "$f" ] || fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
+		*) command -v "$f" >/dev/null 2>&1 ||
+			fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
+		esac
+	done
+}
+need_pkg gcc-s390x-linux-gnu s390x-linux-gnu-gcc s390x-linux-gnu-nm s390x-linux-gnu-objcopy
+need_pkg linux-source-6.12 /usr/src/linux-source-6.12.tar.xz
+need_pkg flex flex
+need_pkg bison bison
+need_pkg bc bc
+need_pkg libelf-dev /usr/include/libelf.h /usr/include/gelf.h
+need_pkg libssl-dev /usr/include/openssl/evp.h
+need_pkg sparse sparse
+need_pkg make make
+need_pkg xz-utils xz
+need_pkg util-linux flock
+need_pkg python3 python3
+need_pkg perl perl
+
+[ -f "$mod_src/Kbuild" ] || fail "$mod_src/Kbuild missing: nothing to build"
+
+# --- the prepared kernel tree, cached ----------------------------------------
+tarball=/usr/src/linux-source-6.12.tar.xz
+kver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+	kver=$(stat -c '%s-%Y' "$tarball")
+# The cache key covers the source version and this recipe: a changed config
+# recipe must not reuse a tree prepared by an older one.
+recipe=$(sed -n '/^# recipe-begin/,/^# recipe-end/p' "$0" | md5sum | cut -c1-12)
+cache_root=${APM_KERNEL_CACHE:-/var/cache/apmatrixd/kernel-6.12}
+if ! mkdir -p "$cache_root" 2>/dev/null || [ ! -w "$cache_root" ]; then
+	cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/apmatrixd/kernel-6.12
+	mkdir -p "$cache_root" || fail "cannot create a kernel cache directory"
+fi
+tree_dir="$cache_root/$kver-$recipe"
+ktree="$tree_dir/linux-source-6.12"
+kmake() {
+	make -s -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
+}
+
+# recipe-begin
+prepare_tree() {
+	rm -rf "$tree_dir"
+	mkdir -p "$tree_dir"
+	stamp "unpacking $tarball into $tree_dir"
+	tar -xJf "$tarball" -C "$tree_dir"
+	[ -f "$ktree/Makefile" ] || fail "$tarball did not unpack into linux-source-6.12/"
+	stamp "defconfig"
+	kmake defconfig >/dev/null
+	# VFIO_AP needs KVM, VFIO and AP (ZCRYPT selects nothing it needs, but the
+	# queue driver binds CEX queues the zcrypt drivers give up); it selects
+	# VFIO_MDEV. PROVE_LOCKING makes lockdep's annotations real in the headers.
+	"$ktree/scripts/config" --file "$ktree/.config" \
+		--module KVM --module VFIO --enable AP --module ZCRYPT \
+		--module VFIO_AP \
+		--enable DEBUG_KERNEL --enable PROVE_LOCKING
+	kmake olddefconfig >/dev/null
+	for opt in KVM VFIO AP ZCRYPT VFIO_MDEV VFIO_AP PROVE_LOCKING LOCKDEP; do
+		grep -qE "^CONFIG_$opt=[ym]\$" "$ktree/.config" ||
+			fail "olddefconfig did not keep CONFIG_$opt (got: $(grep "CONFIG_$opt[= ]" "$ktree/.config" || echo unset))"
+	done
+	stamp "modules_prepare"
+	kmake modules_prepare >/dev/null
+	touch "$tree_dir/.prepared"
+}
+# recipe-end
+
+exec 9>"$cache_root/.lock"
+flock -x 9
+if [ ! -f "$tree_dir/.prepared" ]; then
+	# Older keys are trees nobody will use again: 1.4 GB each.
+	for old in "$cache_root"/*; do
+		[ -d "$old" ] && [ "$old" != "$tree_dir" ] && rm -rf "$old"
+	done
+	prepare_tree
+	stamp "kernel tree prepared"
+else
+	stamp "reusing prepared kernel tree $ktree"
+fi
+# Every later step only reads the tree: parallel runs may share it.
+flock -u 9
+exec 9>&-
+
+# The prepared tree must have what an external module build reads.
+for f in .config include/generated/autoconf.h include/config/auto.conf \
+	scripts/mod/modpost scripts/basic/fixdep arch/s390/include/generated/asm/syscall_table.h; do
+	[ -e "$ktree/$f" ] || fail "prepared tree lacks $f (remove $tree_dir and rerun)"
+done
+
+# --- build copies of the module sources outside the source tree --------------
+rm -rf "$work"
+mkdir -p "$work"
+copy_sources() {
+	mkdir -p "$1"
+	(cd "$mod_src" && find . -maxdepth 1 \( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name Makefile \) \
+		-exec cp {} "$1/" \;)
+}
+nsrc=$(find "$mod_src" -maxdepth 1 -name '*.c' | wc -l)
+[ "$nsrc" -gt 0 ] || fail "no C sources in $mod_src"
+
+# Messages that are expected without a vmlinux build and only those: modpost
+# cannot know the kernel's exports (step 5 checks them instead).
+filter_expected() {
+	grep -v -E '^WARNING: modpost: ("[A-Za-z0-9_.]+" \[[^]]*vfio_ap\.ko\] undefined!|suppressed [0-9]+ unresolved symbol warnings because there were too many\))$' |
+		grep -v -E '^WARNING: Module.symvers is missing.$' |
+		grep -v -E '^ +(Modules may not have dependencies or modversions\.|You may get many unresolved symbol errors\.|You can set KBUILD_MODPOST_WARN=1 to turn errors into warning|if you want to proceed at your own risk\.)$' |
+		grep -v -E '^\s*$' || true
+}
+
+stamp "building vfio_ap.ko ($nsrc C files) with W=1 KCFLAGS=-Werror through kernel/vfio_ap/Makefile"
+copy_sources "$work/w1"
+if ! make -s -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+	W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 >"$work/w1.log" 2>&1; then
+	cat "$work/w1.log"
+	fail "W=1 -Werror build failed"
+fi
+unexpected=$(filter_expected <"$work/w1.log")
+if [ -n "$unexpected" ]; then
+	echo "$unexpected"
+	fail "W=1 build printed warnings"
+fi
+[ -f "$work/w1/vfio_ap.ko" ] || fail "build did not produce vfio_ap.ko"
+# Every C file of kernel/vfio_ap must be linked into vfio_ap.ko.
+for c in "$work"/w1/*.c; do
+	case "$c" in *.mod.c) continue ;; esac
+	grep -qx "$work/w1/$(basename "$c" .c).o" "$work/w1/vfio_ap.mod" ||
+		fail "$(basename "$c") is not linked into vfio_ap.ko (see Kbuild)"
+done
+# The module must say what it is: license (GPL-only exports) and description.
+modinfo_txt=$(s390x-linux-gnu-objcopy -O binary --only-section=.modinfo "$work/w1/vfio_ap.ko" /dev/stdout | tr '\0' '\n')
+echo "$modinfo_txt" | grep -qx 'license=GPL' || fail "vfio_ap.ko has no MODULE_LICENSE(\"GPL\")"
+echo "$modinfo_txt" | grep -q '^description=.' || fail "vfio_ap.ko has no MODULE_DESCRIPTION"
+
+stamp "modules_install into updates/"
+# Signing needs the distribution's key, which a host-side build never has:
+# the host signs with its own key (README). Without CONFIG_MODULE_SIG_ALL the
+# install step does not try.
+krel=$(cat "$ktree/include/config/kernel.release")
+make -s -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+	INSTALL_MOD_PATH="$work/root" CONFIG_MODULE_SIG_ALL= modules_install >"$work/install.log" 2>&1 ||
+	{ cat "$work/install.log"; fail "modules_install failed"; }
+[ -f "$work/root/lib/modules/$krel/updates/vfio_ap.ko" ] ||
+	{ find "$work/root" -type f; fail "modules_install did not put vfio_ap.ko into lib/modules/$krel/updates/"; }
+cmp -s "$work/w1/vfio_ap.ko" "$work/root/lib/modules/$krel/updates/vfio_ap.ko" ||
+	fail "installed vfio_ap.ko differs from the built one"
+
+stamp "dkms.conf recipe"
+# dkms sources dkms.conf in bash with these variables set and runs MAKE[0]
+# in its build directory; do the same (dkms itself is not needed for that).
+[ -f "$mod_src/dkms.conf" ] || fail "kernel/vfio_ap/dkms.conf missing"
+dkms_tree="$work/dkms"
+mkdir -p "$dkms_tree/src"
+copy_sources "$dkms_tree/src"
+dkms_out=$(kernelver="$krel" kernel_source_dir="$ktree" dkms_tree="$dkms_tree" \
+	AP_BUS_DIR="$ktree/drivers/s390/crypto" bash -c '
+	set -eu
+	. "$1"
+	mkdir -p "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION"
+	mv "$dkms_tree/src" "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build"
+	echo "name=${BUILT_MODULE_NAME[0]} dest=${DEST_MODULE_LOCATION[0]} arch=$BUILD_EXCLUSIVE_ARCH"
+	echo "s390x" | grep -qE "$BUILD_EXCLUSIVE_ARCH"
+	ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- KBUILD_MODPOST_WARN=1 ${MAKE[0]} >"$dkms_tree/make.log" 2>&1 ||
+		{ cat "$dkms_tree/make.log"; exit 1; }
+	ls "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build/${BUILT_MODULE_NAME[0]}.ko"
+	' sh "$mod_src/dkms.conf") || { echo "$dkms_out"; fail "building with the dkms.conf recipe failed"; }
+echo "$dkms_out" | grep -q '^name=vfio_ap dest=/updates' ||
+	{ echo "$dkms_out"; fail "dkms.conf must build vfio_ap into /updates"; }
+
+stamp "sparse (C=1)"
+copy_sources "$work/sparse"
+# V=1 prints the commands on stdout (to prove sparse ran on every file);
+# diagnostics go to stderr.
+if ! make -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$work/sparse" C=1 V=1 KBUILD_MODPOST_WARN=1 modules >"$work/sparse.cmds" 2>"$work/sparse.log"; then
+	cat "$work/sparse.log"
+	fail "sparse build failed"
+fi
+unexpected=$(filter_expected <"$work/sparse.log")
+if [ -n "$unexpected" ]; then
+	echo "$unexpected"
+	fail "sparse reported problems"
+fi
+for c in "$work"/sparse/*.c; do
+	case "$c" in *.mod.c) continue ;; esac
+	grep -E "^ *sparse .* $c\$" "$work/sparse.cmds" >/dev/null ||
+		fail "C=1 did not run sparse on $(basename "$c")"
+done
+
+stamp "checkpatch --strict"
+cp_fail=0
+for f in "$mod_src"/*.c "$mod_src"/*.h; do
+	[ -f "$f" ] || continue
+	if ! out=$(perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$f" 2>&1); then
+		echo "$out"
+		cp_fail=$((cp_fail + 1))
+	elif [ -n "$out" ]; then
+		echo "$out"
+		cp_fail=$((cp_fail + 1))
+	fi
+done
+[ "$cp_fail" -eq 0 ] || fail "checkpatch.pl --strict: $cp_fail file(s) not clean"
+# checkpatch tolerates C99 comments nowadays; the project's kernel style does
+# not (only the SPDX line of a .c file).
+c99=$(grep -n -E '^[[:space:]]*//|[;{}][[:space:]]*//' "$mod_src"/*.c "$mod_src"/*.h 2>/dev/null |
+	grep -v -E '^[^:]+\.c:1:// SPDX-License-Identifier:' || true)
+[ -z "$c99" ] || { echo "$c99"; fail "C99 // comments in kernel/vfio_ap"; }
+
+stamp "import check"
+python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
+	--objcopy s390x-linux-gnu-objcopy "$work/w1/vfio_ap.ko" ||
+	fail "vfio_ap.ko imports symbols the 6.12 tree does not export"
+
+# The import check must be able to fail: a probe module imports one symbol
+# the tree does not export (sched_setscheduler lost its export in 5.9), one
+# namespaced export without MODULE_IMPORT_NS (dma_buf_fd, DMA_BUF) and one
+# good GPL export from a module (kvm_s390_gisc_register in kvm.ko). Exactly
+# the first two must be reported.
+stamp "import check self-test"
+mkdir -p "$work/probe"
+cat >"$work/probe/probe.c" <<'PROBE'
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <linux/dma-buf.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+static int __init probe_init(void)
+{
+	return sched_setscheduler(current, 0, NULL) + dma_buf_fd(NULL, 0) +
+	       kvm_s390_gisc_register(NULL, 0);
+}
+module_init(probe_init);
+MODULE_LICENSE("GPL");
+PROBE
+echo 'obj-m := probe.o' >"$work/probe/Kbuild"
+kmake M="$work/probe" KBUILD_MODPOST_WARN=1 modules >"$work/probe.log" 2>&1 ||
+	{ cat "$work/probe.log"; fail "probe module did not build"; }
+if python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
+	--objcopy s390x-linux-gnu-objcopy "$work/probe/probe.ko" >"$work/probe-check.log" 2>&1; then
+	cat "$work/probe-check.log"
+	fail "import check accepted a module with a non-exported and a namespaced import"
+fi
+got=$(grep '^FAIL' "$work/probe-check.log" | awk '{print $2}' | sort | tr '\n' ' ')
+[ "$got" = "dma_buf_fd sched_setscheduler " ] || {
+	cat "$work/probe-check.log"
+	fail "import check self-test: expected failures 'dma_buf_fd sched_setscheduler', got '$got'"
+}
+grep -q '^ok   kvm_s390_gisc_register ' "$work/probe-check.log" ||
+	{ cat "$work/probe-check.log"; fail "import check self-test: kvm_s390_gisc_register not accepted"; }
+
+# The W=1, sparse and checkpatch steps must be able to fail too: a module with
+# one W=1-only warning (-Wunused-const-variable), one sparse-only complaint
+# (plain 0 as a NULL pointer) and a new typedef must break the W=1 -Werror
+# build, make sparse speak and fail checkpatch, with the options used above.
+stamp "W=1 / sparse / checkpatch self-test"
+mkdir -p "$work/lint"
+cat >"$work/lint/lint.c" <<'LINT'
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <linux/module.h>
+
+static const int lint_unused_const = 1;
+
+typedef struct {
+	int planted;
+} lint_t;
+
+static int __init lint_init(void)
+{
+	int *p = 0;
+
+	return p ? 1 : 0;
+}
+module_init(lint_init);
+MODULE_LICENSE("GPL");
+LINT
+echo 'obj-m := lint.o' >"$work/lint/Kbuild"
+if kmake M="$work/lint" W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 modules >"$work/lint-w1.log" 2>&1; then
+	fail "W=1 KCFLAGS=-Werror accepted an unused const variable"
+fi
+grep -q 'unused-const-variable' "$work/lint-w1.log" ||
+	{ cat "$work/lint-w1.log"; fail "W=1 self-test failed for another reason than the planted warning"; }
+kmake M="$work/lint" C=1 KBUILD_MODPOST_WARN=1 modules >"$work/lint-sparse.log" 2>&1 ||
+	{ cat "$work/lint-sparse.log"; fail "sparse self-test build failed"; }
+grep -q 'Using plain integer as NULL pointer' "$work/lint-sparse.log" ||
+	{ cat "$work/lint-sparse.log"; fail "sparse did not report the planted plain-integer NULL pointer"; }
+if perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$work/lint/lint.c" \
+	>"$work/lint-checkpatch.log" 2>&1 || ! grep -q NEW_TYPEDEFS "$work/lint-checkpatch.log"; then
+	cat "$work/lint-checkpatch.log"
+	fail "checkpatch did not reject the planted typedef"
+fi
+
+stamp "done"
