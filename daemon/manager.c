@@ -63,6 +63,7 @@ Manager *manager_free(Manager *m)
 	store_free(m->store);
 	free(m->host_json);
 	free(m->recovery);
+	free(m->guests_seen);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	free(m->config.state_dir);
@@ -97,6 +98,12 @@ int manager_add_device(Manager *m, const char *uuid, Device **ret)
 	r = device_new(m, uuid, &d);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < m->n_guests_seen; i++)
+		if (strcmp(m->guests_seen[i].uuid, uuid) == 0) {
+			d->guest_state = m->guests_seen[i].state;
+			snprintf(d->libvirt_guest, sizeof(d->libvirt_guest), "%s",
+				 m->guests_seen[i].name);
+		}
 	m->devices[m->n_devices++] = d;
 	*ret = d;
 	return 0;
@@ -407,13 +414,41 @@ void manager_schedule_rescan(Manager *m)
 		log_error_errno(r, "Failed to schedule a rescan");
 }
 
+static void remember_guest(Manager *m, const char *guest, const char *uuid, enum guest_state state)
+{
+	struct guest_seen *n;
+	size_t i;
+
+	for (i = 0; i < m->n_guests_seen; i++)
+		if (strcmp(m->guests_seen[i].uuid, uuid) == 0)
+			break;
+	if (i == m->n_guests_seen) {
+		/* Bounded by what libvirt reports: one entry per vfio-ap mdev of a guest. */
+		n = reallocarray(m->guests_seen, m->n_guests_seen + 1, sizeof(*n));
+		if (!n)
+			return;
+		m->guests_seen = n;
+		m->n_guests_seen++;
+	}
+	snprintf(m->guests_seen[i].uuid, sizeof(m->guests_seen[i].uuid), "%s", uuid);
+	snprintf(m->guests_seen[i].name, sizeof(m->guests_seen[i].name), "%s", guest ? guest : "");
+	m->guests_seen[i].state = state;
+}
+
 void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state)
 {
+	if (uuid)
+		remember_guest(m, guest, uuid, state);
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
-		bool match = uuid ? strcmp(d->uuid, uuid) == 0 : strcmp(d->def.guest, guest) == 0;
+		bool match = uuid ? strcmp(d->uuid, uuid) == 0 :
+				    guest && strcmp(d->def.guest, guest) == 0;
 
-		if (!match || d->guest_state == state)
+		if (!match)
+			continue;
+		if (guest)
+			snprintf(d->libvirt_guest, sizeof(d->libvirt_guest), "%s", guest);
+		if (d->guest_state == state)
 			continue;
 		d->guest_state = state;
 		if (m->ready)
@@ -429,6 +464,8 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
 			      state == GUEST_SHUTOFF ? GUEST_STATE_SHUTOFF :
 						       GUEST_STATE_UNKNOWN;
 
+	log_debug("libvirt: guest %s is %s (%zu vfio-ap devices)", dom->name,
+		  guest_state_to_string(state), dom->n_uuids);
 	for (size_t i = 0; i < dom->n_uuids; i++)
 		manager_guest_changed(m, dom->name, dom->uuids[i], gs);
 }
@@ -593,11 +630,11 @@ struct json_object *manager_state_to_json(Manager *m)
 		Device *d = m->devices[i];
 
 		json_object_array_add(ds, device_to_json(d));
-		if (d->def.guest[0]) {
+		if (device_guest(d)[0]) {
 			struct json_object *g = json_object_new_object();
 			static const char *const names[] = { "shutoff", "running", "paused" };
 
-			json_object_object_add(g, "name", json_object_new_string(d->def.guest));
+			json_object_object_add(g, "name", json_object_new_string(device_guest(d)));
 			json_object_object_add(g, "device", json_object_new_string(d->uuid));
 			json_object_object_add(
 				g, "state",
@@ -610,6 +647,7 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(st, "batches", json_object_new_int64((int64_t)m->stats.batches));
 	json_object_object_add(st, "requests", json_object_new_int64((int64_t)m->stats.requests));
+	json_object_object_add(st, "queued", json_object_new_int64((int64_t)m->n_queued));
 	json_object_object_add(st, "rejected", json_object_new_int64((int64_t)m->stats.rejected));
 	json_object_object_add(st, "kernel_writes",
 			       json_object_new_int64((int64_t)m->stats.kernel_writes));

@@ -70,6 +70,14 @@ struct Manager {
 	struct dirty dirty;
 	uint64_t batch_seq;
 
+	/* What libvirt said about guests, also for devices that do not exist yet. */
+	struct guest_seen {
+		char uuid[UUID_STR_LEN + 1];
+		char name[256];
+		enum guest_state state;
+	} * guests_seen;
+	size_t n_guests_seen;
+
 	struct manager_stats stats;
 	char *recovery; /* what the journal recovery at start did, for GetState */
 	bool ready;
