@@ -311,26 +311,34 @@ void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath,
 	manager_schedule_rescan(m);
 }
 
-void manager_refresh_attached(Manager *m)
+bool manager_refresh_device_attached(Manager *m, Device *d)
 {
-	for (size_t i = 0; i < m->n_devices; i++) {
-		Device *d = m->devices[i];
-		bool attached;
+	ap_matrix guest;
+	bool attached = false, changed;
 
-		if (!d->active || host_read_attached(&d->guestm, &attached) < 0 ||
-		    attached == d->attached)
-			continue;
-		d->attached = attached;
-		{
-			struct host_mdev md = { .m = d->kern,
-						.guest = d->guestm,
-						.attached = attached };
+	if (!d->active)
+		return false;
+	/* Fresh guest matrix, then the status of one of its queues. */
+	if (host_read_mdev_guest(m->host, d->uuid, &d->kern, &guest) < 0)
+		return false;
+	(void)host_read_attached(&guest, &attached);
+	changed = attached != d->attached || !ap_matrix_equal(&guest, &d->guestm);
+	d->attached = attached;
+	d->guestm = guest;
+	if (changed) {
+		struct host_mdev md = { .m = d->kern, .guest = guest, .attached = attached };
 
-			(void)host_put_mdev(m->host, d->uuid, &md);
-		}
+		(void)host_put_mdev(m->host, d->uuid, &md);
 		if (m->ready)
 			manager_emit_device_changed(m, d, true);
 	}
+	return changed;
+}
+
+void manager_refresh_attached(Manager *m)
+{
+	for (size_t i = 0; i < m->n_devices; i++)
+		(void)manager_refresh_device_attached(m, m->devices[i]);
 }
 
 void manager_reconcile(Manager *m)
@@ -475,6 +483,8 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
  * already shows the intended state, finish it (save the definitions);
  * otherwise put the touched mdevs back to their state before the apply.
  */
+#define JOURNAL_ITEMS_MAX 65536
+
 static void recover_journal(Manager *m)
 {
 	_cleanup_json_ struct json_object *j = NULL;
@@ -497,6 +507,12 @@ static void recover_journal(Manager *m)
 		return;
 	}
 	n = json_object_array_length(items);
+	if (n > JOURNAL_ITEMS_MAX) {
+		log_error("Journal in %s lists %zu devices, more than %d; left for inspection",
+			  m->config.state_dir, n, JOURNAL_ITEMS_MAX);
+		m->recovery = strdup("journal too large");
+		return;
+	}
 	pi = calloc(n ? n : 1, sizeof(*pi));
 	if (!pi)
 		return;

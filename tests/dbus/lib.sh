@@ -38,9 +38,12 @@ tap_done() {
 	[ "$tap_failed" -eq 0 ]
 }
 
+# need CMD:PACKAGE...: a missing tool is a failure naming its Debian package.
 need() {
-	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || bail "$c missing: install the Debian package that provides it (tools/bootstrap)"
+	for cp in "$@"; do
+		c=${cp%%:*}
+		p=${cp#*:}
+		command -v "$c" >/dev/null 2>&1 || bail "$c missing: install the Debian package $p"
 	done
 }
 
@@ -48,19 +51,21 @@ need() {
 apm_enter_ns() {
 	if [ -z "${APM_IN_NS:-}" ]; then
 		[ "$(id -u)" -eq 0 ] || bail "needs root for unshare -m -n (CI runs as root)"
-		need unshare
+		need unshare:util-linux
 		APM_IN_NS=1 exec unshare -m -n -- "$@"
 	fi
 	mount --make-rprivate / 2>/dev/null || true
 }
 
 apm_setup() {
-	need dbus-daemon dbus-send busctl python3 jq setpriv
+	need dbus-daemon:dbus-daemon dbus-send:dbus-bin dbus-monitor:dbus-bin busctl:systemd \
+		python3:python3 jq:jq setpriv:util-linux flock:util-linux
 	[ -x "$APMATRIXD" ] || bail "apmatrixd not built at $APMATRIXD"
 	T=$(mktemp -d /tmp/apm-test.XXXXXX)
 	chmod 755 "$T"
 	trap apm_cleanup EXIT
 	export APMATRIXD_LOCK_FILE="$T/s390apconfig.lock"
+	export APMATRIXD_LOCK_TIMEOUT_USEC=300000
 	STATE_DIR=$T/state
 }
 

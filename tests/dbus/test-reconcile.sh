@@ -32,7 +32,16 @@ sim_ctl "guest start vm1 $U1 vcpus=1"
 check "an attached guest makes the device in-use" \
 	test "$(field ".devices[] | select(.uuid==\"$U1\") | .state")" = '"in-use"'
 expect_error org.apmatrix1.Error.Busy "StopDevice of an in-use device" StopDevice string:$U1 uint64:0
+call Assign string:$U1 string:domain array:uint32:2 uint64:0 >/dev/null
+path=$(call GetDevice string:$U1)
+check "a change under the guest keeps it in-use (Device.State, no refresh)" \
+	sh -c "busctl --system get-property org.apmatrix1 '$path' org.apmatrix1.Device State | grep -q in-use"
+check "GuestDomains follow the change" \
+	sh -c "busctl --system get-property org.apmatrix1 '$path' org.apmatrix1.Device GuestDomains | grep -q 'au 3 0 1 2'"
+call Unassign string:$U1 string:domain array:uint32:2 uint64:0 >/dev/null
 sim_ctl "guest stop vm1"
+check "StopDevice right after the guest left (no uevent for that)" call StopDevice string:$U1 uint64:0
+check "StartDevice again" call StartDevice string:$U1 uint64:0
 
 # A burst of uevents (adapter 0 deconfigured and configured 40 times and
 # left off): thousands of events, a handful of refreshes.
@@ -56,7 +65,9 @@ u1=$(field .stats.uevents)
 f1=$(field '.stats.refreshes + .stats.rescans')
 diag "uevents seen: $((u1 - u0)), refreshes: $((f1 - f0)) (apsim sent $sent in all)"
 check "a burst of >= 1000 uevents" test $((u1 - u0)) -ge 1000
-check "costs at most 10 refreshes" test $((f1 - f0)) -le 10
+# Refreshes wait for a pause in the events (at most 1 s): on an idle machine
+# the burst is one refresh; under load it spreads, but never near one per event.
+check "costs a refresh per >= 100 uevents at most" test $(((f1 - f0) * 100)) -le $((u1 - u0))
 check "adapter 0 is gone from the host" test "$(field '.host.adapters | map(.id) | index(0)')" = null
 
 # Drift: the kernel changed behind the daemon's back (no uevent for that);
