@@ -21,6 +21,7 @@
 #include "domain-xml.h"
 #include "hook.h"
 #include "id-list.h"
+#include "json-text.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
@@ -159,33 +160,15 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 /* A JSON document, checked here so that a typo is reported with its offset. */
 static int parse_json_text(const char *what, const char *text, size_t len, struct json_object **ret)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
+	_cleanup_free_ char *msg = NULL;
+	int r;
 
-	if (!tok)
+	r = json_text_parse(text, len, ret, &msg);
+	if (r == -ENOMEM)
 		return log_oom();
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		log_error("%s: invalid JSON at offset %zu: %s", what, end,
-			  jerr == json_tokener_success || jerr == json_tokener_continue ?
-				  "unexpected end of input" :
-				  json_tokener_error_desc(jerr));
-		return -EINVAL;
-	}
-	for (size_t i = end; i < len; i++)
-		if (!strchr(" \t\r\n", text[i])) {
-			json_object_put(o);
-			log_error("%s: invalid JSON: trailing data at offset %zu", what, i);
-			return -EINVAL;
-		}
-	*ret = o;
-	return 0;
+	if (r < 0)
+		log_error("%s: %s", what, msg ?: "invalid JSON");
+	return r;
 }
 
 static struct json_object *jget(struct json_object *o, const char *key)
@@ -678,10 +661,22 @@ static int verb_stop(int argc, char **argv)
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
-/* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
+static long long jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+/*
+ * A result_json of Assign/Unassign/Apply: as-is for tools; for people what it
+ * cost, per device, and for a dry run the planned kernel writes.
+ */
 static int print_result(const char *text)
 {
 	_cleanup_json_ struct json_object *o = json_tokener_parse(text);
+	struct json_object *devices, *writes;
+	bool dry_run;
 
 	if (arg_json) {
 		if (o)
@@ -695,14 +690,27 @@ static int print_result(const char *text)
 		printf("%s\n", text);
 		return 0;
 	}
-	json_object_object_foreach(o, key, val)
-	{
-		char label[64];
+	dry_run = json_object_get_boolean(jget(o, "dry_run"));
+	printf("%s%lld kernel write(s) via %s, %lld APCB update(s) of running guests\n",
+	       dry_run ? "Dry run, nothing changed; would take " : "Done: ",
+	       jint(o, "kernel_writes"), jstr(o, "write_interface") ?: "-",
+	       jint(o, "apcb_updates"));
+	devices = jget(o, "devices");
+	for (size_t i = 0; i < jlen(o, "devices"); i++) {
+		struct json_object *d = json_object_array_get_idx(devices, i);
+		_cleanup_free_ char *a = jids(d, "adapters"), *dom = jids(d, "domains"),
+				    *c = jids(d, "control_domains");
 
-		snprintf(label, sizeof(label), "%s:", key);
-		print_field(stdout, label,
-			    json_object_to_json_string_ext(
-				    val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("  %s: adapters %s, domains %s, control domains %s (%lld write(s), %lld "
+		       "APCB update(s))\n",
+		       jstr(d, "uuid") ?: "-", a ?: "-", dom ?: "-", c ?: "-",
+		       jint(d, "kernel_writes"), jint(d, "apcb_updates"));
+	}
+	writes = jget(o, "writes");
+	for (size_t i = 0; dry_run && i < jlen(o, "writes"); i++) {
+		struct json_object *w = json_object_array_get_idx(writes, i);
+
+		printf("  write %s: %s\n", jstr(w, "attribute") ?: "-", jstr(w, "value") ?: "-");
 	}
 	return 0;
 }

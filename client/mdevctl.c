@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "id-list.h"
+#include "json-text.h"
 #include "mdevctl.h"
 
 /* One kind of mdevctl attribute: which mask it touches, and how. */
@@ -113,30 +114,13 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **reterr_msg)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
 	mdevctl_def def = {};
 	bool have_type = false;
-	size_t consumed;
 	int r;
 
-	if (len > INT32_MAX)
-		return fail(reterr_msg, -EINVAL, "definition too large");
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	consumed = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success)
-		return fail(reterr_msg, -EINVAL, "not valid JSON at offset %zu: %s", consumed,
-			    jerr == json_tokener_success || jerr == json_tokener_continue ?
-				    "unexpected end of input" :
-				    json_tokener_error_desc(jerr));
-	for (size_t i = consumed; i < len; i++)
-		if (!strchr(" \t\r\n", text[i]))
-			return fail(reterr_msg, -EINVAL, "trailing data at offset %zu", i);
+	r = json_text_parse(text, len, &root, reterr_msg);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return fail(reterr_msg, -EINVAL, "expected a JSON object, got %s",
 			    json_type_to_name(json_object_get_type(root)));

@@ -103,8 +103,19 @@ int main(void)
 	}
 
 	/* Bad files: each names what is wrong. */
-	expect_error("{", -EINVAL, "not valid JSON", "truncated JSON");
+	expect_error("{", -EINVAL, "invalid JSON at offset 1: unexpected end of input",
+		     "truncated JSON");
 	expect_error("[]", -EINVAL, "expected a JSON object", "array root");
+	{
+		/* Nesting far deeper than any definition: refused, not recursed into. */
+		char deep[2 * 200 + 1];
+
+		memset(deep, '[', 200);
+		memset(deep + 200, ']', 200);
+		deep[400] = '\0';
+		expect_error(deep, -EINVAL, "invalid JSON at offset", "nesting 200 deep");
+	}
+
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\"} x", -EINVAL, "trailing data",
 		     "trailing garbage");
 	expect_error("{\"start\":\"auto\"}", -EINVAL, "mdev_type: missing", "no mdev_type");
