@@ -9,26 +9,8 @@
 set -u
 : "${SRCDIR:?}" "${APSIM:?}"
 . "$SRCDIR/tests/sim/apsim-env.sh"
+. "$SRCDIR/tests/sim/tap.sh"
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-bad() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-is() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		bad "$1"
-		printf '#   got:  %q\n#   want: %q\n' "$2" "$3"
-	fi
-}
 # The error text a write gets ("" on success), as bash prints it.
 wr() {
 	(printf '%s' "$2" >"$1") 2>&1 | sed 's/.*: //'
@@ -336,5 +318,4 @@ apsim_ctl guest stop g4
 apsim_ctl queue 03.0008 reset-fault 0
 wr_is "remove mdev 3" $M/$U3/remove 1 ""
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done
