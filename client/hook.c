@@ -268,15 +268,6 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
 			r = bus_connect(&bus);
 			if (r < 0)
 				return r;
-			/*
-			 * QEMU is gone, but vfio_ap announces no detach: ListDevices
-			 * makes apmatrixd read the queues again, so that it does not
-			 * refuse the stop for a guest that no longer holds the device.
-			 */
-			r = sd_bus_call_method(bus, APMATRIX_SERVICE, APMATRIX_PATH,
-					       MANAGER_INTERFACE, "ListDevices", NULL, NULL, NULL);
-			if (r < 0)
-				log_debug_errno(r, "ListDevices failed, stopping anyway");
 		}
 		r = call_uuid(bus, "StopDevice", dd->uuids[i], guest);
 		/* Gone already is as good as stopped. */
