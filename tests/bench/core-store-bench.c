@@ -283,9 +283,18 @@ int main(int argc, char **argv)
 	unsigned int ops = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 10) : 10000;
 	struct result re, up, vre, vup;
 
-	run(false, ops, &re);
-	run(true, ops, &up);
-	print("vfio_ap core: driver cost (guests without vCPU threads)", ops, &re, &up);
+	/* Times: the best of three alternating runs (the counts are deterministic). */
+	for (int rep = 0; rep < 3; rep++) {
+		struct result r1, r2;
+
+		run(false, ops, &r1);
+		run(true, ops, &r2);
+		if (rep == 0 || r1.us_per_op < re.us_per_op)
+			re = r1;
+		if (rep == 0 || r2.us_per_op < up.us_per_op)
+			up = r2;
+	}
+	print("vfio_ap core: driver cost (guests without vCPU threads), best of 3", ops, &re, &up);
 
 	/* The guest's side: running vCPUs that every APCB update stops. */
 	nr_guests = 8;
