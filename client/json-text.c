@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error-msg.h"
 #include "json-text.h"
 #include "macro.h"
 
@@ -44,7 +45,5 @@ int json_text_parse(const char *text, size_t len, struct json_object **ret, char
 	*ret = o;
 	return 0;
 fail:
-	if (reterr_msg && asprintf(reterr_msg, "invalid JSON at offset %zu: %s", end, why) < 0)
-		*reterr_msg = NULL;
-	return -EINVAL;
+	return error_msgf(reterr_msg, -EINVAL, "invalid JSON at offset %zu: %s", end, why);
 }

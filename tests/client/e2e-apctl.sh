@@ -227,12 +227,19 @@ exec 7<&-
 sim_ctl guest start vm1 "$UA" vcpus=2
 check "vm1 runs with A's queue 02.0000 plugged" \
 	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 "
+"$A" status >/dev/null # GetState reads which devices a guest holds
+"$A" --json show "$UA" >"$T/a.json"
+check "A is in-use while vm1 holds it; its guest matrix is 02.0000" \
+	test "$(jfield state <"$T/a.json")" = in-use -a "$(jfield guest_adapters <"$T/a.json")" = "[2]" \
+	-a "$(jfield guest_domains <"$T/a.json")" = "[0]"
+unchanged_by 3 "in use by a guest" stop "$UA"
 apcb_before=$(sim_stats | jfield guests vm1 apcb_updates)
 apctl_expect 0 "" assign "$UA" domain 5
 check "assign on a running guest is live in its guest matrix" \
 	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 02.0005 "
 check "and cost vm1 exactly one APCB update" \
 	test "$(sim_stats | jfield guests vm1 apcb_updates)" = $((apcb_before + 1))
+check "A stays in-use over the assign" test "$("$A" --json show "$UA" | jfield state)" = in-use
 apctl_expect 0 "" unassign "$UA" domain 5
 sim_ctl guest stop vm1
 

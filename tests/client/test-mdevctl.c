@@ -134,20 +134,28 @@ int main(void)
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1\"},"
 		     "{\"bogus\":\"1\"}]}",
 		     -EINVAL, "attrs[1]: unknown vfio-ap attribute \"bogus\"", "unknown attr");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"256\"}]}",
-		-ERANGE, "out of range", "id 256");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"-1\"}]}",
-		-EINVAL, "is not an id", "negative");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"08\"}]}",
-		-EINVAL, "is not an id", "08 is bad octal, as for the kernel");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1,2\"}]}",
-		-EINVAL, "is not an id", "an id list is not one id");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"\"}]}",
-		     -EINVAL, "is not an id", "empty value");
+	/* One attribute value each, read as the kernel reads it. */
+	static const struct {
+		const char *value;
+		int err;
+		const char *needle, *what;
+	} values[] = {
+		{ "256", -ERANGE, "out of range", "id 256" },
+		{ "-1", -EINVAL, "is not an id", "negative" },
+		{ "08", -EINVAL, "is not an id", "08 is bad octal, as for the kernel" },
+		{ "1,2", -EINVAL, "is not an id", "an id list is not one id" },
+		{ "", -EINVAL, "is not an id", "empty value" },
+		{ "5 ", -EINVAL, "is not an id", "trailing space" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+		char text[256];
+
+		snprintf(
+			text, sizeof(text),
+			"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"%s\"}]}",
+			values[i].value);
+		expect_error(text, values[i].err, values[i].needle, values[i].what);
+	}
 
 	return tap_done();
 }
