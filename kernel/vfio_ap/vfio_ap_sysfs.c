@@ -7,6 +7,8 @@
  * and pass the buffer through. No parsing or formatting happens in the glue.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include "vfio_ap_glue.h"
 
@@ -109,7 +111,7 @@ static bool vfio_ap_sysfs_row_ok(const char *name, umode_t mode, bool show, bool
 {
 	if (!!(mode & 0444) == show && !!(mode & 0222) == store)
 		return true;
-	pr_err("vfio_ap: attribute %s: mode %04o does not match its show/store\n", name, mode);
+	pr_err("attribute %s: mode %04o does not match its show/store\n", name, mode);
 	return false;
 }
 

@@ -18,6 +18,8 @@
  * that pinning takes.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/delay.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
@@ -69,8 +71,8 @@ static void vfio_ap_wait_irq_off(unsigned int apqn)
 		}
 		msleep(VFIO_AP_POLL_MS);
 	}
-	pr_warn("vfio_ap: %02x.%04x: interrupt still enabled after AQIC disable\n",
-		AP_QID_CARD(apqn), AP_QID_QUEUE(apqn));
+	pr_warn_ratelimited("%02x.%04x: interrupt still enabled after AQIC disable\n",
+			    AP_QID_CARD(apqn), AP_QID_QUEUE(apqn));
 }
 
 /*
@@ -113,8 +115,9 @@ static struct ap_queue_status vfio_ap_glue_irq_disable(struct ap_matrix_mdev *ma
 	    status.response_code == AP_RESPONSE_OTHERWISE_CHANGED)
 		vfio_ap_wait_irq_off(q->apqn);
 	else
-		pr_warn("vfio_ap: %02x.%04x: AQIC disable: response code %u\n",
-			AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), status.response_code);
+		pr_warn_ratelimited("%02x.%04x: AQIC disable: response code %u\n",
+				    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
+				    status.response_code);
 
 	/* Whatever the response, the guest no longer owns this interrupt. */
 	vfio_ap_irq_free(matrix_mdev, q->glue);
