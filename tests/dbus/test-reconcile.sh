@@ -95,6 +95,12 @@ monitor_mark
 apm_daemon_start
 check "autostart applies a batch" wait_signal "BatchApplied"
 check "an autostart device is started" test -d "$MATRIX/$U1"
+check "StopDevice of an autostart device sticks" call StopDevice string:$U1 uint64:0
+# A dry run goes through the next batch: anything queued after the stop has run.
+call Assign string:$U1 string:domain array:uint32:0 uint64:1 >/dev/null
+check "the mdev stays removed" test ! -e "$MATRIX/$U1"
+check "its definition stays" test -f "$STATE_DIR/devices/$U1.json"
+check "StartDevice brings it back" call StartDevice string:$U1 uint64:0
 apm_daemon_stop
 
 # A journal left by a crash: the kernel does not have the intended result,
