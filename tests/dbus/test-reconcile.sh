@@ -6,10 +6,7 @@
 # devices come up, and a journal left by a crash is completed or rolled back.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start
+apm_start_all
 monitor_start
 
 MATRIX=$SYSFS_ROOT/devices/vfio_ap/matrix
