@@ -343,6 +343,15 @@ void manager_refresh_attached(Manager *m)
 
 void manager_reconcile(Manager *m)
 {
+	bool autostart = false;
+
+	/* The matrix parent appeared (or this is the first scan): time for autostart. */
+	if (m->host->matrix_present && !m->matrix_seen) {
+		m->matrix_seen = true;
+		autostart = true;
+	} else if (!m->host->matrix_present)
+		m->matrix_seen = false;
+
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
 		bool drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
@@ -358,8 +367,12 @@ void manager_reconcile(Manager *m)
 		}
 		if (!m->host->matrix_present)
 			continue;
-		/* Autostart when the matrix parent is there; enforce only when configured. */
-		if (d->defined && d->def.autostart && !d->active) {
+		/*
+		 * Autostart once, when the matrix parent is there (at start or when
+		 * it appears), not whenever an autostart device is found stopped:
+		 * StopDevice must stick. Enforce only when configured.
+		 */
+		if (autostart && d->defined && d->def.autostart && !d->active) {
 			struct request *r = request_new(REQ_START, NULL, 0);
 
 			if (r) {

@@ -81,6 +81,7 @@ struct Manager {
 	struct manager_stats stats;
 	char *recovery; /* what the journal recovery at start did, for GetState */
 	bool ready;
+	bool matrix_seen; /* the matrix parent was there at the last reconcile */
 };
 
 int manager_new(const struct manager_config *config, Manager **ret);

@@ -51,7 +51,8 @@ static int path_of(const char *rel, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int sysfs_dir_open(const char *rel)
+/* open() of a path below the root: the fd, or -errno. */
+static int open_rel(const char *rel, int flags)
 {
 	char path[PATH_MAX];
 	int r, fd;
@@ -59,8 +60,13 @@ int sysfs_dir_open(const char *rel)
 	r = path_of(rel, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
+}
+
+int sysfs_dir_open(const char *rel)
+{
+	return open_rel(rel, O_RDONLY | O_DIRECTORY);
 }
 
 int sysfs_read(const char *rel, char **ret, size_t *ret_len)
@@ -184,17 +190,11 @@ int sysfs_read_int(const char *rel, int *ret)
 
 int sysfs_write(const char *rel, const char *value, size_t len)
 {
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
+	_cleanup_close_ int fd = open_rel(rel, O_WRONLY);
 	ssize_t n;
-	int r;
 
-	r = path_of(rel, path, sizeof(path));
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	do
 		n = write(fd, value, len);
 	while (n < 0 && errno == EINTR);

@@ -17,14 +17,12 @@ run() { # run IFACE -> prints "apcb writes ms"
 	APM_DAEMON_PID=$(python3 "$APM_SOURCE_ROOT/tests/dbus/notify-run.py" "$T/daemon.log" 30 -- \
 		"$APMATRIXD" --state-dir "$T/state-$1" --config "$T/bench.conf" \
 		--batch-window-usec 20000) || bail "no daemon"
-	call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
-	uuids=
-	for i in 0 1 2 3 4 5 6 7 8 9; do
-		u=ffffffff-0000-4000-8000-00000000000$i
-		call DefineDevice string:$u string:"{\"adapters\":[2,3],\"domains\":[$i]}" uint64:0 >/dev/null
-		call StartDevice string:$u uint64:0 >/dev/null
+	apm_ten_devices
+	uuids=$APM_UUIDS
+	i=0
+	for u in $uuids; do
 		sim_ctl "guest start vm$i $u vcpus=1"
-		uuids="$uuids $u"
+		i=$((i + 1))
 	done
 	a0=$(sim_stats | jq '[.guests[].apcb_updates] | add')
 	b0=$(state | jq .stats.batches)

@@ -15,14 +15,8 @@ run() { # run WINDOW_USEC [STATE_BASE]
 	APM_DAEMON_PID=$(python3 "$APM_SOURCE_ROOT/tests/dbus/notify-run.py" "$T/daemon.log" 30 -- \
 		"$APMATRIXD" --state-dir "${2:-$T}/state-$1" --config /dev/null --batch-window-usec "$1") ||
 		bail "no daemon"
-	call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
-	uuids=
-	for i in 0 1 2 3 4 5 6 7 8 9; do
-		u=ffffffff-0000-4000-8000-00000000000$i
-		call DefineDevice string:$u string:"{\"adapters\":[2,3],\"domains\":[$i]}" uint64:0 >/dev/null
-		call StartDevice string:$u uint64:0 >/dev/null
-		uuids="$uuids $u"
-	done
+	apm_ten_devices
+	uuids=$APM_UUIDS
 	out=$("$CLIENT" sustained "$SECS" 100 $uuids) || bail "client failed: $out"
 	echo "window ${1} us, state in ${2:-$T}: $out; batches $(state | jq .stats.batches), kernel writes $(state | jq .stats.kernel_writes)"
 	apm_daemon_stop

@@ -47,6 +47,28 @@ need() {
 	done
 }
 
+# The usual start of a test: namespaces, temp dir, apsim, private bus, daemon
+# (extra arguments go to apmatrixd).
+apm_start_all() {
+	apm_setup
+	apm_sim_start
+	apm_bus_start
+	apm_daemon_start "$@"
+}
+
+# Reserve domains 0-15, then N devices (adapters 2,3 x domain i) started; their
+# uuids in $APM_UUIDS. For the benchmarks.
+apm_ten_devices() {
+	call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
+	APM_UUIDS=
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		u=ffffffff-0000-4000-8000-00000000000$i
+		call DefineDevice string:$u string:"{\"adapters\":[2,3],\"domains\":[$i]}" uint64:0 >/dev/null
+		call StartDevice string:$u uint64:0 >/dev/null
+		APM_UUIDS="$APM_UUIDS $u"
+	done
+}
+
 # Re-run the calling script in fresh mount and network namespaces, as root.
 apm_enter_ns() {
 	if [ -z "${APM_IN_NS:-}" ]; then

@@ -4,10 +4,7 @@
 # sysfs, and every documented error leaving daemon and sysfs unchanged.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start
+apm_start_all
 
 MATRIX=$SYSFS_ROOT/devices/vfio_ap/matrix
 U1=aaaaaaaa-0000-4000-8000-000000000001

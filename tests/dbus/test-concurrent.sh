@@ -3,10 +3,7 @@
 # 50 clients at once all get their answer, and the requests are batched.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start --batch-window-usec 20000
+apm_start_all --batch-window-usec 20000
 
 U1=dddddddd-0000-4000-8000-000000000001
 call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
