@@ -105,21 +105,29 @@ prepare_tree() {
 }
 # recipe-end
 
+# Lock protocol on $cache_root/.lock: every run holds it shared while it
+# uses a tree (until it exits: fd 9 stays open); preparing a tree, and
+# deleting trees of other keys, needs it exclusive - so no tree disappears
+# under a build that reads it.
 exec 9>"$cache_root/.lock"
-flock -x 9
-if [ ! -f "$tree_dir/.prepared" ]; then
-	# Older keys are trees nobody will use again: 1.4 GB each.
-	for old in "$cache_root"/*; do
-		[ -d "$old" ] && [ "$old" != "$tree_dir" ] && rm -rf "$old"
-	done
-	prepare_tree
-	stamp "kernel tree prepared"
-else
+flock -s 9
+if [ -f "$tree_dir/.prepared" ]; then
 	stamp "reusing prepared kernel tree $ktree"
+else
+	flock -u 9
+	flock -x 9
+	if [ ! -f "$tree_dir/.prepared" ]; then
+		# Older keys are trees nobody will use again: 1.4 GB each.
+		for old in "$cache_root"/*; do
+			[ -d "$old" ] && [ "$old" != "$tree_dir" ] && rm -rf "$old"
+		done
+		prepare_tree
+		stamp "kernel tree prepared"
+	else
+		stamp "reusing kernel tree $ktree prepared meanwhile by another run"
+	fi
+	flock -s 9
 fi
-# Every later step only reads the tree: parallel runs may share it.
-flock -u 9
-exec 9>&-
 
 # The prepared tree must have what an external module build reads.
 for f in .config include/generated/autoconf.h include/config/auto.conf \
