@@ -46,6 +46,7 @@ struct sim_node {
 
 /* One open attribute file. */
 struct sim_open {
+	struct sim_open *prev, *next; /* open_files, for files still open at exit */
 	struct sim_node *dir;
 	const struct sim_attr *attr;
 	char *buf; /* last show() result, served at offsets > 0 */
@@ -61,6 +62,35 @@ static size_t hsize, hcount;
 static struct sim_node *root;
 static sim_write_hook_t write_hook;
 static struct timespec mount_time;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_open *open_files;
+
+static void node_unref(struct sim_node *n);
+
+static void open_link(struct sim_open *of)
+{
+	pthread_mutex_lock(&open_lock);
+	of->next = open_files;
+	if (open_files)
+		open_files->prev = of;
+	open_files = of;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void open_free(struct sim_open *of)
+{
+	pthread_mutex_lock(&open_lock);
+	if (of->prev)
+		of->prev->next = of->next;
+	else
+		open_files = of->next;
+	if (of->next)
+		of->next->prev = of->prev;
+	pthread_mutex_unlock(&open_lock);
+	node_unref(of->dir);
+	free(of->buf);
+	free(of);
+}
 
 static uint32_t name_hash(const struct sim_node *parent, const char *name)
 {
@@ -182,6 +212,9 @@ int sim_tree_init(void)
 
 void sim_tree_free(void)
 {
+	/* Files a client still held when the mount went away get no release. */
+	while (open_files)
+		open_free(open_files);
 	if (!root)
 		return;
 	while (root->first_child)
@@ -677,6 +710,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	of->dir = r.node; /* takes the reference */
 	of->attr = r.attr;
 	strcpy(of->path, path);
+	open_link(of);
 	fi->fh = (uintptr_t)of;
 	fi->direct_io = 1;
 	fi->nonseekable = 0;
@@ -776,11 +810,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
-	struct sim_open *of = (struct sim_open *)(uintptr_t)fi->fh;
-
-	node_unref(of->dir);
-	free(of->buf);
-	free(of);
+	open_free((struct sim_open *)(uintptr_t)fi->fh);
 	return 0;
 }
 

@@ -110,30 +110,14 @@ static int normalize_path(const char *in, char *out, size_t size)
 	return 0;
 }
 
-static int parse_adapter(char **tok, size_t n, struct sim_cmd *c)
+/* "CEXn" and "accel|cca|ep11", in any order, for a hot-plugged adapter. */
+static int parse_card_args(char **tok, size_t n, struct sim_cmd *c)
 {
-	int r;
-
-	if (n < 3)
-		return -EINVAL;
-	r = parse_id(tok[1], &c->id);
-	if (r < 0)
-		return r;
-	if (strcmp(tok[2], "config") == 0 || strcmp(tok[2], "chkstop") == 0) {
-		c->kind = tok[2][1] == 'o' ? SIM_CMD_ADAPTER_CONFIG : SIM_CMD_ADAPTER_CHKSTOP;
-		return n == 4 ? parse_on_off(tok[3], &c->on) : -EINVAL;
-	}
-	if (strcmp(tok[2], "remove") == 0) {
-		c->kind = SIM_CMD_ADAPTER_REMOVE;
-		return n == 3 ? 0 : -EINVAL;
-	}
-	if (strcmp(tok[2], "add") != 0)
-		return -EINVAL;
-	c->kind = SIM_CMD_ADAPTER_ADD;
 	c->hwtype = 14;
 	c->mode = SIM_MODE_CCA;
-	for (size_t i = 3; i < n; i++) {
-		r = sim_hwtype_from_string(tok[i]);
+	for (size_t i = 0; i < n; i++) {
+		int r = sim_hwtype_from_string(tok[i]);
+
 		if (r >= 0)
 			c->hwtype = (unsigned int)r;
 		else if (strcmp(tok[i], "accel") == 0)
@@ -148,8 +132,30 @@ static int parse_adapter(char **tok, size_t n, struct sim_cmd *c)
 	return 0;
 }
 
-static int parse_domain(char **tok, size_t n, struct sim_cmd *c)
+struct id_verb {
+	const char *name;
+	enum sim_cmd_kind kind;
+	bool on_off; /* followed by on|off */
+};
+
+static const struct id_verb adapter_verbs[] = {
+	{ "config", SIM_CMD_ADAPTER_CONFIG, true },
+	{ "chkstop", SIM_CMD_ADAPTER_CHKSTOP, true },
+	{ "add", SIM_CMD_ADAPTER_ADD, false },
+	{ "remove", SIM_CMD_ADAPTER_REMOVE, false },
+};
+
+static const struct id_verb domain_verbs[] = {
+	{ "config", SIM_CMD_DOMAIN_CONFIG, true },
+	{ "add", SIM_CMD_DOMAIN_ADD, false },
+	{ "remove", SIM_CMD_DOMAIN_REMOVE, false },
+};
+
+/* "adapter|domain ID VERB [ARGS]" */
+static int parse_id_verb(char **tok, size_t n, const struct id_verb *verbs, size_t n_verbs,
+			 struct sim_cmd *c)
 {
+	const struct id_verb *v = NULL;
 	int r;
 
 	if (n < 3)
@@ -157,19 +163,17 @@ static int parse_domain(char **tok, size_t n, struct sim_cmd *c)
 	r = parse_id(tok[1], &c->id);
 	if (r < 0)
 		return r;
-	if (strcmp(tok[2], "config") == 0) {
-		c->kind = SIM_CMD_DOMAIN_CONFIG;
+	for (size_t i = 0; i < n_verbs; i++)
+		if (strcmp(tok[2], verbs[i].name) == 0)
+			v = &verbs[i];
+	if (!v)
+		return -EINVAL;
+	c->kind = v->kind;
+	if (v->on_off)
 		return n == 4 ? parse_on_off(tok[3], &c->on) : -EINVAL;
-	}
-	if (n != 3)
-		return -EINVAL;
-	if (strcmp(tok[2], "add") == 0)
-		c->kind = SIM_CMD_DOMAIN_ADD;
-	else if (strcmp(tok[2], "remove") == 0)
-		c->kind = SIM_CMD_DOMAIN_REMOVE;
-	else
-		return -EINVAL;
-	return 0;
+	if (v->kind == SIM_CMD_ADAPTER_ADD)
+		return parse_card_args(tok + 3, n - 3, c);
+	return n == 3 ? 0 : -EINVAL;
 }
 
 static int parse_guest(char **tok, size_t n, struct sim_cmd *c)
@@ -232,6 +236,56 @@ static int parse_fault(char **tok, size_t n, struct sim_cmd *c)
 	return 0;
 }
 
+/* "aa.dddd" in hex, as the bus names queues. */
+static int parse_apqn(const char *s, unsigned int *ret)
+{
+	unsigned long a, d;
+	char *end;
+
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	a = strtoul(s, &end, 16);
+	if (*end != '.' || !isxdigit((unsigned char)end[1]))
+		return -EINVAL;
+	d = strtoul(end + 1, &end, 16);
+	if (*end)
+		return -EINVAL;
+	if (a > 255 || d > 255)
+		return -ERANGE;
+	*ret = (unsigned int)(a << 8 | d);
+	return 0;
+}
+
+static int parse_queue(char **tok, size_t n, struct sim_cmd *c)
+{
+	unsigned int polls = 0;
+	int r;
+
+	if (n < 4 || n > 5 || strcmp(tok[2], "reset-fault") != 0)
+		return -EINVAL;
+	c->kind = SIM_CMD_QUEUE_RESET_FAULT;
+	r = parse_apqn(tok[1], &c->apqn);
+	if (r < 0)
+		return r;
+	r = parse_id(tok[3], &c->rc);
+	if (r < 0)
+		return r == -ERANGE ? -EINVAL : r;
+	if (n == 5) {
+		char *end;
+		unsigned long v;
+
+		if (!isdigit((unsigned char)tok[4][0]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(tok[4], &end, 10);
+		if (errno || *end || v > 1000)
+			return -EINVAL;
+		polls = (unsigned int)v;
+	}
+	c->count = polls;
+	return 0;
+}
+
 int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 {
 	char line[SIM_PATH_MAX + 128];
@@ -254,13 +308,15 @@ int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 	if (n == 0)
 		return -EINVAL;
 	if (strcmp(tok[0], "adapter") == 0)
-		r = parse_adapter(tok, n, &c);
+		r = parse_id_verb(tok, n, adapter_verbs, ELEMENTSOF(adapter_verbs), &c);
 	else if (strcmp(tok[0], "domain") == 0)
-		r = parse_domain(tok, n, &c);
+		r = parse_id_verb(tok, n, domain_verbs, ELEMENTSOF(domain_verbs), &c);
 	else if (strcmp(tok[0], "guest") == 0)
 		r = parse_guest(tok, n, &c);
 	else if (strcmp(tok[0], "fault") == 0)
 		r = parse_fault(tok, n, &c);
+	else if (strcmp(tok[0], "queue") == 0)
+		r = parse_queue(tok, n, &c);
 	else
 		r = -EINVAL;
 	if (r < 0)

@@ -2,7 +2,7 @@
 /*
  * MOUNTPOINT/sim/ctl: one command per write, failures as errnos.
  *
- *   adapter ID config on|off      configure / deconfigure a card (SCLP)
+ *   adapter ID config on|off      SCLP configure / deconfigure (card stays)
  *   adapter ID chkstop on|off     check-stop a card / end it
  *   adapter ID add [CEXn] [accel|cca|ep11]   hot plug: the adapter enters QCI
  *   adapter ID remove             hot unplug: the adapter leaves QCI
@@ -11,6 +11,8 @@
  *   guest start NAME UUID [vcpus=N]   a VMM opens the mdev (set_kvm), N vCPUs run
  *   guest stop NAME               the VMM closes it (unset_kvm), vCPUs stop
  *   fault PATH ERRNO [COUNT]      the next COUNT (default 1) writes to PATH fail
+ *   queue AA.DDDD reset-fault RC [POLLS]   resets of the queue end with response
+ *                                 code RC (0 clears) after POLLS TAPQs
  *
  * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
  * number.
@@ -34,6 +36,7 @@ enum sim_cmd_kind {
 	SIM_CMD_GUEST_START,
 	SIM_CMD_GUEST_STOP,
 	SIM_CMD_FAULT,
+	SIM_CMD_QUEUE_RESET_FAULT,
 };
 
 #define SIM_NAME_MAX 64
@@ -50,7 +53,9 @@ struct sim_cmd {
 	unsigned int vcpus;
 	char path[SIM_PATH_MAX]; /* fault */
 	int error; /* fault: positive errno */
-	unsigned int count;
+	unsigned int count; /* fault; reset-fault: POLLS */
+	unsigned int apqn; /* reset-fault: card << 8 | domain */
+	unsigned int rc; /* reset-fault */
 };
 
 /* Parses one write; -EINVAL for syntax, -ERANGE for an id above 255. */

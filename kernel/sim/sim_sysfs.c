@@ -68,7 +68,6 @@ static struct sim_node *n_matrix, *n_type, *n_type_devices, *n_mdev_devices, *n_
 static struct sim_node *card_node[AP_ID_COUNT];
 static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
-static bool card_chkstop[AP_ID_COUNT];
 static unsigned char card_offline[AP_ID_COUNT]; /* zcrypt's online switch */
 static unsigned char *queue_offline; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
@@ -134,13 +133,6 @@ static const char *mode_env(enum ap_sim_mode m)
 					"MODE=cca";
 }
 
-static enum sim_card_mode mode_from_sim(enum ap_sim_mode m)
-{
-	return m == AP_SIM_MODE_ACCEL ? SIM_MODE_ACCEL :
-	       m == AP_SIM_MODE_EP11  ? SIM_MODE_EP11 :
-					SIM_MODE_CCA;
-}
-
 static enum ap_sim_mode mode_to_sim(enum sim_card_mode m)
 {
 	return m == SIM_MODE_ACCEL ? AP_SIM_MODE_ACCEL :
@@ -149,12 +141,6 @@ static enum ap_sim_mode mode_to_sim(enum sim_card_mode m)
 }
 
 /* ---- AP bus files: /sys/bus/ap ---- */
-
-static void info_mask(const unsigned int *m32, ap_mask *ret)
-{
-	for (unsigned int i = 0; i < 4; i++)
-		ret->w[i] = (uint64_t)m32[2 * i] << 32 | m32[2 * i + 1];
-}
 
 static ssize_t show_qci_mask(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
 {
@@ -344,10 +330,14 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 			    mode == AP_SIM_MODE_ACCEL ? 0x08800000u :
 			    mode == AP_SIM_MODE_EP11  ? 0x04800000u :
 							0x10800000u);
-	if (strcmp(what, "config") == 0)
-		return emit(buf, size, "1\n");
-	if (strcmp(what, "chkstop") == 0)
-		return emit(buf, size, "%d\n", card_chkstop[card]);
+	if (strcmp(what, "config") == 0 || strcmp(what, "chkstop") == 0) {
+		bool config = false, chkstop = false;
+		int r = ap_sim_card_state(card, &config, &chkstop);
+
+		if (r < 0)
+			return r;
+		return emit(buf, size, "%d\n", what[1] == 'o' ? config : chkstop);
+	}
 	if (strcmp(what, "online") == 0)
 		return emit(buf, size, "%d\n",
 			    !__atomic_load_n(&card_offline[card], __ATOMIC_RELAXED));
@@ -362,23 +352,38 @@ static ssize_t card_show(struct sim_node *d, const struct sim_attr *a, char *buf
 }
 
 /*
- * Configure/deconfigure an adapter (SCLP), as the card's config attribute
- * and sim/ctl do: the bus announces CONFIG=0 while the card still exists and
- * CONFIG=1 once it is back.
+ * Configure/deconfigure an adapter (SCLP), from the card's config attribute
+ * or sim/ctl: card and queues stay, their config reads 0, and the bus sends
+ * CONFIG= change uevents for the card and each of its queues.
  */
 static int adapter_config(unsigned int card, bool on)
 {
-	char path[64];
 	const char *envp[] = { on ? "CONFIG=1" : "CONFIG=0", NULL };
+	bool config, chkstop;
+	char path[64];
 	int r;
 
+	r = ap_sim_card_state(card, &config, &chkstop);
+	if (r < 0)
+		return r == -ENOENT ? -ENODEV : r;
+	if (config == on)
+		return 0;
+	r = ap_sim_card_set_config(card, on);
+	if (r < 0)
+		return r;
 	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
-	if (!on)
-		send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	r = ap_sim_config_adapter(card, on);
-	if (r == 0 && on)
-		send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	return r;
+	send_event("change", path, "ap", "ap_card", "cex4card", envp);
+	pthread_mutex_lock(&dev_lock);
+	for (unsigned int d = 0; d < AP_ID_COUNT; d++) {
+		unsigned int qn = card << 8 | d;
+
+		if (!queue_node[qn])
+			continue;
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", card, card, d);
+		send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[qn]], envp);
+	}
+	pthread_mutex_unlock(&dev_lock);
+	return 0;
 }
 
 /* "0"/"1" with an optional newline, as sscanf("%d") and a range check read it. */
@@ -436,39 +441,25 @@ static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const 
 static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
 			    size_t len);
 
-#define CARD_ATTR(n, m)                                            \
-	{                                                          \
-		.name = n, .mode = m, .show = card_show, .priv = n \
+/* One row of a device type's attribute table; priv names the attribute for show(). */
+#define DEV_ATTR(n, m, sh, st, vis)                                                      \
+	{                                                                                \
+		.name = n, .mode = m, .show = sh, .store = st, .visible = vis, .priv = n \
 	}
+
 static const struct sim_attr card_attrs[] = {
-	CARD_ATTR("hwtype", 0444),
-	CARD_ATTR("raw_hwtype", 0444),
-	CARD_ATTR("depth", 0444),
-	CARD_ATTR("ap_functions", 0444),
-	{ .name = "config",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = card_config_store,
-	  .priv = "config" },
-	CARD_ATTR("chkstop", 0444),
-	{ .name = "request_count",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = store_ignore,
-	  .priv = "request_count" },
-	CARD_ATTR("requestq_count", 0444),
-	CARD_ATTR("pendingq_count", 0444),
-	{ .name = "online",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = online_store,
-	  .priv = "online" },
-	CARD_ATTR("modalias", 0444),
-	{ .name = "uevent",
-	  .mode = 0644,
-	  .show = card_show,
-	  .store = uevent_store,
-	  .priv = "uevent" },
+	DEV_ATTR("hwtype", 0444, card_show, NULL, NULL),
+	DEV_ATTR("raw_hwtype", 0444, card_show, NULL, NULL),
+	DEV_ATTR("depth", 0444, card_show, NULL, NULL),
+	DEV_ATTR("ap_functions", 0444, card_show, NULL, NULL),
+	DEV_ATTR("config", 0644, card_show, card_config_store, NULL),
+	DEV_ATTR("chkstop", 0444, card_show, NULL, NULL),
+	DEV_ATTR("request_count", 0644, card_show, store_ignore, NULL),
+	DEV_ATTR("requestq_count", 0444, card_show, NULL, NULL),
+	DEV_ATTR("pendingq_count", 0444, card_show, NULL, NULL),
+	DEV_ATTR("online", 0644, card_show, online_store, NULL),
+	DEV_ATTR("modalias", 0444, card_show, NULL, NULL),
+	DEV_ATTR("uevent", 0644, card_show, uevent_store, NULL),
 };
 
 static struct sim_node *card_driver(struct sim_node *d)
@@ -506,7 +497,7 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	if (r < 0)
 		return r;
 	if (strcmp(what, "config") == 0)
-		return emit(buf, size, "%d\n", st.exists);
+		return emit(buf, size, "%d\n", st.exists && st.config);
 	if (strcmp(what, "chkstop") == 0)
 		return emit(buf, size, "%d\n", st.chkstop);
 	if (strcmp(what, "interrupt") == 0)
@@ -547,42 +538,17 @@ static bool queue_vfio_bound(struct sim_node *d)
 	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_VFIO;
 }
 
-#define QUEUE_ATTR(n, m)                                            \
-	{                                                           \
-		.name = n, .mode = m, .show = queue_show, .priv = n \
-	}
 static const struct sim_attr queue_attrs[] = {
-	QUEUE_ATTR("config", 0444),
-	QUEUE_ATTR("chkstop", 0444),
-	QUEUE_ATTR("interrupt", 0444),
-	{ .name = "reset",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = queue_reset_store,
-	  .priv = "reset" },
-	{ .name = "request_count",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = store_ignore,
-	  .priv = "request_count" },
-	QUEUE_ATTR("requestq_count", 0444),
-	QUEUE_ATTR("pendingq_count", 0444),
-	{ .name = "online",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = online_store,
-	  .visible = queue_host_bound,
-	  .priv = "online" },
-	{ .name = "status",
-	  .mode = 0444,
-	  .show = queue_show,
-	  .visible = queue_vfio_bound,
-	  .priv = "status" },
-	{ .name = "uevent",
-	  .mode = 0644,
-	  .show = queue_show,
-	  .store = uevent_store,
-	  .priv = "uevent" },
+	DEV_ATTR("config", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("chkstop", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("interrupt", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("reset", 0644, queue_show, queue_reset_store, NULL),
+	DEV_ATTR("request_count", 0644, queue_show, store_ignore, NULL),
+	DEV_ATTR("requestq_count", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
+	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
+	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
 };
 
 static struct sim_node *queue_driver(struct sim_node *d)
@@ -730,7 +696,6 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		sim_node_remove_nowait(sim_node_child(n_drv_card, name));
 		sim_node_remove_nowait(card_node[ev->card]);
 		card_node[ev->card] = NULL;
-		card_chkstop[ev->card] = false;
 		snprintf(path, sizeof(path), "/devices/ap/%s", name);
 		send_event("unbind", path, "ap", "ap_card", NULL, NULL);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
@@ -801,7 +766,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		check_bindings_complete();
 		break;
 	case AP_SIM_EV_CARD_CHKSTOP:
-		card_chkstop[ev->card] = ev->value;
+		/* chkstop is read from the bus; upstream sends no uevent for it */
 		break;
 	}
 	pthread_mutex_unlock(&dev_lock);
@@ -1024,56 +989,59 @@ static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, c
 	return (ssize_t)len;
 }
 
+/*
+ * The core's attribute tables (NULL-name terminated; mdev and matrix rows
+ * differ only in their callbacks' types) as sim_attrs, followed by the rows
+ * the device model adds. Evaluates to the calloc'ed table, *ret_n its size.
+ */
+#define WRAP_CORE_ATTRS(table, show_fn, store_fn, extra, ret_n)             \
+	({                                                                  \
+		size_t n_ = 0, k_ = 0;                                      \
+		struct sim_attr *a_;                                        \
+                                                                            \
+		while (table[n_].name)                                      \
+			n_++;                                               \
+		a_ = calloc(n_ + ELEMENTSOF(extra), sizeof(*a_));           \
+		for (size_t i_ = 0; a_ && i_ < n_; i_++)                    \
+			a_[k_++] = (struct sim_attr){                       \
+				.name = table[i_].name,                     \
+				.mode = table[i_].mode,                     \
+				.show = table[i_].show ? show_fn : NULL,    \
+				.store = table[i_].store ? store_fn : NULL, \
+				.priv = &table[i_],                         \
+			};                                                  \
+		for (size_t i_ = 0; a_ && i_ < ELEMENTSOF(extra); i_++)     \
+			a_[k_++] = extra[i_];                               \
+		*(ret_n) = k_;                                              \
+		a_;                                                         \
+	})
+
+static const struct sim_attr mdev_extra_attrs[] = {
+	{ .name = "remove", .mode = 0200, .store = mdev_remove_store },
+	{ .name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = store_ignore },
+};
+
+static const struct sim_attr matrix_extra_attrs[] = {
+	{ .name = "uevent",
+	  .mode = 0644,
+	  .show = matrix_uevent_show,
+	  .store = matrix_uevent_store },
+};
+
 static int build_attr_tables(void)
 {
-	size_t n = 0, i;
+	size_t n;
 
-	for (i = 0; vfio_ap_mdev_attrs[i].name; i++)
-		n++;
-	mdev_attrs = calloc(n + 2, sizeof(*mdev_attrs));
+	mdev_attrs = WRAP_CORE_ATTRS(vfio_ap_mdev_attrs, mdev_attr_show, mdev_attr_store,
+				     mdev_extra_attrs, &n);
 	if (!mdev_attrs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct vfio_ap_mdev_attr *ma = &vfio_ap_mdev_attrs[i];
-
-		mdev_attrs[i] = (struct sim_attr){
-			.name = ma->name,
-			.mode = ma->mode,
-			.show = ma->show ? mdev_attr_show : NULL,
-			.store = ma->store ? mdev_attr_store : NULL,
-			.priv = ma,
-		};
-	}
-	mdev_attrs[i++] = (struct sim_attr){
-		.name = "remove", .mode = 0200, .show = NULL, .store = mdev_remove_store
-	};
-	mdev_attrs[i++] = (struct sim_attr){
-		.name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = store_ignore
-	};
-	mdev_type = (struct sim_dir_type){ mdev_attrs, i, mdev_links, ELEMENTSOF(mdev_links) };
-
-	n = 0;
-	for (i = 0; vfio_ap_matrix_attrs[i].name; i++)
-		n++;
-	matrix_attrs = calloc(n + 1, sizeof(*matrix_attrs));
+	mdev_type = (struct sim_dir_type){ mdev_attrs, n, mdev_links, ELEMENTSOF(mdev_links) };
+	matrix_attrs = WRAP_CORE_ATTRS(vfio_ap_matrix_attrs, matrix_attr_show, matrix_attr_store,
+				       matrix_extra_attrs, &n);
 	if (!matrix_attrs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct vfio_ap_matrix_attr *ma = &vfio_ap_matrix_attrs[i];
-
-		matrix_attrs[i] = (struct sim_attr){
-			.name = ma->name,
-			.mode = ma->mode,
-			.show = ma->show ? matrix_attr_show : NULL,
-			.store = ma->store ? matrix_attr_store : NULL,
-			.priv = ma,
-		};
-	}
-	matrix_attrs[i++] = (struct sim_attr){ .name = "uevent",
-					       .mode = 0644,
-					       .show = matrix_uevent_show,
-					       .store = matrix_uevent_store };
-	matrix_type = (struct sim_dir_type){ matrix_attrs, i, mdev_links, 0 };
+	matrix_type = (struct sim_dir_type){ .attrs = matrix_attrs, .n_attrs = n };
 	return 0;
 }
 
@@ -1208,6 +1176,8 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return guest_stop(c);
 	case SIM_CMD_FAULT:
 		return sim_fault_add(c->path, c->error, c->count);
+	case SIM_CMD_QUEUE_RESET_FAULT:
+		return ap_sim_queue_set_reset_fault(c->apqn, (u8)c->rc, c->count);
 	}
 	return -EINVAL;
 }
@@ -1459,8 +1429,6 @@ int sim_sysfs_init(const struct sim_topology *t)
 		if (r < 0)
 			return r;
 	}
-	(void)info_mask;
-	(void)mode_from_sim;
 	return 0;
 }
 

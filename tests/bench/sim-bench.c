@@ -6,30 +6,12 @@
  * 256 x 256 host with 1000 mdevs. Root, inside unshare -m -n; APSIM names
  * the binary.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "sim/apsim-run.h"
 
 #define ROUNDS 4000
-
-static const char *apsim;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -42,66 +24,6 @@ static double percentile(double *v, size_t n, double p)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[(size_t)((double)(n - 1) * p)];
-}
-
-struct sim {
-	char dir[64], root[96], pidf[96];
-	pid_t pid;
-	double startup_us;
-};
-
-static int sim_start(struct sim *s, const char *topology)
-{
-	double t0;
-	pid_t p;
-	int status;
-	FILE *f;
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/apsim-bench-XXXXXX");
-	if (!mkdtemp(s->dir))
-		return -errno;
-	snprintf(s->root, sizeof(s->root), "%s/sys", s->dir);
-	snprintf(s->pidf, sizeof(s->pidf), "%s/pid", s->dir);
-	mkdir(s->root, 0755);
-	t0 = now_us();
-	p = fork();
-	if (p == 0) {
-		if (topology)
-			execl(apsim, apsim, s->root, "--pid-file", s->pidf, "--topology", topology,
-			      (char *)NULL);
-		else
-			execl(apsim, apsim, s->root, "--pid-file", s->pidf, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -EIO;
-	s->startup_us = now_us() - t0;
-	f = fopen(s->pidf, "re");
-	if (!f || fscanf(f, "%d", &s->pid) != 1) {
-		if (f)
-			fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	return 0;
-}
-
-static double sim_stop(struct sim *s)
-{
-	double t0 = now_us();
-	int fd;
-
-	kill(s->pid, SIGTERM);
-	fd = open(s->pidf, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		flock(fd, LOCK_EX); /* free once apsim exited */
-		close(fd);
-	}
-	umount2(s->root, MNT_DETACH);
-	unlink(s->pidf);
-	rmdir(s->root);
-	rmdir(s->dir);
-	return now_us() - t0;
 }
 
 static long rss_kib(pid_t pid)
@@ -120,18 +42,6 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-static int put(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* Median and p90 of ROUNDS writes alternating a and b (pwrite on held fds). */
 static int bench_pwrite(const char *a, const char *b, const char *va, const char *vb,
 			double *ret_med, double *ret_p90)
@@ -144,11 +54,11 @@ static int bench_pwrite(const char *a, const char *b, const char *va, const char
 	for (int i = 0; i < ROUNDS; i++) {
 		int fd = i % 2 ? fb : fa;
 		const char *v = i % 2 ? vb : va;
-		double t0 = now_us();
+		double t0 = apsim_now_us();
 
 		if (pwrite(fd, v, strlen(v), 0) < 0)
 			return -errno;
-		t[i] = now_us() - t0;
+		t[i] = apsim_now_us() - t0;
 	}
 	close(fa);
 	close(fb);
@@ -163,12 +73,12 @@ static int bench_open_write_close(const char *a, const char *b, const char *va, 
 	static double t[ROUNDS];
 
 	for (int i = 0; i < ROUNDS; i++) {
-		double t0 = now_us();
-		int r = put(i % 2 ? b : a, i % 2 ? vb : va);
+		double t0 = apsim_now_us();
+		int r = file_put(i % 2 ? b : a, i % 2 ? vb : va);
 
 		if (r < 0)
 			return r;
-		t[i] = now_us() - t0;
+		t[i] = apsim_now_us() - t0;
 	}
 	*ret_med = percentile(t, ROUNDS, 0.5);
 	return 0;
@@ -193,22 +103,22 @@ static int write_big_topology(const char *path)
 
 int main(void)
 {
+	const char *apsim = getenv("APSIM");
 	const char *uuid = "55555555-5555-4555-8555-555555555555";
 	char a[256], b[256], tmpfs[] = "/tmp/apsim-bench-tmpfs-XXXXXX", ta[300], tb[300];
 	char topo[] = "/tmp/apsim-bench-topo-XXXXXX";
 	double med, p90, owc, base_med, base_p90, base_owc, stop_us;
-	struct sim s;
+	struct apsim_run s;
 	long rss;
 	int r, fd;
 
-	apsim = getenv("APSIM");
 	if (!apsim) {
 		fprintf(stderr, "APSIM must name the apsim binary\n");
 		return 1;
 	}
 
 	/* 1. write round trip: assign/unassign a domain on an mdev (the core does real work). */
-	if (sim_start(&s, NULL) < 0) {
+	if (apsim_run_start(&s, apsim, NULL) < 0) {
 		fprintf(stderr, "apsim did not start\n");
 		return 1;
 	}
@@ -216,17 +126,17 @@ int main(void)
 		 "%s/devices/vfio_ap/matrix/mdev_supported_types/"
 		 "vfio_ap-passthrough/create",
 		 s.root);
-	r = put(a, uuid);
+	r = file_put(a, uuid);
 	snprintf(a, sizeof(a), "%s/devices/vfio_ap/matrix/%s/assign_adapter", s.root, uuid);
 	if (r == 0)
-		r = put(a, "2\n");
+		r = file_put(a, "2\n");
 	snprintf(a, sizeof(a), "%s/devices/vfio_ap/matrix/%s/assign_domain", s.root, uuid);
 	snprintf(b, sizeof(b), "%s/devices/vfio_ap/matrix/%s/unassign_domain", s.root, uuid);
 	if (r == 0)
 		r = bench_pwrite(a, b, "5\n", "5\n", &med, &p90);
 	if (r == 0)
 		r = bench_open_write_close(a, b, "5\n", "5\n", &owc);
-	sim_stop(&s);
+	apsim_run_stop(&s);
 	if (r < 0) {
 		fprintf(stderr, "write benchmark failed: %s\n", strerror(-r));
 		return 1;
@@ -266,13 +176,15 @@ int main(void)
 		return 1;
 	}
 	close(fd);
-	if (sim_start(&s, topo) < 0) {
+	if (apsim_run_start(&s, apsim, topo) < 0) {
 		fprintf(stderr, "apsim did not start with the 256x256 topology\n");
 		unlink(topo);
 		return 1;
 	}
 	rss = rss_kib(s.pid);
-	stop_us = sim_stop(&s);
+	stop_us = apsim_now_us();
+	apsim_run_stop(&s);
+	stop_us = apsim_now_us() - stop_us;
 	unlink(topo);
 	printf("sim-startup: 256 adapters x 256 domains (65536 queues), 1000 mdevs\n");
 	printf("  mounted and populated in  %.3f s  target < 2 s: %s\n", s.startup_us / 1e6,

@@ -65,10 +65,17 @@ apsim_stop() {
 	if grep -q " $APSIM_ROOT fuse" /proc/self/mounts; then
 		umount -l "$APSIM_ROOT"
 	fi
-	# Whatever apsim said (warnings, sanitizer reports) goes into the test log.
+	# Whatever apsim said (warnings, sanitizer reports) goes into the test log;
+	# a sanitizer report fails the TAP stream.
+	local rc=0
 	if [ -s "$APSIM_DIR/log" ]; then
 		sed 's/^/# apsim: /' "$APSIM_DIR/log" >&2
+		if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$APSIM_DIR/log"; then
+			echo "Bail out! apsim reported a sanitizer error (its log is above)"
+			rc=1
+		fi
 	fi
 	rm -rf "$APSIM_DIR"
 	unset APSIM_DIR APSIM_ROOT APSIM_PID SYSFS_ROOT
+	return $rc
 }

@@ -9,26 +9,8 @@
 set -u
 : "${SRCDIR:?}" "${APSIM:?}"
 . "$SRCDIR/tests/sim/apsim-env.sh"
+. "$SRCDIR/tests/sim/tap.sh"
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-bad() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-is() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		bad "$1"
-		printf '#   got:  %q\n#   want: %q\n' "$2" "$3"
-	fi
-}
 # The error text a write gets ("" on success), as bash prints it.
 wr() {
 	(printf '%s' "$2" >"$1") 2>&1 | sed 's/.*: //'
@@ -132,11 +114,15 @@ is "check-stopped card" "$(rd $S/devices/ap/card01/chkstop)" "1"
 is "check-stopped queue" "$(rd $S/devices/ap/card01/01.0003/chkstop)" "1"
 apsim_ctl adapter 1 chkstop off
 is "check-stop ended" "$(rd $S/devices/ap/card01/chkstop)" "0"
-wr_is "card config 0 (deconfigure)" $S/devices/ap/card01/config 0 ""
-is "deconfigured card leaves the bus" "$(test -e $S/devices/ap/card01 || echo gone)" "gone"
-is "and the QCI" "$(rd $B/ap_adapter_mask)" "0xb${ZEROS60}000"
+wr_is "card config 0 (SCLP deconfigure)" $S/devices/ap/card01/config 0 ""
+is "deconfigured card stays, config 0" "$(rd $S/devices/ap/card01/config)" "0"
+is "its queues read config 0" "$(rd $S/devices/ap/card01/01.0003/config)" "0"
+is "the adapter stays in the QCI" "$(rd $B/ap_adapter_mask)" "0xf${ZEROS60}000"
+wr_is "card config 2 is EINVAL" $S/devices/ap/card01/config 2 "$EINVAL"
 apsim_ctl adapter 1 config on
-is "configured again" "$(rd $S/devices/ap/card01/config)" "1"
+is "configured again" "$(rd $S/devices/ap/card01/config)$(rd $S/devices/ap/card01/01.0003/config)" "11"
+is "config of a missing adapter is ENODEV" "$( (apsim_ctl adapter 9 config off) 2>&1 | sed 's/.*: //')" \
+	"$ENODEV"
 is "vfio_ap driver lists its queues" "$(ls $S/bus/ap/drivers/vfio_ap | wc -l)" "32"
 
 echo "# 3. matrix device and mdev life cycle"
@@ -263,9 +249,16 @@ apsim_ctl adapter 4 remove
 is "hot-removed card is gone" "$(test -e $S/devices/ap/card04 || echo gone)" "gone"
 is "and its bus links" "$(ls $S/bus/ap/devices | grep -c '^04\.')" "0"
 apsim_ctl adapter 2 config off
-is "deconfigured adapter leaves the guest matrix" "$(rd $A2/guest_matrix)" ".0001"
+is "SCLP-deconfigured adapter: card stays, config 0" "$(rd $C/config)" "0"
+is "its queues stay bound to vfio_ap" "$(readlink $C/02.0001/driver)" \
+	"../../../../bus/ap/drivers/vfio_ap"
 apsim_ctl adapter 2 config on
 is "reconfigured: matrix kept" "$(rd $A2/matrix)" "02.0001"
+apsim_ctl domain 1 remove
+is "domain 1 left the QCI: filtered out of the guest matrix" "$(rd $A2/guest_matrix)" "02."
+is "the matrix keeps it" "$(rd $A2/matrix)" "02.0001"
+apsim_ctl domain 1 add
+is "domain 1 back: in the guest matrix again" "$(rd $A2/guest_matrix)" "02.0001"
 
 is "scans counted the hot plugs" "$(($(rd $B/scans) > SCANS))" "1"
 
@@ -307,5 +300,22 @@ is "removed mdev's queue is unassigned" "$(rd $C/02.0001/status)" "unassigned"
 wr_is "create again after remove" $T/create "$U2" ""
 wr_is "remove again" $M/$U2/remove 1 ""
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+echo "# 11. filtering: a queue whose last reset failed drops its adapter"
+wr_is "create mdev 3" $T/create "$U3" ""
+wr_is "mdev 3: adapter 3, domains 1 and 8" $M/$U3/ap_config "0x1,0x4080,0x0" ""
+apsim_ctl guest start g4 $U3
+is "guest has both queues" "$(rd $M/$U3/guest_matrix)" "03.0001
+03.0008"
+apsim_ctl queue 03.0008 reset-fault 0x3
+wr_is "unassign domain 8: the queue leaves the guest and is reset" $M/$U3/unassign_domain 8 ""
+is "reset-fault armed, queue gone from the guest" "$(rd $M/$U3/guest_matrix)" "03.0001"
+wr_is "assign domain 8 again" $M/$U3/assign_domain 8 ""
+is "adapter 3 dropped: 03.0008 is not usable" "$(rd $M/$U3/guest_matrix)" ".0001
+.0008"
+is "the matrix keeps it" "$(rd $M/$U3/matrix)" "03.0001
+03.0008"
+apsim_ctl guest stop g4
+apsim_ctl queue 03.0008 reset-fault 0
+wr_is "remove mdev 3" $M/$U3/remove 1 ""
+
+tap_done

@@ -9,19 +9,7 @@
 set -u
 : "${SRCDIR:?}" "${APSIM:?}"
 . "$SRCDIR/tests/sim/apsim-env.sh"
-
-n=0
-failed=0
-is() {
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok $n - $1"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $1"
-		printf '#   got:  %q\n#   want: %q\n' "$2" "$3"
-	fi
-}
+. "$SRCDIR/tests/sim/tap.sh"
 
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 	echo "Bail out! not in a private mount namespace: refusing to bind over /sys"
@@ -94,5 +82,4 @@ is "device removed" "$(ls /sys/bus/mdev/devices)" ""
 is "nothing written to the host's /etc/mdevctl.d" \
 	"$(nsenter -t 1 -m ls /etc/mdevctl.d/matrix 2>/dev/null | grep -c "$U")" "0"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -7,19 +7,8 @@
 set -u
 : "${SRCDIR:?}" "${APSIM:?}"
 . "$SRCDIR/tests/sim/apsim-env.sh"
+. "$SRCDIR/tests/sim/tap.sh"
 
-n=0
-failed=0
-is() {
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok $n - $1"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $1"
-		printf '#   got:  %q\n#   want: %q\n' "$2" "$3"
-	fi
-}
 T=$(mktemp -d)
 trap 'apsim_stop; rm -rf "$T"' EXIT
 mkdir "$T/mnt"
@@ -117,5 +106,4 @@ is "queues under bus/ap/devices" "$(ls "$APSIM_ROOT/bus/ap/devices" | wc -l)" "6
 apsim_stop
 is "nothing left mounted" "$(grep -c apsim /proc/self/mounts)" "0"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

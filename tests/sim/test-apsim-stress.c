@@ -8,26 +8,18 @@
  * done. A watchdog (alarm) fails the test on a deadlock. Bounded by
  * iteration counts, not time. Root, inside unshare -m -n; APSIM names apsim.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
+#include "sim/apsim-run.h"
 #include "tap.h"
 
 #define WRITERS 4
 #define ITERATIONS 600
 
-static char root[256];
+static struct apsim_run sim;
 static const char *uuids[3] = {
 	"a0000000-0000-4000-8000-000000000001",
 	"a0000000-0000-4000-8000-000000000002",
@@ -37,36 +29,14 @@ static unsigned int unexpected;
 
 static int put(const char *rel, const char *s)
 {
-	char p[512];
-	int fd, r = 0;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return apsim_put(&sim, rel, s);
 }
 
 static char *get(const char *rel)
 {
 	static __thread char buf[1 << 16];
-	char p[512];
-	ssize_t n, len = 0;
-	int fd;
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	while (len < (ssize_t)sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = 0;
-	return buf;
+	return apsim_get(&sim, rel, buf, sizeof(buf));
 }
 
 /* The errnos the contract allows for these writes; anything else is a bug. */
@@ -144,36 +114,15 @@ static void watchdog(int sig)
 int main(void)
 {
 	const char *apsim = getenv("APSIM");
-	char dir[] = "/tmp/apsim-stress-XXXXXX", pidf[300], val[256];
+	char val[256];
 	struct json_object *stats, *guests, *o;
 	pthread_t t[WRITERS];
-	int status, lock, apsim_pid = 0;
 	unsigned long long updates = 0, pqap = 0;
-	pid_t pid;
-	FILE *f;
 
 	signal(SIGALRM, watchdog);
 	alarm(120);
-	if (!tap_ok(apsim && mkdtemp(dir), "APSIM set, temp dir"))
+	if (!tap_ok(apsim_run_start(&sim, apsim, NULL) == 0, "apsim started"))
 		return tap_done();
-	snprintf(root, sizeof(root), "%s/sys", dir);
-	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
-	mkdir(root, 0755);
-	pid = fork();
-	if (pid == 0) {
-		execl(apsim, apsim, root, "--pid-file", pidf, (char *)NULL);
-		_exit(127);
-	}
-	if (!tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-			    WEXITSTATUS(status) == 0,
-		    "apsim started"))
-		return tap_done();
-	f = fopen(pidf, "re");
-	if (f) {
-		if (fscanf(f, "%d", &apsim_pid) != 1)
-			apsim_pid = 0;
-		fclose(f);
-	}
 
 	for (int i = 0; i < 3; i++) {
 		snprintf(val, sizeof(val), "devices/vfio_ap/matrix/%s/ap_config", uuids[i]);
@@ -220,14 +169,6 @@ int main(void)
 		snprintf(val, sizeof(val), "guest stop g%d", i);
 		tap_is_int(put("sim/ctl", val), 0, "guest g%d stopped", i);
 	}
-	if (apsim_pid > 0)
-		kill(apsim_pid, SIGTERM);
-	lock = open(pidf, O_RDONLY | O_CLOEXEC);
-	tap_ok(lock >= 0 && flock(lock, LOCK_EX) == 0, "apsim exited");
-	close(lock);
-	umount2(root, MNT_DETACH);
-	unlink(pidf);
-	rmdir(root);
-	rmdir(dir);
+	tap_is_int(apsim_run_stop(&sim), 0, "apsim exited and had unmounted itself");
 	return tap_done();
 }

@@ -97,6 +97,11 @@ int main(void)
 	tap_is_int(parse("adapter 1 config on\nadapter 2 config on", &c), -EINVAL,
 		   "one command per write");
 	tap_is_int(parse("", &c), -EINVAL, "empty");
+	tap_is_int(parse("queue 02.000a reset-fault 0x3 2", &c), 0, "queue reset-fault");
+	tap_ok(c.kind == SIM_CMD_QUEUE_RESET_FAULT && c.apqn == 0x020a && c.rc == 3 && c.count == 2,
+	       "reset-fault fields");
+	tap_is_int(parse("queue 02.0100 reset-fault 3", &c), -ERANGE, "domain above 255");
+	tap_is_int(parse("queue 2 reset-fault 3", &c), -EINVAL, "not an APQN");
 
 	tap_is_int(sim_fault_add("/a", EIO, 2), 0, "fault armed");
 	tap_is_int(sim_fault_check("/b"), 0, "other path unaffected");
