@@ -277,6 +277,12 @@ static int vfio_ap_vfio_open(struct vfio_device *vdev)
 	/* vfio-ap is useless without a guest: QEMU always passes one. */
 	if (!kvm)
 		return -EINVAL;
+	/*
+	 * No crypto control block: the guest cannot get AP queues, and the APCB
+	 * update would write through a NULL CRYCB. The device opens, unplugged.
+	 */
+	if (!kvm->arch.crypto.crycbd)
+		return 0;
 
 	/*
 	 * Hook first, so that a PQAP right after the APCB update is seen. The

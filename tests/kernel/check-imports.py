@@ -347,8 +347,8 @@ def main():
                 verdicts.append("%s: %s" % (path, why))
                 continue
             if path not in pp_cache:
-                # Assembler macros expand only when assembling: build the object.
-                if path.endswith(".S") and path in generated:
+                # Assembler exports (and macros) exist only once assembled.
+                if path.endswith(".S"):
                     pp_cache[path] = object_exports(compiler, path, a.nm, a.objcopy)
                 else:
                     pp_cache[path] = preprocessed_exports(compiler, path)
