@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "id-list.h"
+#include "hex.h"
 #include "macro.h"
 
 struct cursor {
@@ -25,17 +26,6 @@ static void skip_blanks(struct cursor *c)
 		c->pos++;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One number; digits are bounded so that the value never overflows. */
 static int parse_number(struct cursor *c, unsigned int max, unsigned int *ret)
 {
@@ -48,7 +38,7 @@ static int parse_number(struct cursor *c, unsigned int max, unsigned int *ret)
 		c->pos += 2;
 	}
 	while (!at_end(c)) {
-		int d = hexval(c->s[c->pos]);
+		int d = hex_digit_value(c->s[c->pos]);
 
 		if (d < 0 || (unsigned int)d >= base)
 			break;

@@ -1,28 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error-msg.h"
 #include "id-list.h"
 #include "matrix-json.h"
-
-_printf_(3, 4) static int json_error(char **reterr_msg, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reterr_msg) {
-		char *msg = NULL;
-
-		va_start(ap, fmt);
-		if (vasprintf(&msg, fmt, ap) < 0)
-			msg = NULL;
-		va_end(ap);
-		*reterr_msg = msg;
-	}
-	return r;
-}
 
 static int element_into(struct json_object *e, const char *field, int index, unsigned int max,
 			ap_mask *m, char **reterr_msg)
@@ -38,7 +22,7 @@ static int element_into(struct json_object *e, const char *field, int index, uns
 		int64_t v = json_object_get_int64(e);
 
 		if (v < 0 || v > (int64_t)max)
-			return json_error(reterr_msg, -ERANGE, "%s: id %lld is out of range 0-%u",
+			return error_msgf(reterr_msg, -ERANGE, "%s: id %lld is out of range 0-%u",
 					  where, (long long)v, max);
 		ap_mask_set(m, (unsigned int)v);
 		return 0;
@@ -51,16 +35,16 @@ static int element_into(struct json_object *e, const char *field, int index, uns
 
 		r = id_list_parse(s, len, max, &part, &pos);
 		if (r == -ERANGE)
-			return json_error(reterr_msg, r,
+			return error_msgf(reterr_msg, r,
 					  "%s: id at offset %zu of \"%s\" is out of range 0-%u",
 					  where, pos, s, max);
 		if (r < 0)
-			return json_error(reterr_msg, r, "%s: bad id list \"%s\" at offset %zu",
+			return error_msgf(reterr_msg, r, "%s: bad id list \"%s\" at offset %zu",
 					  where, s, pos);
 		ap_mask_or(m, m, &part);
 		return 0;
 	}
-	return json_error(reterr_msg, -EINVAL,
+	return error_msgf(reterr_msg, -EINVAL,
 			  "%s: expected an integer or an id-list string, got %s", where,
 			  json_type_to_name(json_object_get_type(e)));
 }
@@ -83,7 +67,7 @@ int mask_from_json(struct json_object *o, const char *field, unsigned int max, a
 
 		/* An id list cannot meaningfully hold more entries than ids. */
 		if (n > 4 * AP_ID_COUNT)
-			return json_error(reterr_msg, -EINVAL,
+			return error_msgf(reterr_msg, -EINVAL,
 					  "%s: %zu elements, at most %d allowed", field, n,
 					  4 * AP_ID_COUNT);
 		for (size_t i = 0; i < n; i++) {
@@ -124,7 +108,7 @@ int matrix_from_json(struct json_object *o, unsigned int max_apid, unsigned int 
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return json_error(reterr_msg, -EINVAL, "matrix: expected a JSON object");
+		return error_msgf(reterr_msg, -EINVAL, "matrix: expected a JSON object");
 
 	f = NULL;
 	json_object_object_get_ex(o, "adapters", &f);

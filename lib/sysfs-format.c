@@ -5,19 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "macro.h"
 #include "sysfs-format.h"
-
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 static int fail_at(size_t *reterr_pos, size_t pos, int r)
 {
@@ -36,8 +26,8 @@ static int mask_parse_field(const char *s, size_t end, size_t *pos, ap_mask *ret
 	ap_mask_zero(&m);
 	if (end - p >= 2 && s[p] == '0' && (s[p + 1] == 'x' || s[p + 1] == 'X'))
 		p += 2;
-	for (; p < end && hex_digit(s[p]) >= 0; p++) {
-		unsigned int d = (unsigned int)hex_digit(s[p]);
+	for (; p < end && hex_digit_value(s[p]) >= 0; p++) {
+		unsigned int d = (unsigned int)hex_digit_value(s[p]);
 
 		if (digits == AP_MASK_HEX_DIGITS) {
 			*pos = p;
@@ -80,13 +70,13 @@ static int parse_base0(const char *s, size_t len, size_t *pos, unsigned long *re
 	if (p < len && s[p] == '0') {
 		base = 8;
 		if (len - p >= 3 && (s[p + 1] == 'x' || s[p + 1] == 'X') &&
-		    hex_digit(s[p + 2]) >= 0) {
+		    hex_digit_value(s[p + 2]) >= 0) {
 			base = 16;
 			p += 2;
 		}
 	}
 	for (; p < len; p++) {
-		int d = hex_digit(s[p]);
+		int d = hex_digit_value(s[p]);
 
 		if (d < 0 || (unsigned int)d >= base)
 			break;
@@ -199,7 +189,7 @@ static int parse_hex_fixed(const char *s, size_t len, size_t *pos, unsigned int 
 	if (len - *pos < n)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
-		int d = hex_digit(s[*pos + i]);
+		int d = hex_digit_value(s[*pos + i]);
 
 		if (d < 0)
 			return -EINVAL;
