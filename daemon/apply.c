@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -90,6 +91,22 @@ int ap_lock_acquire(const char *path, uint64_t timeout_usec)
 	return r;
 }
 
+/* 5 s, or $APMATRIXD_LOCK_TIMEOUT_USEC (tests). */
+static uint64_t lock_timeout_usec(void)
+{
+	const char *e = getenv("APMATRIXD_LOCK_TIMEOUT_USEC");
+	char *end;
+	unsigned long long v;
+
+	if (e && *e) {
+		errno = 0;
+		v = strtoull(e, &end, 10);
+		if (!errno && !*end && v <= 60 * 1000000ULL)
+			return v;
+	}
+	return 5 * 1000000ULL;
+}
+
 void ap_lock_release(const char *path)
 {
 	if (lock_owner(path) == getpid())
@@ -115,22 +132,35 @@ static int read_mask_attr(const char *rel, ap_mask *ret)
 	return r < 0 ? r : sysfs_mask_parse(s, len, ret, NULL);
 }
 
-static void readback(const struct host *h, const struct plan_input *in, struct apply_outcome *o)
+/* Whether the plan writes the masks: only then are they worth reading back. */
+static bool plan_has_masks(const struct plan *p)
+{
+	for (size_t k = 0; p && k < p->n_writes; k++)
+		if (p->writes[k].op == OP_APMASK || p->writes[k].op == OP_AQMASK)
+			return true;
+	return false;
+}
+
+static void readback(const struct host *h, const struct plan_input *in, const struct plan *p,
+		     struct apply_outcome *o)
 {
 	for (size_t i = 0; i < in->n_items; i++) {
-		char rel[128];
-
-		snprintf(rel, sizeof(rel), "devices/vfio_ap/matrix/%s", in->items[i].uuid);
-		o->exists[i] = sysfs_exists(rel);
-		o->readback[i] = (ap_matrix){ 0 };
-		if (o->exists[i] &&
-		    host_read_mdev_matrix(h, in->items[i].uuid, &o->readback[i]) < 0)
-			o->exists[i] = false;
+		o->readback[i] = o->guest[i] = (ap_matrix){ 0 };
+		/* A missing attribute means the mdev is gone: no separate existence check. */
+		o->exists[i] = host_read_mdev_matrix(h, in->items[i].uuid, &o->readback[i]) >= 0;
+		if (o->exists[i])
+			(void)host_read_mdev_guest(h, in->items[i].uuid, &o->readback[i],
+						   &o->guest[i]);
 	}
-	if (read_mask_attr("bus/ap/apmask", &o->apmask) < 0)
-		o->apmask = in->apmask;
-	if (read_mask_attr("bus/ap/aqmask", &o->aqmask) < 0)
-		o->aqmask = in->aqmask;
+	o->read_back = true;
+	o->apmask = in->apmask_want;
+	o->aqmask = in->aqmask_want;
+	if (!p || plan_has_masks(p)) {
+		if (read_mask_attr("bus/ap/apmask", &o->apmask) < 0)
+			o->apmask = in->apmask;
+		if (read_mask_attr("bus/ap/aqmask", &o->aqmask) < 0)
+			o->aqmask = in->aqmask;
+	}
 }
 
 static int execute(const struct plan_input *in, const struct plan *p, size_t *ret_done,
@@ -143,8 +173,10 @@ static int execute(const struct plan_input *in, const struct plan *p, size_t *re
 		r = plan_write_format(in, p, k, &attr, &value);
 		if (r < 0)
 			return r;
-		log_debug("write %s: %s", attr, value);
+		uint64_t t0 = now_usec();
+
 		r = sysfs_write(attr, value, strlen(value));
+		log_debug("write %s (%" PRIu64 " us): %s", attr, now_usec() - t0, value);
 		if (r < 0) {
 			*ret_attr = TAKE_PTR(attr);
 			return r;
@@ -167,7 +199,7 @@ static void rollback(const struct host *h, const struct plan_input *in, struct a
 
 	if (!items)
 		return;
-	readback(h, in, o);
+	readback(h, in, NULL, o);
 	for (size_t i = 0; i < in->n_items; i++) {
 		items[i] = in->items[i];
 		items[i].cur_exists = o->exists[i];
@@ -189,7 +221,7 @@ static void rollback(const struct host *h, const struct plan_input *in, struct a
 		log_error_errno(r, "Rollback failed at %s", attr ? attr : "planning");
 	else
 		o->rolled_back = true;
-	readback(h, in, o);
+	readback(h, in, NULL, o);
 }
 
 int apply_run(const char *lock_path, struct store *store, const struct host *h,
@@ -206,7 +238,9 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		apply_outcome_done(&o);
 		return -ENOMEM;
 	}
-	r = ap_lock_acquire(lock_path, 5 * 1000000ULL);
+	uint64_t t0 = now_usec(), t1, t2;
+
+	r = ap_lock_acquire(lock_path, lock_timeout_usec());
 	if (r < 0) {
 		if (asprintf(&o.message, "the AP configuration lock %s is held by another process",
 			     lock_path) < 0)
@@ -226,7 +260,9 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		}
 	}
 
+	t1 = now_usec();
 	r = execute(in, p, &o.writes_done, &o.failed_attr);
+	t2 = now_usec();
 	if (r < 0) {
 		if (asprintf(&o.message, "write to %s failed: %s (errno %d)",
 			     o.failed_attr ? o.failed_attr : "?", strerror(-r), -r) < 0)
@@ -234,7 +270,7 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		log_error("Kernel refused: %s; rolling back", o.message ? o.message : "?");
 		rollback(h, in, &o);
 	} else {
-		readback(h, in, &o);
+		readback(h, in, p, &o);
 		for (size_t i = 0; i < in->n_items && r == 0; i++) {
 			const struct plan_item *it = &in->items[i];
 
@@ -253,6 +289,9 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 	if (store)
 		(void)store_journal_clear(store);
 	ap_lock_release(lock_path);
+	log_debug("apply: lock+journal %" PRIu64 " us, writes %" PRIu64 " us, readback %" PRIu64
+		  " us",
+		  t1 - t0, t2 - t1, now_usec() - t2);
 	*ret = o;
 	return r;
 }

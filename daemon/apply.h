@@ -31,6 +31,7 @@ struct apply_outcome {
 	char *failed_attr; /* on failure: the attribute whose write failed */
 	char *message; /* on failure: one line for the caller */
 	bool rolled_back;
+	bool read_back; /* readback, exists, guest, masks hold what the kernel says */
 	ap_matrix *readback; /* n_items: kernel matrix after the run */
 	bool *exists; /* n_items: mdev exists after the run */
 	ap_matrix *guest; /* n_items: its guest matrix after the run */

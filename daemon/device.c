@@ -54,7 +54,7 @@ const ap_matrix *device_matrix(const Device *d)
 
 const char *device_guest(const Device *d)
 {
-	return d->def.guest;
+	return d->def.guest[0] ? d->def.guest : d->libvirt_guest;
 }
 
 struct json_object *device_to_json(const Device *d)
@@ -69,7 +69,7 @@ struct json_object *device_to_json(const Device *d)
 	json_object_object_add(o, "state", json_object_new_string(device_state_string(d)));
 	json_object_object_add(o, "defined", json_object_new_boolean(d->defined));
 	json_object_object_add(o, "autostart", json_object_new_boolean(d->def.autostart));
-	json_object_object_add(o, "guest", json_object_new_string(d->def.guest));
+	json_object_object_add(o, "guest", json_object_new_string(device_guest(d)));
 	json_object_object_add(
 		o, "guest_state",
 		json_object_new_string(d->guest_state >= 0 ? gs[d->guest_state] : "unknown"));

@@ -36,6 +36,7 @@ typedef struct Device {
 	bool attached; /* a guest holds it, from the queues' status */
 
 	enum guest_state guest_state;
+	char libvirt_guest[256]; /* the libvirt domain holding it, when libvirt says so */
 	bool drift; /* defined and active, and the kernel differs from the definition */
 } Device;
 

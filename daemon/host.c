@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "domain-xml.h"
 #include "host.h"
@@ -24,6 +25,8 @@ void host_free(struct host *h)
 	free(h->mdevs);
 	free(h->bus_features);
 	free(h->matrix_features);
+	if (h->matrix_fd >= 0)
+		close(h->matrix_fd);
 	free(h);
 }
 
@@ -52,22 +55,20 @@ static int read_mask(const char *rel, ap_mask *ret)
 	return sysfs_mask_parse(s, len, ret, NULL);
 }
 
-static void read_mode(const char *card, char *mode, size_t size)
+static void read_mode(int cardfd, char *mode, size_t size)
 {
 	_cleanup_free_ char *s = NULL;
-	char rel[64];
 	const char *p;
 
 	mode[0] = '\0';
-	snprintf(rel, sizeof(rel), "devices/ap/%s/uevent", card);
-	if (sysfs_read(rel, &s, NULL) < 0)
+	if (sysfs_read_at(cardfd, "uevent", &s, NULL) < 0)
 		return;
 	p = strstr(s, "MODE=");
 	if (p)
 		snprintf(mode, size, "%.*s", (int)strcspn(p + 5, "\n"), p + 5);
 }
 
-static int scan_queues(struct host_adapter *a, const char *card)
+static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 {
 	_cleanup_(strv_freep) char **l = NULL;
 	char rel[128];
@@ -93,13 +94,13 @@ static int scan_queues(struct host_adapter *a, const char *card)
 		    apqi > AP_ID_MAX)
 			continue;
 		q->apqi = apqi;
-		snprintf(rel, sizeof(rel), "devices/ap/%s/%s/driver", card, *p);
-		if (sysfs_read_link_name(rel, &drv) >= 0)
+		snprintf(rel, sizeof(rel), "%s/driver", *p);
+		if (sysfs_read_link_name_at(cardfd, rel, &drv) >= 0)
 			snprintf(q->driver, sizeof(q->driver), "%s", drv);
 		/* status exists only while vfio_ap drives the queue. */
 		if (strcmp(q->driver, "vfio_ap") == 0) {
-			snprintf(rel, sizeof(rel), "devices/ap/%s/%s/status", card, *p);
-			if (sysfs_read_line(rel, &st) >= 0)
+			snprintf(rel, sizeof(rel), "%s/status", *p);
+			if (sysfs_read_line_at(cardfd, rel, &st) >= 0)
 				snprintf(q->status, sizeof(q->status), "%s", st);
 		}
 		/* Per-queue config/chkstop follow the card's; reading them all is a scan's cost. */
@@ -110,9 +111,9 @@ static int scan_queues(struct host_adapter *a, const char *card)
 	return 0;
 }
 
-static int read_bool_default(const char *rel, bool dflt)
+static int read_bool_default(int dirfd, const char *name, bool dflt)
 {
-	int v = 0, r = sysfs_read_int(rel, &v);
+	int v = 0, r = sysfs_read_int_at(dirfd, name, &v);
 
 	if (r == -ENOENT)
 		return dflt;
@@ -121,18 +122,20 @@ static int read_bool_default(const char *rel, bool dflt)
 
 static int scan_one_adapter(const char *card, unsigned int id, struct host_adapter *a)
 {
+	_cleanup_close_ int fd = -1;
 	char rel[64];
 
 	*a = (struct host_adapter){ .id = id };
-	snprintf(rel, sizeof(rel), "devices/ap/%s/hwtype", card);
-	if (sysfs_read_int(rel, &a->hwtype) < 0)
+	snprintf(rel, sizeof(rel), "devices/ap/%s", card);
+	fd = sysfs_dir_open(rel);
+	if (fd < 0)
+		return fd;
+	if (sysfs_read_int_at(fd, "hwtype", &a->hwtype) < 0)
 		a->hwtype = -1;
-	snprintf(rel, sizeof(rel), "devices/ap/%s/config", card);
-	a->config = read_bool_default(rel, true);
-	snprintf(rel, sizeof(rel), "devices/ap/%s/chkstop", card);
-	a->chkstop = read_bool_default(rel, false);
-	read_mode(card, a->mode, sizeof(a->mode));
-	return scan_queues(a, card);
+	a->config = read_bool_default(fd, "config", true);
+	a->chkstop = read_bool_default(fd, "chkstop", false);
+	read_mode(fd, a->mode, sizeof(a->mode));
+	return scan_queues(a, card, fd);
 }
 
 static int scan_adapters(struct host *h)
@@ -158,6 +161,11 @@ static int scan_adapters(struct host *h)
 		if (sscanf(*p, "card%2x%n", &id, &end) != 1 || end != 6)
 			continue;
 		r = scan_one_adapter(*p, id, &h->adapters[h->n_adapters]);
+		if (r == -ENOENT) {
+			/* Removed while we scanned: the uevent for that follows. */
+			free(h->adapters[h->n_adapters].queues);
+			continue;
+		}
 		h->n_adapters++;
 		if (r < 0)
 			return r;
@@ -187,7 +195,8 @@ int host_rescan_adapter(struct host *h, unsigned int id)
 	r = scan_one_adapter(card, id, &a);
 	if (r < 0) {
 		free(a.queues);
-		return r;
+		/* Gone again while we looked: as if it were not there. */
+		return r == -ENOENT ? 0 : r;
 	}
 	{
 		struct host_adapter *na = reallocarray(h->adapters, h->n_adapters + 1, sizeof(*na));
@@ -251,10 +260,9 @@ int host_put_mdev(struct host *h, const char *uuid, const struct host_mdev *d)
 int host_refresh_mdev(struct host *h, const char *uuid)
 {
 	struct host_mdev d = { 0 };
-	char rel[128];
 
-	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s", uuid);
-	if (!sysfs_exists(rel) || host_read_mdev_matrix(h, uuid, &d.m) < 0)
+	/* A missing attribute means the mdev is gone. */
+	if (host_read_mdev_matrix(h, uuid, &d.m) < 0)
 		return host_put_mdev(h, uuid, NULL);
 	(void)host_read_mdev_guest(h, uuid, &d.m, &d.guest);
 	(void)host_read_attached(&d.guest, &d.attached);
@@ -281,17 +289,29 @@ int host_read_attached(const ap_matrix *guest, bool *ret)
 	return 0;
 }
 
+/* An attribute of an mdev, relative to the matrix directory when it is open. */
+static int read_mdev_attr(const struct host *h, const char *uuid, const char *attr, char **ret,
+			  size_t *ret_len)
+{
+	char rel[128];
+
+	if (h->matrix_fd >= 0) {
+		snprintf(rel, sizeof(rel), "%s/%s", uuid, attr);
+		return sysfs_read_at(h->matrix_fd, rel, ret, ret_len);
+	}
+	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/%s", uuid, attr);
+	return sysfs_read(rel, ret, ret_len);
+}
+
 int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret)
 {
 	_cleanup_free_ char *s = NULL, *c = NULL;
-	char rel[128];
 	ap_matrix m;
 	size_t len;
 	int r;
 
 	if (h->has_ap_config) {
-		snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/ap_config", uuid);
-		r = sysfs_read(rel, &s, &len);
+		r = read_mdev_attr(h, uuid, "ap_config", &s, &len);
 		if (r < 0)
 			return r;
 		r = ap_config_parse(s, len, &m.apm, &m.aqm, &m.adm, NULL);
@@ -300,15 +320,13 @@ int host_read_mdev_matrix(const struct host *h, const char *uuid, ap_matrix *ret
 		*ret = m;
 		return 0;
 	}
-	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/matrix", uuid);
-	r = sysfs_read(rel, &s, &len);
+	r = read_mdev_attr(h, uuid, "matrix", &s, &len);
 	if (r < 0)
 		return r;
 	r = matrix_lines_parse(s, len, &m.apm, &m.aqm, NULL);
 	if (r < 0)
 		return r;
-	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/control_domains", uuid);
-	r = sysfs_read(rel, &c, &len);
+	r = read_mdev_attr(h, uuid, "control_domains", &c, &len);
 	if (r < 0)
 		return r;
 	r = control_domains_parse(c, len, &m.adm, NULL);
@@ -322,12 +340,10 @@ int host_read_mdev_guest(const struct host *h, const char *uuid, const ap_matrix
 {
 	_cleanup_free_ char *g = NULL;
 	ap_matrix gm = { 0 };
-	char rel[128];
 	size_t len;
 	int r;
 
-	snprintf(rel, sizeof(rel), MATRIX_DIR "/%s/guest_matrix", uuid);
-	r = sysfs_read(rel, &g, &len);
+	r = read_mdev_attr(h, uuid, "guest_matrix", &g, &len);
 	if (r < 0)
 		return r;
 	r = matrix_lines_parse(g, len, &gm.apm, &gm.aqm, NULL);
@@ -395,6 +411,7 @@ int host_scan(struct host **ret)
 
 	if (!h)
 		return -ENOMEM;
+	h->matrix_fd = -1;
 	h->max_apid = h->max_apqi = AP_ID_MAX;
 	ap_mask_fill(&h->apmask);
 	ap_mask_fill(&h->aqmask);
@@ -422,7 +439,8 @@ int host_scan(struct host **ret)
 	if (r < 0)
 		return log_error_errno(r, "Failed to scan %s/devices/ap", sysfs_root());
 
-	h->matrix_present = sysfs_exists(MATRIX_DIR);
+	h->matrix_fd = sysfs_dir_open(MATRIX_DIR);
+	h->matrix_present = h->matrix_fd >= 0;
 	if (h->matrix_present) {
 		(void)sysfs_read_line(MATRIX_DIR "/features", &h->matrix_features);
 		h->has_ap_config = has_word(h->matrix_features, "ap_config");

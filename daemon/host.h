@@ -47,6 +47,7 @@ struct host {
 	size_t n_adapters;
 	struct host_mdev *mdevs;
 	size_t n_mdevs;
+	int matrix_fd; /* the matrix device's directory, for relative reads; -1 if absent */
 };
 
 int host_scan(struct host **ret);

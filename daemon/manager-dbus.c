@@ -301,10 +301,15 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return method_uuid_only(msg, userdata, error, REQ_STOP);
 }
 
-static int method_assign_common(sd_bus_message *msg, void *userdata, sd_bus_error *error,
-				enum request_type type)
+/*
+ * The "[s uuid,] s kind, au ids, t flags" methods: Assign/Unassign name a
+ * device and any kind; Reserve/Release only adapters or domains.
+ */
+static int method_ids(sd_bus_message *msg, void *userdata, sd_bus_error *error,
+		      enum request_type type)
 {
 	_cleanup_(request_freep) struct request *req = NULL;
+	bool with_uuid = type == REQ_ASSIGN || type == REQ_UNASSIGN;
 	const char *uuid, *kind;
 	uint64_t flags;
 	int r;
@@ -312,22 +317,22 @@ static int method_assign_common(sd_bus_message *msg, void *userdata, sd_bus_erro
 	req = request_new(type, msg, 0);
 	if (!req)
 		return -ENOMEM;
-	r = sd_bus_message_read(msg, "ss", &uuid, &kind);
-	if (r < 0)
-		return r;
-	r = parse_uuid(uuid, "uuid", req->uuid, error);
-	if (r < 0)
-		return r;
-	r = parse_kind(kind, false, &req->kind, error);
-	if (r < 0)
-		return r;
-	r = read_ids(userdata, msg, req->kind, &req->ids, error);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_read(msg, "t", &flags);
-	if (r < 0)
-		return r;
-	r = check_flags(flags, error);
+	if (with_uuid) {
+		r = sd_bus_message_read(msg, "s", &uuid);
+		if (r >= 0)
+			r = parse_uuid(uuid, "uuid", req->uuid, error);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_read(msg, "s", &kind);
+	if (r >= 0)
+		r = parse_kind(kind, !with_uuid, &req->kind, error);
+	if (r >= 0)
+		r = read_ids(userdata, msg, req->kind, &req->ids, error);
+	if (r >= 0)
+		r = sd_bus_message_read(msg, "t", &flags);
+	if (r >= 0)
+		r = check_flags(flags, error);
 	if (r < 0)
 		return r;
 	req->flags = flags;
@@ -336,52 +341,22 @@ static int method_assign_common(sd_bus_message *msg, void *userdata, sd_bus_erro
 
 static int method_assign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_assign_common(msg, userdata, error, REQ_ASSIGN);
+	return method_ids(msg, userdata, error, REQ_ASSIGN);
 }
 
 static int method_unassign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_assign_common(msg, userdata, error, REQ_UNASSIGN);
-}
-
-static int method_reserve_common(sd_bus_message *msg, void *userdata, sd_bus_error *error,
-				 enum request_type type)
-{
-	_cleanup_(request_freep) struct request *req = NULL;
-	const char *kind;
-	uint64_t flags;
-	int r;
-
-	req = request_new(type, msg, 0);
-	if (!req)
-		return -ENOMEM;
-	r = sd_bus_message_read(msg, "s", &kind);
-	if (r < 0)
-		return r;
-	r = parse_kind(kind, true, &req->kind, error);
-	if (r < 0)
-		return r;
-	r = read_ids(userdata, msg, req->kind, &req->ids, error);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_read(msg, "t", &flags);
-	if (r < 0)
-		return r;
-	r = check_flags(flags, error);
-	if (r < 0)
-		return r;
-	req->flags = flags;
-	return submit(userdata, TAKE_PTR(req));
+	return method_ids(msg, userdata, error, REQ_UNASSIGN);
 }
 
 static int method_reserve(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_reserve_common(msg, userdata, error, REQ_RESERVE);
+	return method_ids(msg, userdata, error, REQ_RESERVE);
 }
 
 static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_reserve_common(msg, userdata, error, REQ_RELEASE);
+	return method_ids(msg, userdata, error, REQ_RELEASE);
 }
 
 static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error)

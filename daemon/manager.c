@@ -63,6 +63,7 @@ Manager *manager_free(Manager *m)
 	store_free(m->store);
 	free(m->host_json);
 	free(m->recovery);
+	free(m->guests_seen);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	free(m->config.state_dir);
@@ -97,6 +98,12 @@ int manager_add_device(Manager *m, const char *uuid, Device **ret)
 	r = device_new(m, uuid, &d);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < m->n_guests_seen; i++)
+		if (strcmp(m->guests_seen[i].uuid, uuid) == 0) {
+			d->guest_state = m->guests_seen[i].state;
+			snprintf(d->libvirt_guest, sizeof(d->libvirt_guest), "%s",
+				 m->guests_seen[i].name);
+		}
 	m->devices[m->n_devices++] = d;
 	*ret = d;
 	return 0;
@@ -304,30 +311,47 @@ void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath,
 	manager_schedule_rescan(m);
 }
 
-void manager_refresh_attached(Manager *m)
+bool manager_refresh_device_attached(Manager *m, Device *d)
 {
-	for (size_t i = 0; i < m->n_devices; i++) {
-		Device *d = m->devices[i];
-		bool attached;
+	ap_matrix guest;
+	bool attached = false, changed;
 
-		if (!d->active || host_read_attached(&d->guestm, &attached) < 0 ||
-		    attached == d->attached)
-			continue;
-		d->attached = attached;
-		{
-			struct host_mdev md = { .m = d->kern,
-						.guest = d->guestm,
-						.attached = attached };
+	if (!d->active)
+		return false;
+	/* Fresh guest matrix, then the status of one of its queues. */
+	if (host_read_mdev_guest(m->host, d->uuid, &d->kern, &guest) < 0)
+		return false;
+	(void)host_read_attached(&guest, &attached);
+	changed = attached != d->attached || !ap_matrix_equal(&guest, &d->guestm);
+	d->attached = attached;
+	d->guestm = guest;
+	if (changed) {
+		struct host_mdev md = { .m = d->kern, .guest = guest, .attached = attached };
 
-			(void)host_put_mdev(m->host, d->uuid, &md);
-		}
+		(void)host_put_mdev(m->host, d->uuid, &md);
 		if (m->ready)
 			manager_emit_device_changed(m, d, true);
 	}
+	return changed;
+}
+
+void manager_refresh_attached(Manager *m)
+{
+	for (size_t i = 0; i < m->n_devices; i++)
+		(void)manager_refresh_device_attached(m, m->devices[i]);
 }
 
 void manager_reconcile(Manager *m)
 {
+	bool autostart = false;
+
+	/* The matrix parent appeared (or this is the first scan): time for autostart. */
+	if (m->host->matrix_present && !m->matrix_seen) {
+		m->matrix_seen = true;
+		autostart = true;
+	} else if (!m->host->matrix_present)
+		m->matrix_seen = false;
+
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
 		bool drift = d->defined && d->active && !ap_matrix_equal(&d->kern, &d->def.m);
@@ -343,8 +367,12 @@ void manager_reconcile(Manager *m)
 		}
 		if (!m->host->matrix_present)
 			continue;
-		/* Autostart when the matrix parent is there; enforce only when configured. */
-		if (d->defined && d->def.autostart && !d->active) {
+		/*
+		 * Autostart once, when the matrix parent is there (at start or when
+		 * it appears), not whenever an autostart device is found stopped:
+		 * StopDevice must stick. Enforce only when configured.
+		 */
+		if (autostart && d->defined && d->def.autostart && !d->active) {
 			struct request *r = request_new(REQ_START, NULL, 0);
 
 			if (r) {
@@ -407,13 +435,41 @@ void manager_schedule_rescan(Manager *m)
 		log_error_errno(r, "Failed to schedule a rescan");
 }
 
+static void remember_guest(Manager *m, const char *guest, const char *uuid, enum guest_state state)
+{
+	struct guest_seen *n;
+	size_t i;
+
+	for (i = 0; i < m->n_guests_seen; i++)
+		if (strcmp(m->guests_seen[i].uuid, uuid) == 0)
+			break;
+	if (i == m->n_guests_seen) {
+		/* Bounded by what libvirt reports: one entry per vfio-ap mdev of a guest. */
+		n = reallocarray(m->guests_seen, m->n_guests_seen + 1, sizeof(*n));
+		if (!n)
+			return;
+		m->guests_seen = n;
+		m->n_guests_seen++;
+	}
+	snprintf(m->guests_seen[i].uuid, sizeof(m->guests_seen[i].uuid), "%s", uuid);
+	snprintf(m->guests_seen[i].name, sizeof(m->guests_seen[i].name), "%s", guest ? guest : "");
+	m->guests_seen[i].state = state;
+}
+
 void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state)
 {
+	if (uuid)
+		remember_guest(m, guest, uuid, state);
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
-		bool match = uuid ? strcmp(d->uuid, uuid) == 0 : strcmp(d->def.guest, guest) == 0;
+		bool match = uuid ? strcmp(d->uuid, uuid) == 0 :
+				    guest && strcmp(d->def.guest, guest) == 0;
 
-		if (!match || d->guest_state == state)
+		if (!match)
+			continue;
+		if (guest)
+			snprintf(d->libvirt_guest, sizeof(d->libvirt_guest), "%s", guest);
+		if (d->guest_state == state)
 			continue;
 		d->guest_state = state;
 		if (m->ready)
@@ -429,6 +485,8 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
 			      state == GUEST_SHUTOFF ? GUEST_STATE_SHUTOFF :
 						       GUEST_STATE_UNKNOWN;
 
+	log_debug("libvirt: guest %s is %s (%zu vfio-ap devices)", dom->name,
+		  guest_state_to_string(state), dom->n_uuids);
 	for (size_t i = 0; i < dom->n_uuids; i++)
 		manager_guest_changed(m, dom->name, dom->uuids[i], gs);
 }
@@ -438,6 +496,8 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
  * already shows the intended state, finish it (save the definitions);
  * otherwise put the touched mdevs back to their state before the apply.
  */
+#define JOURNAL_ITEMS_MAX 65536
+
 static void recover_journal(Manager *m)
 {
 	_cleanup_json_ struct json_object *j = NULL;
@@ -460,6 +520,12 @@ static void recover_journal(Manager *m)
 		return;
 	}
 	n = json_object_array_length(items);
+	if (n > JOURNAL_ITEMS_MAX) {
+		log_error("Journal in %s lists %zu devices, more than %d; left for inspection",
+			  m->config.state_dir, n, JOURNAL_ITEMS_MAX);
+		m->recovery = strdup("journal too large");
+		return;
+	}
 	pi = calloc(n ? n : 1, sizeof(*pi));
 	if (!pi)
 		return;
@@ -593,11 +659,11 @@ struct json_object *manager_state_to_json(Manager *m)
 		Device *d = m->devices[i];
 
 		json_object_array_add(ds, device_to_json(d));
-		if (d->def.guest[0]) {
+		if (device_guest(d)[0]) {
 			struct json_object *g = json_object_new_object();
 			static const char *const names[] = { "shutoff", "running", "paused" };
 
-			json_object_object_add(g, "name", json_object_new_string(d->def.guest));
+			json_object_object_add(g, "name", json_object_new_string(device_guest(d)));
 			json_object_object_add(g, "device", json_object_new_string(d->uuid));
 			json_object_object_add(
 				g, "state",
@@ -610,6 +676,7 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(st, "batches", json_object_new_int64((int64_t)m->stats.batches));
 	json_object_object_add(st, "requests", json_object_new_int64((int64_t)m->stats.requests));
+	json_object_object_add(st, "queued", json_object_new_int64((int64_t)m->n_queued));
 	json_object_object_add(st, "rejected", json_object_new_int64((int64_t)m->stats.rejected));
 	json_object_object_add(st, "kernel_writes",
 			       json_object_new_int64((int64_t)m->stats.kernel_writes));

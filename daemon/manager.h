@@ -19,7 +19,7 @@
 #define BATCH_WINDOW_USEC_DEFAULT 2000
 /* A rescan waits until uevents pause this long, but never longer than the cap. */
 #define RESCAN_DELAY_USEC 5000
-#define RESCAN_DELAY_MAX_USEC 200000
+#define RESCAN_DELAY_MAX_USEC 1000000
 
 struct manager_config {
 	char *state_dir;
@@ -70,9 +70,18 @@ struct Manager {
 	struct dirty dirty;
 	uint64_t batch_seq;
 
+	/* What libvirt said about guests, also for devices that do not exist yet. */
+	struct guest_seen {
+		char uuid[UUID_STR_LEN + 1];
+		char name[256];
+		enum guest_state state;
+	} * guests_seen;
+	size_t n_guests_seen;
+
 	struct manager_stats stats;
 	char *recovery; /* what the journal recovery at start did, for GetState */
 	bool ready;
+	bool matrix_seen; /* the matrix parent was there at the last reconcile */
 };
 
 int manager_new(const struct manager_config *config, Manager **ret);
@@ -93,8 +102,12 @@ void manager_schedule_rescan(Manager *m);
  */
 void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath, const char *action,
 			 bool has_mask);
-/* Re-read whether a guest holds each active device (one status read each). */
+/*
+ * Re-read whether a guest holds each active device (its guest matrix and one
+ * queue status each); true when something changed.
+ */
 void manager_refresh_attached(Manager *m);
+bool manager_refresh_device_attached(Manager *m, Device *d);
 
 /* The libvirt seam: a guest changed state. uuid may be NULL (all of the guest's devices). */
 void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum guest_state state);

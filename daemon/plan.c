@@ -281,6 +281,44 @@ static int plan_ap_config(struct plan *p, const struct plan_input *in, const siz
 	return 0;
 }
 
+static size_t compact_mask(const ap_mask *m, char *out)
+{
+	char buf[AP_MASK_STR_MAX];
+	size_t l;
+
+	sysfs_mask_format(m, buf);
+	l = strlen(buf);
+	/* "0x" and at least one digit; the driver pads on the right. */
+	while (l > 3 && buf[l - 1] == '0')
+		l--;
+	memcpy(out, buf, l);
+	return l;
+}
+
+size_t plan_batch_line_format(const char *uuid, const ap_matrix *m, char *buf)
+{
+	size_t l = 0;
+
+	memcpy(buf, uuid, UUID_STR_LEN);
+	l = UUID_STR_LEN;
+	buf[l++] = ' ';
+	l += compact_mask(&m->apm, buf + l);
+	buf[l++] = ',';
+	l += compact_mask(&m->aqm, buf + l);
+	buf[l++] = ',';
+	l += compact_mask(&m->adm, buf + l);
+	buf[l++] = '\n';
+	buf[l] = '\0';
+	return l;
+}
+
+static size_t line_len(const struct plan_input *in, int item, const ap_matrix *m)
+{
+	char buf[BATCH_LINE_MAX];
+
+	return plan_batch_line_format(in->items[item].uuid, m, buf);
+}
+
 static int batch_add_line(struct plan *p, const struct plan_input *in, size_t *allocated, int item,
 			  const ap_matrix *m)
 {
@@ -309,18 +347,111 @@ static int batch_add_line(struct plan *p, const struct plan_input *in, size_t *a
  * prefix of a valid sequence at once ends in a valid state, which is all the
  * driver checks.
  */
+/*
+ * Strongly connected components of the move graph (iterative Tarjan). They
+ * come out in reverse topological order: a component's predecessors are
+ * emitted after it. ret_comp[x] is x's component, ret_order lists the nodes
+ * component by component, ret_start[c] is where component c starts in it.
+ */
+static int move_sccs(size_t n, const size_t *start, const size_t *out, size_t **ret_comp,
+		     size_t **ret_order, size_t **ret_start, size_t *ret_n_comp)
+{
+	_cleanup_free_ size_t *idx = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *low = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *stack = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *call = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *edge = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ bool *on = calloc(n ? n : 1, sizeof(bool));
+	_cleanup_free_ size_t *comp = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *order = malloc((n ? n : 1) * sizeof(size_t));
+	_cleanup_free_ size_t *cstart = malloc((n + 1) * sizeof(size_t));
+	size_t next = 0, sp = 0, n_comp = 0, n_order = 0;
+
+	if (!idx || !low || !stack || !call || !edge || !on || !comp || !order || !cstart)
+		return -ENOMEM;
+	for (size_t x = 0; x < n; x++)
+		idx[x] = SIZE_MAX;
+	for (size_t root = 0; root < n; root++) {
+		size_t depth = 0;
+
+		if (idx[root] != SIZE_MAX)
+			continue;
+		call[depth++] = root;
+		idx[root] = low[root] = next++;
+		edge[root] = start[root];
+		stack[sp++] = root;
+		on[root] = true;
+		while (depth > 0) {
+			size_t v = call[depth - 1];
+
+			if (edge[v] < start[v + 1]) {
+				size_t w = out[edge[v]++];
+
+				if (idx[w] == SIZE_MAX) {
+					idx[w] = low[w] = next++;
+					edge[w] = start[w];
+					stack[sp++] = w;
+					on[w] = true;
+					call[depth++] = w;
+				} else if (on[w] && idx[w] < low[v])
+					low[v] = idx[w];
+				continue;
+			}
+			depth--;
+			if (depth > 0 && low[v] < low[call[depth - 1]])
+				low[call[depth - 1]] = low[v];
+			if (low[v] == idx[v]) {
+				size_t w;
+
+				cstart[n_comp] = n_order;
+				do {
+					w = stack[--sp];
+					on[w] = false;
+					comp[w] = n_comp;
+					order[n_order++] = w;
+				} while (w != v);
+				n_comp++;
+			}
+		}
+	}
+	cstart[n_comp] = n_order;
+	*ret_comp = TAKE_PTR(comp);
+	*ret_order = TAKE_PTR(order);
+	*ret_start = TAKE_PTR(cstart);
+	*ret_n_comp = n_comp;
+	return 0;
+}
+
+/*
+ * ap_config_batch: everything in one write when it fits in a page (the
+ * driver validates a write as a whole, so the order of its lines is free and
+ * cycles of moves need nothing special). Otherwise whole components of the
+ * move graph, in topological order, packed into page-sized writes: every
+ * mdev that gives an APQN to a written one has been written before or in the
+ * same write, so each write ends in a valid state. A component too big for a
+ * page is written in the ap_config order (with its shrinks), an mdev at most
+ * once per write.
+ */
 static int plan_batch(struct plan *p, const struct plan_input *in, const size_t *nodes, size_t n)
 {
-	unsigned int max = in->batch_max_lines ? in->batch_max_lines : BATCH_LINES_DEFAULT;
-	_cleanup_(plan_freep) struct plan *order = NULL;
-	_cleanup_free_ size_t *chunk_of = NULL;
-	size_t allocated = 0, chunk = 0;
+	unsigned int max = in->batch_max_lines;
+	_cleanup_free_ size_t *start = NULL, *out = NULL, *comp = NULL, *order = NULL,
+			      *cstart = NULL, *chunk_of = NULL, *lens = NULL;
+	size_t allocated = 0, chunk = 1, total = 0, bytes = 0, n_comp = 0;
 	struct plan_write w = { .op = OP_AP_CONFIG_BATCH, .item = -1 };
 	int r;
 
 	if (n == 0)
 		return 0;
-	if (n <= max) {
+	lens = calloc(n, sizeof(*lens));
+	chunk_of = calloc(in->n_items ? in->n_items : 1, sizeof(*chunk_of));
+	if (!lens || !chunk_of)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		lens[k] = line_len(in, (int)nodes[k], &in->items[nodes[k]].want);
+		total += lens[k];
+	}
+	if (total <= BATCH_WRITE_MAX && (max == 0 || n <= max)) {
 		for (size_t k = 0; k < n; k++) {
 			r = batch_add_line(p, in, &allocated, (int)nodes[k],
 					   &in->items[nodes[k]].want);
@@ -331,37 +462,83 @@ static int plan_batch(struct plan *p, const struct plan_input *in, const size_t 
 		return plan_add(p, &w);
 	}
 
-	order = calloc(1, sizeof(*order));
-	chunk_of = calloc(in->n_items ? in->n_items : 1, sizeof(*chunk_of));
-	if (!order || !chunk_of)
-		return -ENOMEM;
-	order->n_items = in->n_items;
-	order->cost = calloc(in->n_items ? in->n_items : 1, sizeof(*order->cost));
-	if (!order->cost)
-		return -ENOMEM;
-	r = plan_ap_config(order, in, nodes, n);
+	r = build_edges(in, nodes, n, &start, &out);
+	if (r >= 0)
+		r = move_sccs(n, start, out, &comp, &order, &cstart, &n_comp);
 	if (r < 0)
 		return r;
-	p->cycle_breaks = order->cycle_breaks;
-	chunk = 1;
-	for (size_t k = 0; k < order->n_writes; k++) {
-		const struct plan_write *o = &order->writes[k];
+	/* Reverse topological from Tarjan: walk the components backwards. */
+	for (size_t c = n_comp; c > 0; c--) {
+		size_t a = cstart[c - 1], b = cstart[c], cbytes = 0, clines = b - a;
 
-		/* Full, or this mdev already has a line in it: close the write. */
-		if (w.n_lines == max || chunk_of[o->item] == chunk) {
-			r = plan_add(p, &w);
+		for (size_t k = a; k < b; k++)
+			cbytes += lens[order[k]];
+		if (cbytes <= BATCH_WRITE_MAX && (max == 0 || clines <= max)) {
+			/* The whole component in one write: close the current one if it lacks room. */
+			if ((max && w.n_lines + clines > max) || bytes + cbytes > BATCH_WRITE_MAX) {
+				r = plan_add(p, &w);
+				if (r < 0)
+					return r;
+				w.line_start = p->n_lines;
+				w.n_lines = 0;
+				bytes = 0;
+				chunk++;
+			}
+			for (size_t k = a; k < b; k++) {
+				size_t x = order[k];
+
+				r = batch_add_line(p, in, &allocated, (int)nodes[x],
+						   &in->items[nodes[x]].want);
+				if (r < 0)
+					return r;
+				chunk_of[nodes[x]] = chunk;
+			}
+			w.n_lines += clines;
+			bytes += cbytes;
+			continue;
+		}
+		/* Too big for a page: its own ap_config order, packed. */
+		{
+			_cleanup_(plan_freep) struct plan *sub = calloc(1, sizeof(*sub));
+			_cleanup_free_ size_t *sub_nodes = calloc(clines, sizeof(size_t));
+
+			if (!sub || !sub_nodes)
+				return -ENOMEM;
+			sub->n_items = in->n_items;
+			sub->cost = calloc(in->n_items ? in->n_items : 1, sizeof(*sub->cost));
+			if (!sub->cost)
+				return -ENOMEM;
+			for (size_t k = a; k < b; k++)
+				sub_nodes[k - a] = nodes[order[k]];
+			r = plan_ap_config(sub, in, sub_nodes, clines);
 			if (r < 0)
 				return r;
-			w.line_start = p->n_lines;
-			w.n_lines = 0;
-			chunk++;
+			p->cycle_breaks += sub->cycle_breaks;
+			for (size_t k = 0; k < sub->n_writes; k++) {
+				const struct plan_write *o = &sub->writes[k];
+				size_t len = line_len(in, o->item, &o->m);
+
+				if ((max && w.n_lines == max) || bytes + len > BATCH_WRITE_MAX ||
+				    chunk_of[o->item] == chunk) {
+					r = plan_add(p, &w);
+					if (r < 0)
+						return r;
+					w.line_start = p->n_lines;
+					w.n_lines = 0;
+					bytes = 0;
+					chunk++;
+				}
+				r = batch_add_line(p, in, &allocated, o->item, &o->m);
+				if (r < 0)
+					return r;
+				chunk_of[o->item] = chunk;
+				w.n_lines++;
+				bytes += len;
+			}
 		}
-		r = batch_add_line(p, in, &allocated, o->item, &o->m);
-		if (r < 0)
-			return r;
-		chunk_of[o->item] = chunk;
-		w.n_lines++;
 	}
+	if (w.n_lines == 0)
+		return 0;
 	return plan_add(p, &w);
 }
 
@@ -506,15 +683,14 @@ int plan_write_format(const struct plan_input *in, const struct plan *p, size_t 
 		size_t len = 0;
 
 		r = asprintf(&attr, MATRIX_DIR "/ap_config_batch");
-		value = malloc(w->n_lines * (UUID_STR_LEN + 1 + AP_CONFIG_STR_MAX) + 1);
+		value = malloc(w->n_lines * BATCH_LINE_MAX + 1);
 		if (!value)
 			break;
 		value[0] = '\0';
 		for (size_t k = w->line_start; k < w->line_start + w->n_lines; k++) {
 			const struct plan_line *l = &p->lines[k];
 
-			ap_config_format(&l->m.apm, &l->m.aqm, &l->m.adm, cfg);
-			len += (size_t)sprintf(value + len, "%s %s", in->items[l->item].uuid, cfg);
+			len += plan_batch_line_format(in->items[l->item].uuid, &l->m, value + len);
 		}
 		break;
 	}

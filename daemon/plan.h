@@ -46,16 +46,20 @@ struct plan_item {
 };
 
 /*
- * sysfs takes at most a page per write: an ap_config_batch write carries at
- * most this many "<uuid> <apm>,<aqm>,<adm>\n" lines (238 bytes each).
+ * sysfs takes at most a page per write. An ap_config_batch line is
+ * "<uuid> <apm>,<aqm>,<adm>\n" with each mask's trailing zero digits dropped
+ * (the driver pads on the right), so small ids make short lines: ~50 bytes,
+ * ~80 lines per write, instead of 238 bytes and 17 lines.
  */
 #define BATCH_WRITE_MAX 4096
-#define BATCH_LINE_LEN (UUID_STR_LEN + 1 + 3 * (2 + AP_MASK_HEX_DIGITS) + 2 + 1)
-#define BATCH_LINES_DEFAULT (BATCH_WRITE_MAX / BATCH_LINE_LEN)
+#define BATCH_LINE_MAX (UUID_STR_LEN + 1 + 3 * (2 + AP_MASK_HEX_DIGITS) + 2 + 1 + 1)
+
+/* One line into buf (BATCH_LINE_MAX bytes); returns its length. */
+size_t plan_batch_line_format(const char *uuid, const ap_matrix *m, char *buf);
 
 struct plan_input {
 	enum write_iface iface;
-	unsigned int batch_max_lines; /* 0: BATCH_LINES_DEFAULT */
+	unsigned int batch_max_lines; /* 0: as many as fit in BATCH_WRITE_MAX bytes */
 	ap_mask apmask, aqmask; /* current host masks */
 	ap_mask apmask_want, aqmask_want;
 	const struct plan_item *items;

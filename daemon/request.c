@@ -394,6 +394,9 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 			k = 0;
 			break;
 		}
+		/* The guest may have gone without a uevent: look before refusing. */
+		if (want_in_use(w) && w->dev)
+			(void)manager_refresh_device_attached(ws->m, w->dev);
 		if (want_in_use(w)) {
 			k = sd_bus_error_setf(err, ERR_BUSY, "device %s is in use by a guest",
 					      r->uuid);
@@ -489,6 +492,21 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 	}
 	if (k < 0)
 		working_undo(ws);
+	return k;
+}
+
+int request_validate_one(Manager *m, const struct request *r, sd_bus_error *error)
+{
+	struct working ws;
+	int k;
+
+	k = working_init(&ws, m);
+	if (k < 0)
+		return k;
+	k = validate(&ws, r, error);
+	if (k < 0 && !sd_bus_error_is_set(error))
+		sd_bus_error_set_errno(error, k);
+	working_done(&ws);
 	return k;
 }
 
@@ -775,7 +793,7 @@ void manager_run_batch(Manager *m)
 	struct working ws;
 	struct plan_input in;
 	size_t n_accepted = 0;
-	uint64_t t_start = now_usec(), t_plan = 0, t_apply = 0;
+	uint64_t t_start = now_usec(), t_plan = 0, t_apply = 0, t_commit = 0;
 	const char *rs;
 	int k;
 
@@ -870,7 +888,7 @@ void manager_run_batch(Manager *m)
 				"%s%s", o.message ? o.message : strerror(-k),
 				o.rolled_back ? "; the previous matrices were restored" : "");
 			/* The kernel state is whatever the readback saw. */
-			for (size_t i = 0; i < in.n_items; i++) {
+			for (size_t i = 0; o.read_back && i < in.n_items; i++) {
 				struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };
 
 				if (map[i]->dev) {
@@ -901,6 +919,7 @@ void manager_run_batch(Manager *m)
 	m->stats.batches++;
 	t_apply = now_usec();
 	commit(m, &ws, &in, map, &o);
+	t_commit = now_usec();
 	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o, map);
 	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -915,9 +934,9 @@ void manager_run_batch(Manager *m)
 	manager_reconcile(m);
 	sd_notify(0, "STATUS=Ready");
 	log_debug("batch %" PRIu64 ": %zu requests, %zu writes; plan+validate %" PRIu64
-		  " us, apply %" PRIu64 " us, commit+reply %" PRIu64 " us",
+		  " us, apply %" PRIu64 " us, commit %" PRIu64 " us, reply %" PRIu64 " us",
 		  m->batch_seq, n_accepted, p->n_writes, t_plan - t_start, t_apply - t_plan,
-		  now_usec() - t_apply);
+		  t_commit - t_apply, now_usec() - t_commit);
 	goto out;
 
 fail:

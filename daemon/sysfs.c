@@ -51,18 +51,42 @@ static int path_of(const char *rel, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* open() of a path below the root: the fd, or -errno. */
+static int open_rel(const char *rel, int flags)
+{
+	char path[PATH_MAX];
+	int r, fd;
+
+	r = path_of(rel, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+int sysfs_dir_open(const char *rel)
+{
+	return open_rel(rel, O_RDONLY | O_DIRECTORY);
+}
+
 int sysfs_read(const char *rel, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	char path[PATH_MAX];
-	size_t len = 0, size = 4096;
 	int r;
 
 	r = path_of(rel, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return sysfs_read_at(AT_FDCWD, path, ret, ret_len);
+}
+
+int sysfs_read_at(int dirfd, const char *name, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 4096;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	buf = malloc(size);
@@ -99,6 +123,19 @@ int sysfs_read(const char *rel, char **ret, size_t *ret_len)
 	return 0;
 }
 
+int sysfs_read_line_at(int dirfd, const char *name, char **ret)
+{
+	char *s;
+	int r;
+
+	r = sysfs_read_at(dirfd, name, &s, NULL);
+	if (r < 0)
+		return r;
+	s[strcspn(s, "\n")] = '\0';
+	*ret = s;
+	return 0;
+}
+
 int sysfs_read_line(const char *rel, char **ret)
 {
 	char *s;
@@ -110,6 +147,27 @@ int sysfs_read_line(const char *rel, char **ret)
 	s[strcspn(s, "\n")] = '\0';
 	*ret = s;
 	return 0;
+}
+
+static int parse_int(const char *s, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+int sysfs_read_int_at(int dirfd, const char *name, int *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = sysfs_read_line_at(dirfd, name, &s);
+
+	return r < 0 ? r : parse_int(s, ret);
 }
 
 int sysfs_read_int(const char *rel, int *ret)
@@ -132,17 +190,11 @@ int sysfs_read_int(const char *rel, int *ret)
 
 int sysfs_write(const char *rel, const char *value, size_t len)
 {
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
+	_cleanup_close_ int fd = open_rel(rel, O_WRONLY);
 	ssize_t n;
-	int r;
 
-	r = path_of(rel, path, sizeof(path));
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	do
 		n = write(fd, value, len);
 	while (n < 0 && errno == EINTR);
@@ -155,15 +207,22 @@ int sysfs_write(const char *rel, const char *value, size_t len)
 
 int sysfs_read_link_name(const char *rel, char **ret)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX];
 	int r;
 
 	r = path_of(rel, path, sizeof(path));
 	if (r < 0)
 		return r;
-	n = readlink(path, target, sizeof(target) - 1);
+	return sysfs_read_link_name_at(AT_FDCWD, path, ret);
+}
+
+int sysfs_read_link_name_at(int dirfd, const char *name, char **ret)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';

@@ -24,6 +24,17 @@ int sysfs_write(const char *rel, const char *value, size_t len);
 /* Last component of a symlink's target ("vfio_ap" for a queue's driver). */
 int sysfs_read_link_name(const char *rel, char **ret);
 bool sysfs_exists(const char *rel);
+
+/*
+ * Directory-relative variants: sysfs trees served by FUSE without entry
+ * caching (apsim) pay one lookup per path component, so a scan opens each
+ * device directory once and reads its attributes relative to it.
+ */
+int sysfs_dir_open(const char *rel);
+int sysfs_read_at(int dirfd, const char *name, char **ret, size_t *ret_len);
+int sysfs_read_line_at(int dirfd, const char *name, char **ret);
+int sysfs_read_int_at(int dirfd, const char *name, int *ret);
+int sysfs_read_link_name_at(int dirfd, const char *name, char **ret);
 /* Sorted directory entries without "." and "..", NULL-terminated. */
 int sysfs_list(const char *rel, char ***ret);
 void strv_free(char **l);

@@ -38,9 +38,34 @@ tap_done() {
 	[ "$tap_failed" -eq 0 ]
 }
 
+# need CMD:PACKAGE...: a missing tool is a failure naming its Debian package.
 need() {
-	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || bail "$c missing: install the Debian package that provides it (tools/bootstrap)"
+	for cp in "$@"; do
+		c=${cp%%:*}
+		p=${cp#*:}
+		command -v "$c" >/dev/null 2>&1 || bail "$c missing: install the Debian package $p"
+	done
+}
+
+# The usual start of a test: namespaces, temp dir, apsim, private bus, daemon
+# (extra arguments go to apmatrixd).
+apm_start_all() {
+	apm_setup
+	apm_sim_start
+	apm_bus_start
+	apm_daemon_start "$@"
+}
+
+# Reserve domains 0-15, then N devices (adapters 2,3 x domain i) started; their
+# uuids in $APM_UUIDS. For the benchmarks.
+apm_ten_devices() {
+	call Reserve string:domain array:uint32:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 uint64:0 >/dev/null
+	APM_UUIDS=
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		u=ffffffff-0000-4000-8000-00000000000$i
+		call DefineDevice string:$u string:"{\"adapters\":[2,3],\"domains\":[$i]}" uint64:0 >/dev/null
+		call StartDevice string:$u uint64:0 >/dev/null
+		APM_UUIDS="$APM_UUIDS $u"
 	done
 }
 
@@ -48,19 +73,21 @@ need() {
 apm_enter_ns() {
 	if [ -z "${APM_IN_NS:-}" ]; then
 		[ "$(id -u)" -eq 0 ] || bail "needs root for unshare -m -n (CI runs as root)"
-		need unshare
+		need unshare:util-linux
 		APM_IN_NS=1 exec unshare -m -n -- "$@"
 	fi
 	mount --make-rprivate / 2>/dev/null || true
 }
 
 apm_setup() {
-	need dbus-daemon dbus-send busctl python3 jq setpriv
+	need dbus-daemon:dbus-daemon dbus-send:dbus-bin dbus-monitor:dbus-bin busctl:systemd \
+		python3:python3 jq:jq setpriv:util-linux flock:util-linux
 	[ -x "$APMATRIXD" ] || bail "apmatrixd not built at $APMATRIXD"
 	T=$(mktemp -d /tmp/apm-test.XXXXXX)
 	chmod 755 "$T"
 	trap apm_cleanup EXIT
 	export APMATRIXD_LOCK_FILE="$T/s390apconfig.lock"
+	export APMATRIXD_LOCK_TIMEOUT_USEC=300000
 	STATE_DIR=$T/state
 }
 

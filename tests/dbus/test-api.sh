@@ -4,10 +4,7 @@
 # sysfs, and every documented error leaving daemon and sysfs unchanged.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start
+apm_start_all
 
 MATRIX=$SYSFS_ROOT/devices/vfio_ap/matrix
 U1=aaaaaaaa-0000-4000-8000-000000000001
@@ -31,6 +28,8 @@ check "DefineDevice returns uuid and path" test "$(printf '%s\n' "$out" | head -
 check "the definition is persisted" test -f "$STATE_DIR/devices/$U1.json"
 check "StartDevice creates the mdev" call StartDevice string:$U1 uint64:0
 check "mdev matrix is 02.0000 02.0001" test "$(dev_matrix $U1)" = "02.0000 02.0001"
+check "the guest matrix is read back" \
+	test "$(field ".devices[] | select(.uuid==\"$U1\") | .guest_adapters")" = "[2]"
 check "State is active" test "$(field ".devices[] | select(.uuid==\"$U1\") | .state")" = '"active"'
 
 call DefineDevice string:$U2 string:'{"adapters":[3],"domains":[0],"autostart":true}' uint64:0 >/dev/null
@@ -119,6 +118,21 @@ esac
 check "after a kernel failure nothing changed" same_snapshot "$before"
 sim_ctl "fault clear" 2>/dev/null || sim_ctl "fault devices/vfio_ap/matrix/ap_config_batch none" 2>/dev/null || true
 
+# The s390-tools lock: held by a live process -> Busy, nothing written; left
+# by a dead one -> stale, removed, and the request goes through.
+tail -f /dev/null &
+holder=$!
+echo "$holder" >"$APMATRIXD_LOCK_FILE"
+before=$(snapshot)
+expect_error org.apmatrix1.Error.Busy "AP configuration lock held by a live process" \
+	Assign string:$U2 string:domain array:uint32:3 uint64:0
+check "nothing changed under a foreign lock" same_snapshot "$before"
+check "the foreign lock is left alone" test "$(cat "$APMATRIXD_LOCK_FILE")" = "$holder"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+check "a stale lock (dead PID) is taken over" \
+	call Assign string:$U2 string:domain array:uint32:3 uint64:0
+check "and released afterwards" test ! -e "$APMATRIXD_LOCK_FILE"
 check "StopDevice removes the mdev" call StopDevice string:$U1 uint64:0
 check "mdev directory is gone" test ! -e "$MATRIX/$U1"
 check "UndefineDevice" call UndefineDevice string:$U1 uint64:0

@@ -4,10 +4,7 @@
 # setpriv) is org.freedesktop.DBus.Error.AccessDenied and changes nothing.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start
+apm_start_all
 
 U1=cccccccc-0000-4000-8000-000000000001
 call DefineDevice string:$U1 string:'{"adapters":[2],"domains":[0]}' uint64:0 >/dev/null

@@ -3,10 +3,7 @@
 # The shipped interface XML (dbus/*.xml) is what the running daemon serves.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
-apm_setup
-apm_sim_start
-apm_bus_start
-apm_daemon_start
+apm_start_all
 
 busctl --system introspect --xml-interface org.apmatrix1 /org/apmatrix1 >"$T/manager.xml"
 check "Manager introspection matches dbus/org.apmatrix1.Manager.xml" \

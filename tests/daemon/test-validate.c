@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Validation rules without sysfs or bus: a manager with a host model and
+ * devices built in memory, requests checked one by one. Each rejection must
+ * carry the documented error name and name the APQN and its owner.
+ */
+#include <string.h>
+
+#include "manager.h"
+#include "tap.h"
+
+#define U1 "11111111-0000-4000-8000-000000000001"
+#define U2 "11111111-0000-4000-8000-000000000002"
+#define U3 "11111111-0000-4000-8000-000000000003"
+
+static Manager *m;
+
+static Device *add(const char *uuid, bool defined, bool autostart, bool active, const char *a,
+		   const char *d, const char *guest)
+{
+	Device *dev = NULL;
+	ap_matrix mx = { 0 };
+
+	for (; *a; a++)
+		ap_mask_set(&mx.apm, (unsigned int)(*a - '0'));
+	for (; *d; d++)
+		ap_mask_set(&mx.aqm, (unsigned int)(*d - '0'));
+	if (manager_add_device(m, uuid, &dev) < 0)
+		return NULL;
+	dev->defined = defined;
+	dev->def.autostart = autostart;
+	dev->def.m = mx;
+	snprintf(dev->def.guest, sizeof(dev->def.guest), "%s", guest);
+	dev->active = active;
+	dev->kern = active ? mx : (ap_matrix){ 0 };
+	return dev;
+}
+
+static struct request *req(enum request_type t, const char *uuid, enum id_kind k, unsigned int id)
+{
+	struct request *r = request_new(t, NULL, 0);
+
+	snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
+	r->kind = k;
+	ap_mask_set(&r->ids, id);
+	return r;
+}
+
+/* Expect an error name (NULL: success) and, when given, words in the message. */
+static void expect(struct request *r, const char *name, const char *w1, const char *w2,
+		   const char *what)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int k = request_validate_one(m, r, &e);
+
+	if (!name)
+		tap_ok(k == 0, "%s: accepted%s%s", what, e.message ? " but: " : "",
+		       e.message ? e.message : "");
+	else
+		tap_ok(k < 0 && e.name && strcmp(e.name, name) == 0 &&
+			       (!w1 || (e.message && strstr(e.message, w1))) &&
+			       (!w2 || (e.message && strstr(e.message, w2))),
+		       "%s: %s: %s", what, e.name ? e.name : "(accepted)",
+		       e.message ? e.message : "");
+	sd_bus_error_free(&e);
+	request_free(r);
+}
+
+int main(void)
+{
+	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
+	struct request *r;
+
+	if (manager_new(&cfg, &m) < 0)
+		return 1;
+	m->host = calloc(1, sizeof(*m->host));
+	m->host->max_apid = 15;
+	m->host->max_apqi = 15;
+	m->host->matrix_present = true;
+	m->host->matrix_fd = -1;
+	/* Host keeps adapter 0 x domain 9 (apmask 0, aqmask 9); the rest is free. */
+	ap_mask_set(&m->host->apmask, 0);
+	ap_mask_set(&m->host->aqmask, 9);
+
+	add(U1, true, false, true, "12", "01", "vm1"); /* active: 01.0000 .. 02.0001 */
+	add(U2, true, true, false, "3", "0", ""); /* autostart: claims 03.0000 */
+	add(U3, true, false, false, "1", "0", ""); /* manual, overlaps U1: allowed */
+
+	expect(req(REQ_ASSIGN, U3, KIND_DOMAIN, 5), NULL, NULL, NULL,
+	       "a manual definition may overlap an active device");
+	expect(req(REQ_START, U3, KIND_ADAPTER, 0), "org.apmatrix1.Error.InUse", "01.0000", U1,
+	       "starting it conflicts with the active device");
+	expect(req(REQ_ASSIGN, U1, KIND_ADAPTER, 3), "org.apmatrix1.Error.InUse", "03.0000", U2,
+	       "an autostart definition claims its APQNs");
+	expect(req(REQ_ASSIGN, U1, KIND_DOMAIN, 9), NULL, NULL, NULL,
+	       "domain 9 on adapters 1,2 is not the host's");
+	expect(req(REQ_ASSIGN, U1, KIND_ADAPTER, 0), NULL, NULL, NULL,
+	       "adapter 0 with domains 0,1 is not the host's");
+	r = req(REQ_ASSIGN, U1, KIND_ADAPTER, 0);
+	ap_mask_set(&r->ids, 0);
+	{
+		/* Both: adapter 0 and domain 9 make 00.0009, reserved. */
+		Device *d = manager_find_device(m, U1);
+
+		ap_mask_set(&d->def.m.aqm, 9);
+		ap_mask_set(&d->kern.aqm, 9);
+	}
+	expect(r, "org.apmatrix1.Error.Reserved", "00.0009", NULL, "an APQN reserved for the host");
+	expect(req(REQ_ASSIGN, "99999999-0000-4000-8000-000000000000", KIND_ADAPTER, 1),
+	       "org.apmatrix1.Error.NoSuchDevice", "99999999", NULL, "unknown device");
+	expect(req(REQ_RELEASE, "", KIND_ADAPTER, 1), "org.apmatrix1.Error.InUse", "01.0009", U1,
+	       "Release of an adapter whose APQN with a host domain a device holds");
+	expect(req(REQ_RELEASE, "", KIND_DOMAIN, 0), NULL, NULL, NULL,
+	       "Release of a domain only used on non-host adapters");
+	expect(req(REQ_RELEASE, "", KIND_DOMAIN, 7), NULL, NULL, NULL,
+	       "Release of a domain nobody uses");
+	expect(req(REQ_RESERVE, "", KIND_ADAPTER, 0), NULL, NULL, NULL, "Reserve adapter 0");
+
+	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000001");
+	snprintf(r->def.guest, sizeof(r->def.guest), "vm1");
+	expect(r, "org.apmatrix1.Error.InUse", "vm1", U1, "one device per guest");
+
+	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000002");
+	r->def.autostart = true;
+	ap_mask_set(&r->def.m.apm, 5);
+	ap_mask_set(&r->def.m.adm, 5);
+	expect(r, SD_BUS_ERROR_INVALID_ARGS, "control domains", NULL,
+	       "control domains without a usage domain");
+
+	r = req(REQ_UNASSIGN, U1, KIND_DOMAIN, 0);
+	ap_mask_set(&r->ids, 1);
+	ap_mask_set(&r->ids, 9);
+	expect(r, NULL, NULL, NULL, "unassigning every domain is allowed");
+
+	expect(req(REQ_STOP, U1, KIND_ADAPTER, 0), NULL, NULL, NULL, "stop an idle device");
+	manager_find_device(m, U1)->attached = true;
+	expect(req(REQ_STOP, U1, KIND_ADAPTER, 0), "org.apmatrix1.Error.Busy", U1, NULL,
+	       "stop a device a guest holds");
+	tap_ok(manager_find_device(m, U1)->active &&
+		       manager_find_device(m, U3)->def.m.aqm.w[0] == ((UINT64_C(1) << 63) >> 0),
+	       "validation changed nothing");
+	manager_free(m);
+	return tap_done();
+}
