@@ -19,8 +19,10 @@
 #include "bus-client.h"
 #include "config.h"
 #include "domain-xml.h"
+#include "error-msg.h"
 #include "hook.h"
 #include "id-list.h"
+#include "json-text.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
@@ -76,6 +78,76 @@ static int need_bus(sd_bus **ret)
 static uint64_t call_flags(void)
 {
 	return arg_dry_run ? APMATRIX_FLAG_DRY_RUN : 0;
+}
+
+/* A new Manager method call on the (lazily connected) bus. */
+static int start_call(const char *member, sd_bus_message **ret)
+{
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = manager_new_call(bus, member, ret);
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the %s call", member);
+	return 0;
+}
+
+/* GetState() parsed; what says what failed. */
+static int fetch_state(const char *what, struct json_object **ret)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_state(bus, ret, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, what);
+	return 0;
+}
+
+/* One device's properties; an unknown uuid is "Device UUID: no device ...". */
+static int fetch_device(const char *uuid, device_info *ret)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	char what[64];
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	r = get_device(bus, uuid, ret, &error);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "Device %s", uuid);
+		return log_bus_error(&error, r, what);
+	}
+	return 0;
+}
+
+/* A small JSON result: key, json_object (consumed), ..., NULL. */
+static int output_json_fields(const char *key, ...)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	va_list ap;
+	int r = 0;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *)) {
+		struct json_object *v = va_arg(ap, struct json_object *);
+
+		if (!o || json_object_object_add(o, key, v) < 0) {
+			json_object_put(v);
+			r = -ENOMEM;
+		}
+	}
+	va_end(ap);
+	return r < 0 ? log_oom() : output_json(o, stdout);
 }
 
 /* Say what happened unless --quiet or --json. */
@@ -159,33 +231,15 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 /* A JSON document, checked here so that a typo is reported with its offset. */
 static int parse_json_text(const char *what, const char *text, size_t len, struct json_object **ret)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
+	_cleanup_free_ char *msg = NULL;
+	int r;
 
-	if (!tok)
+	r = json_text_parse(text, len, ret, &msg);
+	if (r == -ENOMEM)
 		return log_oom();
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		log_error("%s: invalid JSON at offset %zu: %s", what, end,
-			  jerr == json_tokener_success || jerr == json_tokener_continue ?
-				  "unexpected end of input" :
-				  json_tokener_error_desc(jerr));
-		return -EINVAL;
-	}
-	for (size_t i = end; i < len; i++)
-		if (!strchr(" \t\r\n", text[i])) {
-			json_object_put(o);
-			log_error("%s: invalid JSON: trailing data at offset %zu", what, i);
-			return -EINVAL;
-		}
-	*ret = o;
-	return 0;
+	if (r < 0)
+		log_error("%s: %s", what, msg ?: "invalid JSON");
+	return r;
 }
 
 static struct json_object *jget(struct json_object *o, const char *key)
@@ -257,22 +311,17 @@ static void jcopy(struct json_object *to, const char *key, struct json_object *f
 
 static int verb_status(int argc, char **argv)
 {
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *state = NULL, *summary = NULL;
 	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
 			    *host_domains = NULL;
 	struct json_object *host, *devices, *stats, *counts;
 	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
 	size_t n_devices;
-	sd_bus *bus;
 	int r;
 
-	r = need_bus(&bus);
+	r = fetch_state("Failed to get the state", &state);
 	if (r < 0)
 		return r;
-	r = get_state(bus, &state, &error);
-	if (r < 0)
-		return log_bus_error(&error, r, "Failed to get the state");
 	host = jget(state, "host");
 	devices = jget(state, "devices");
 	stats = jget(state, "stats");
@@ -359,22 +408,17 @@ static const char *yes_no(struct json_object *o, const char *key, const char *ye
 
 static int verb_host(int argc, char **argv)
 {
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *state = NULL;
 	_cleanup_(table_freep) table *t = NULL;
 	static const char *const headers[] = { "CARD.DOM", "TYPE",   "MODE",  "CONFIG",
 					       "CHKSTOP",  "DRIVER", "STATUS" };
 	struct json_object *host, *adapters;
 	size_t n;
-	sd_bus *bus;
 	int r;
 
-	r = need_bus(&bus);
+	r = fetch_state("Failed to get the host inventory", &state);
 	if (r < 0)
 		return r;
-	r = get_state(bus, &state, &error);
-	if (r < 0)
-		return log_bus_error(&error, r, "Failed to get the host inventory");
 	host = jget(state, "host");
 	if (arg_json)
 		return output_json(host ?: state, stdout);
@@ -494,25 +538,16 @@ out:
 
 static int verb_show(int argc, char **argv)
 {
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *uuid = argv[1];
 	device_info d = {};
-	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(uuid);
 	if (r < 0)
 		return r;
-	r = need_bus(&bus);
+	r = fetch_device(uuid, &d);
 	if (r < 0)
 		return r;
-	r = get_device(bus, uuid, &d, &error);
-	if (r < 0) {
-		char what[256];
-
-		snprintf(what, sizeof(what), "Device %s", uuid);
-		return log_bus_error(&error, r, what);
-	}
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = device_info_to_json(&d);
 
@@ -565,8 +600,7 @@ static int add_ids_option(struct json_object *config, const char *key, const cha
 
 static int verb_define(int argc, char **argv)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_json_ struct json_object *config = json_object_new_object();
 	const char *uuid = argc > 1 ? argv[1] : "", *new_uuid, *path;
 	sd_bus *bus;
@@ -593,32 +627,19 @@ static int verb_define(int argc, char **argv)
 	r = need_bus(&bus);
 	if (r < 0)
 		return r;
-
-	r = manager_new_call(bus, "DefineDevice", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(
-			m, "sst", uuid,
-			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
-			call_flags());
+	r = manager_call(bus, "DefineDevice", &reply, "Failed to define the device", "sst", uuid,
+			 json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			 call_flags());
 	if (r < 0)
-		return log_error_errno(r, "Failed to build DefineDevice call");
-	r = bus_call(bus, m, &reply, &error);
-	if (r < 0)
-		return log_bus_error(&error, r, "Failed to define the device");
+		return r;
 	r = sd_bus_message_read(reply, "so", &new_uuid, &path);
 	if (r < 0)
 		return log_error_errno(r, "Unexpected DefineDevice reply");
 
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		if (!o)
-			return log_oom();
-		json_object_object_add(o, "uuid", json_object_new_string(new_uuid));
-		json_object_object_add(o, "path", json_object_new_string(path));
-		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
-		return output_json(o, stdout);
-	}
+	if (arg_json)
+		return output_json_fields("uuid", json_object_new_string(new_uuid), "path",
+					  json_object_new_string(path), "dry_run",
+					  json_object_new_boolean(arg_dry_run), NULL);
 	/* The uuid is the result (it may be new), so it is printed even with --quiet. */
 	printf("%s\n", new_uuid);
 	return 0;
@@ -628,9 +649,7 @@ static int verb_define(int argc, char **argv)
 static int call_device_method(const char *member, const char *action, const char *uuid,
 			      const char *done)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	char what[256];
+	char what[128];
 	sd_bus *bus;
 	int r;
 
@@ -640,25 +659,13 @@ static int call_device_method(const char *member, const char *action, const char
 	r = need_bus(&bus);
 	if (r < 0)
 		return r;
-	r = manager_new_call(bus, member, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "st", uuid, call_flags());
+	snprintf(what, sizeof(what), "Failed to %s device %s", action, uuid);
+	r = manager_call(bus, member, NULL, what, "st", uuid, call_flags());
 	if (r < 0)
-		return log_error_errno(r, "Failed to build %s call", member);
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "Failed to %s device %s", action, uuid);
-		return log_bus_error(&error, r, what);
-	}
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		if (!o)
-			return log_oom();
-		json_object_object_add(o, "uuid", json_object_new_string(uuid));
-		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
-		return output_json(o, stdout);
-	}
+		return r;
+	if (arg_json)
+		return output_json_fields("uuid", json_object_new_string(uuid), "dry_run",
+					  json_object_new_boolean(arg_dry_run), NULL);
 	note("%s device %s%s.", done, uuid, arg_dry_run ? " (dry run, nothing changed)" : "");
 	return 0;
 }
@@ -678,10 +685,22 @@ static int verb_stop(int argc, char **argv)
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
-/* A result_json of Assign/Unassign/Apply: as-is for tools, "key: value" lines for people. */
+static long long jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+/*
+ * A result_json of Assign/Unassign/Apply: as-is for tools; for people what it
+ * cost, per device, and for a dry run the planned kernel writes.
+ */
 static int print_result(const char *text)
 {
 	_cleanup_json_ struct json_object *o = json_tokener_parse(text);
+	struct json_object *devices, *writes;
+	bool dry_run;
 
 	if (arg_json) {
 		if (o)
@@ -695,26 +714,58 @@ static int print_result(const char *text)
 		printf("%s\n", text);
 		return 0;
 	}
-	json_object_object_foreach(o, key, val)
-	{
-		char label[64];
+	dry_run = json_object_get_boolean(jget(o, "dry_run"));
+	printf("%s%lld kernel write(s) via %s, %lld APCB update(s) of running guests\n",
+	       dry_run ? "Dry run, nothing changed; would take " : "Done: ",
+	       jint(o, "kernel_writes"), jstr(o, "write_interface") ?: "-",
+	       jint(o, "apcb_updates"));
+	devices = jget(o, "devices");
+	for (size_t i = 0; i < jlen(o, "devices"); i++) {
+		struct json_object *d = json_object_array_get_idx(devices, i);
+		_cleanup_free_ char *a = jids(d, "adapters"), *dom = jids(d, "domains"),
+				    *c = jids(d, "control_domains");
 
-		snprintf(label, sizeof(label), "%s:", key);
-		print_field(stdout, label,
-			    json_object_to_json_string_ext(
-				    val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("  %s: adapters %s, domains %s, control domains %s (%lld write(s), %lld "
+		       "APCB update(s))\n",
+		       jstr(d, "uuid") ?: "-", a ?: "-", dom ?: "-", c ?: "-",
+		       jint(d, "kernel_writes"), jint(d, "apcb_updates"));
+	}
+	writes = jget(o, "writes");
+	for (size_t i = 0; dry_run && i < jlen(o, "writes"); i++) {
+		struct json_object *w = json_object_array_get_idx(writes, i);
+
+		printf("  write %s: %s\n", jstr(w, "attribute") ?: "-", jstr(w, "value") ?: "-");
 	}
 	return 0;
 }
 
+/* Assign, Unassign, Reserve, Release: ([s uuid,] s kind, au ids, t flags) */
+static int call_ids_method(const char *member, const char *uuid, const char *kind,
+			   const ap_mask *ids, sd_bus_message **ret_reply, const char *what)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	int r;
+
+	r = start_call(member, &m);
+	if (r < 0)
+		return r;
+	r = uuid ? sd_bus_message_append(m, "ss", uuid, kind) : sd_bus_message_append(m, "s", kind);
+	if (r >= 0)
+		r = append_ids(m, ids);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "t", call_flags());
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the %s call", member);
+	return call_logged(arg_bus, m, ret_reply, what);
+}
+
 static int assign_or_unassign(const char *member, char **argv)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	const char *uuid = argv[1], *kind, *result;
+	bool assign = strcmp(member, "Assign") == 0;
 	char what[256];
 	ap_mask ids;
-	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(uuid);
@@ -724,25 +775,11 @@ static int assign_or_unassign(const char *member, char **argv)
 		r = parse_ids_arg("id list", argv[3], &ids);
 	if (r < 0)
 		return r;
-	r = need_bus(&bus);
+	snprintf(what, sizeof(what), "Failed to %s %s %s %s device %s",
+		 assign ? "assign" : "unassign", kind, argv[3], assign ? "to" : "from", uuid);
+	r = call_ids_method(member, uuid, kind, &ids, &reply, what);
 	if (r < 0)
 		return r;
-	r = manager_new_call(bus, member, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", uuid, kind);
-	if (r >= 0)
-		r = append_ids(m, &ids);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "t", call_flags());
-	if (r < 0)
-		return log_error_errno(r, "Failed to build %s call", member);
-	r = bus_call(bus, m, &reply, &error);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "Failed to %s %s %s %s device %s",
-			 strcmp(member, "Assign") == 0 ? "assign" : "unassign", kind, argv[3],
-			 strcmp(member, "Assign") == 0 ? "to" : "from", uuid);
-		return log_bus_error(&error, r, what);
-	}
 	r = sd_bus_message_read(reply, "s", &result);
 	if (r < 0)
 		return log_error_errno(r, "Unexpected %s reply", member);
@@ -761,8 +798,7 @@ static int verb_unassign(int argc, char **argv)
 
 static int verb_apply(int argc, char **argv)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_json_ struct json_object *desired = NULL;
 	_cleanup_free_ char *text = NULL;
 	const char *result;
@@ -783,14 +819,9 @@ static int verb_apply(int argc, char **argv)
 	r = need_bus(&bus);
 	if (r < 0)
 		return r;
-	r = manager_new_call(bus, "Apply", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "st", text, call_flags());
+	r = manager_call(bus, "Apply", &reply, "Failed to apply", "st", text, call_flags());
 	if (r < 0)
-		return log_error_errno(r, "Failed to build Apply call");
-	r = bus_call(bus, m, &reply, &error);
-	if (r < 0)
-		return log_bus_error(&error, r, "Failed to apply");
+		return r;
 	r = sd_bus_message_read(reply, "s", &result);
 	if (r < 0)
 		return log_error_errno(r, "Unexpected Apply reply");
@@ -799,12 +830,9 @@ static int verb_apply(int argc, char **argv)
 
 static int reserve_or_release(const char *member, char **argv, const char *done)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	const char *kind;
 	char what[256];
 	ap_mask ids;
-	sd_bus *bus;
 	int r;
 
 	r = parse_kind_arg(argv[1], false, &kind);
@@ -812,34 +840,15 @@ static int reserve_or_release(const char *member, char **argv, const char *done)
 		r = parse_ids_arg("id list", argv[2], &ids);
 	if (r < 0)
 		return r;
-	r = need_bus(&bus);
+	snprintf(what, sizeof(what), "Failed to %s %s %s",
+		 strcmp(member, "Reserve") == 0 ? "reserve" : "release", kind, argv[2]);
+	r = call_ids_method(member, NULL, kind, &ids, NULL, what);
 	if (r < 0)
 		return r;
-	r = manager_new_call(bus, member, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", kind);
-	if (r >= 0)
-		r = append_ids(m, &ids);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "t", call_flags());
-	if (r < 0)
-		return log_error_errno(r, "Failed to build %s call", member);
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "Failed to %s %s %s",
-			 strcmp(member, "Reserve") == 0 ? "reserve" : "release", kind, argv[2]);
-		return log_bus_error(&error, r, what);
-	}
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		if (!o)
-			return log_oom();
-		json_object_object_add(o, "kind", json_object_new_string(kind));
-		json_object_object_add(o, "ids", mask_to_json(&ids));
-		json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
-		return output_json(o, stdout);
-	}
+	if (arg_json)
+		return output_json_fields("kind", json_object_new_string(kind), "ids",
+					  mask_to_json(&ids), "dry_run",
+					  json_object_new_boolean(arg_dry_run), NULL);
 	note("%s %s(s) %s%s.", done, kind, argv[2],
 	     arg_dry_run ? " (dry run, nothing changed)" : "");
 	return 0;
@@ -868,7 +877,6 @@ static int verb_monitor(int argc, char **argv)
 
 static int import_one(sd_bus *bus, const char *dir, const char *name, char **reterr_msg)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *config = NULL;
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -878,29 +886,20 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 	size_t len = 0;
 	int r;
 
-	if (!uuid_is_valid(name)) {
-		*reterr_msg = strdup("file name is not a UUID");
-		return -EINVAL;
-	}
+	if (!uuid_is_valid(name))
+		return error_msgf(reterr_msg, -EINVAL, "file name is not a UUID");
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = negative_errno();
-		if (asprintf(reterr_msg, "cannot open: %s", strerror(-r)) < 0)
-			*reterr_msg = NULL;
-		return r;
+		return error_msgf(reterr_msg, r, "cannot open: %s", strerror(-r));
 	}
-	if (!S_ISREG(st.st_mode)) {
-		*reterr_msg = strdup("not a regular file");
-		return -EINVAL;
-	}
+	if (!S_ISREG(st.st_mode))
+		return error_msgf(reterr_msg, -EINVAL, "not a regular file");
 	r = read_full_fd(fd, MDEVCTL_FILE_SIZE_MAX, &text, &len);
-	if (r < 0) {
-		if (asprintf(reterr_msg, "cannot read: %s", strerror(-r)) < 0)
-			*reterr_msg = NULL;
-		return r;
-	}
+	if (r < 0)
+		return error_msgf(reterr_msg, r, "cannot read: %s", strerror(-r));
 	r = mdevctl_def_parse(text, len, &def, reterr_msg);
 	if (r < 0)
 		return r;
@@ -908,24 +907,16 @@ static int import_one(sd_bus *bus, const char *dir, const char *name, char **ret
 	if (!config)
 		return -ENOMEM;
 
-	r = manager_new_call(bus, "DefineDevice", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(
-			m, "sst", name,
-			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
-			call_flags());
+	r = sd_bus_call_method(bus, APMATRIX_SERVICE, APMATRIX_PATH, MANAGER_INTERFACE,
+			       "DefineDevice", &error, NULL, "sst", name,
+			       json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			       call_flags());
 	if (r < 0)
-		return r;
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		r = bus_error_errno(&error, r);
-		if (asprintf(reterr_msg, "rejected by apmatrixd: %s",
-			     error.message	?:
-				     error.name ?:
-						  strerror(-r)) < 0)
-			*reterr_msg = NULL;
-		return r;
-	}
+		return error_msgf(reterr_msg, bus_error_errno(&error, r),
+				  "rejected by apmatrixd: %s",
+				  error.message	     ?:
+					  error.name ?:
+						       strerror(-r));
 	return 0;
 }
 
@@ -996,26 +987,17 @@ static int verb_import_mdevctl(int argc, char **argv)
 
 static int verb_export_mdevctl(int argc, char **argv)
 {
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_free_ char *text = NULL;
 	device_info d = {};
 	mdevctl_def def;
-	sd_bus *bus;
 	int r;
 
 	r = parse_uuid_arg(argv[1]);
 	if (r < 0)
 		return r;
-	r = need_bus(&bus);
+	r = fetch_device(argv[1], &d);
 	if (r < 0)
 		return r;
-	r = get_device(bus, argv[1], &d, &error);
-	if (r < 0) {
-		char what[256];
-
-		snprintf(what, sizeof(what), "Device %s", argv[1]);
-		return log_bus_error(&error, r, what);
-	}
 	def = (mdevctl_def){ .autostart = d.autostart, .matrix = d.matrix };
 	device_info_done(&d);
 	r = mdevctl_def_format(&def, &text);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,35 @@ int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret)
 int bus_call(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply, sd_bus_error *error)
 {
 	return sd_bus_call(bus, m, 0, error, ret_reply);
+}
+
+int call_logged(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply, const char *what)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = bus_call(bus, m, ret_reply, &error);
+	if (r < 0)
+		return log_bus_error(&error, r, what);
+	return 0;
+}
+
+int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *what,
+		 const char *types, ...)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	va_list ap;
+	int r;
+
+	r = manager_new_call(bus, member, &m);
+	if (r >= 0) {
+		va_start(ap, types);
+		r = sd_bus_message_appendv(m, types, ap);
+		va_end(ap);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the %s call", member);
+	return call_logged(bus, m, ret_reply, what);
 }
 
 int append_ids(sd_bus_message *m, const ap_mask *ids)

@@ -54,6 +54,13 @@ int device_path(const char *uuid, char **ret);
 int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret);
 int bus_call(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply, sd_bus_error *error);
 
+/* bus_call; a failure is logged as "what: the daemon's message" (one line). */
+int call_logged(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply, const char *what);
+
+/* A Manager method with arguments as sd_bus_message_append(types, ...), logged. */
+int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *what,
+		 const char *types, ...);
+
 /* Append an au of the ids in a mask. */
 int append_ids(sd_bus_message *m, const ap_mask *ids);
 

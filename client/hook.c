@@ -89,53 +89,28 @@ static void marker_remove(const char *uuid)
 
 static int call_uuid(sd_bus *bus, const char *member, const char *uuid, const char *guest)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	char what[256];
-	int r;
 
-	r = manager_new_call(bus, member, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "st", uuid, UINT64_C(0));
-	if (r < 0)
-		return log_error_errno(r, "Failed to build %s call", member);
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s", guest,
-			 strcmp(member, "StartDevice") == 0 ? "start" : "stop", uuid);
-		return log_bus_error(&error, r, what);
-	}
-	return 0;
+	snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s", guest,
+		 strcmp(member, "StartDevice") == 0 ? "start" : "stop", uuid);
+	return manager_call(bus, member, NULL, what, "st", uuid, UINT64_C(0));
 }
 
 /* DefineDevice(uuid, def bound to guest): a new definition, or guest added to one. */
 static int define_for_guest(sd_bus *bus, const char *uuid, const mdevctl_def *def,
 			    const char *guest, const char *source)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *config = mdevctl_def_to_config(def);
 	char what[256];
-	int r;
 
 	if (!config || json_object_object_add(config, "guest", json_object_new_string(guest)) < 0)
 		return log_oom();
-	r = manager_new_call(bus, "DefineDevice", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(
-			m, "sst", uuid,
-			json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
-			UINT64_C(0));
-	if (r < 0)
-		return log_error_errno(r, "Failed to build DefineDevice call");
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s%s%s", guest,
-			 source ? "define" : "bind", uuid, source ? " from " : " to the guest",
-			 source ?: "");
-		return log_bus_error(&error, r, what);
-	}
-	return 0;
+	snprintf(what, sizeof(what), "Guest %s: cannot %s vfio-ap device %s%s%s", guest,
+		 source ? "define" : "bind", uuid, source ? " from " : " to the guest",
+		 source ?: "");
+	return manager_call(bus, "DefineDevice", NULL, what, "sst", uuid,
+			    json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN),
+			    UINT64_C(0));
 }
 
 /* Defines uuid from mdevctl's file, bound to guest; -ENODEV when there is none. */
@@ -168,11 +143,9 @@ static int define_from_mdevctl(sd_bus *bus, const char *uuid, const char *guest,
 /* Make the kernel match the definition; refused and failed applies are reported. */
 static int apply_definition(sd_bus *bus, const device_info *d, const char *guest)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_json_ struct json_object *desired = json_object_new_object();
 	struct json_object *devices = json_object_new_array(), *dev = matrix_to_json(&d->matrix);
-	int r;
+	char what[256];
 
 	if (!desired || !devices || !dev) {
 		json_object_put(devices);
@@ -183,22 +156,10 @@ static int apply_definition(sd_bus *bus, const device_info *d, const char *guest
 	json_object_array_add(devices, dev);
 	json_object_object_add(desired, "devices", devices);
 
-	r = manager_new_call(bus, "Apply", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(
-			m, "st", json_object_to_json_string_ext(desired, JSON_C_TO_STRING_PLAIN),
-			UINT64_C(0));
-	if (r < 0)
-		return log_error_errno(r, "Failed to build Apply call");
-	r = bus_call(bus, m, NULL, &error);
-	if (r < 0) {
-		char what[256];
-
-		snprintf(what, sizeof(what), "Guest %s: cannot apply vfio-ap device %s", guest,
-			 d->uuid);
-		return log_bus_error(&error, r, what);
-	}
-	return 0;
+	snprintf(what, sizeof(what), "Guest %s: cannot apply vfio-ap device %s", guest, d->uuid);
+	return manager_call(bus, "Apply", NULL, what, "st",
+			    json_object_to_json_string_ext(desired, JSON_C_TO_STRING_PLAIN),
+			    UINT64_C(0));
 }
 
 /* Defined, started, validated and applied; *ret_started says whether this call started it. */

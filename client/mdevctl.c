@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error-msg.h"
 #include "id-list.h"
+#include "json-text.h"
 #include "mdevctl.h"
 
 /* One kind of mdevctl attribute: which mask it touches, and how. */
@@ -26,22 +27,6 @@ static const struct attr_kind attr_kinds[] = {
 
 /* More attributes than a definition can meaningfully hold (3 x 256 ids). */
 #define MDEVCTL_ATTRS_MAX 4096
-
-_printf_(3, 4) static int fail(char **reterr_msg, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reterr_msg) {
-		char *msg = NULL;
-
-		va_start(ap, fmt);
-		if (vasprintf(&msg, fmt, ap) < 0)
-			msg = NULL;
-		va_end(ap);
-		*reterr_msg = msg;
-	}
-	return r;
-}
 
 /*
  * One id the way the kernel's kstrtouint(s, 0) reads it, since mdevctl writes
@@ -78,8 +63,8 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 	int r;
 
 	if (!json_object_is_type(a, json_type_object) || json_object_object_length(a) != 1)
-		return fail(reterr_msg, -EINVAL, "attrs[%zu]: expected an object with one key",
-			    index);
+		return error_msgf(reterr_msg, -EINVAL,
+				  "attrs[%zu]: expected an object with one key", index);
 	json_object_object_foreach(a, k, val)
 	{
 		key = k;
@@ -89,18 +74,19 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 		if (strcmp(attr_kinds[i].name, key) == 0)
 			kind = &attr_kinds[i];
 	if (!kind)
-		return fail(reterr_msg, -EINVAL, "attrs[%zu]: unknown vfio-ap attribute \"%s\"",
-			    index, key);
+		return error_msgf(reterr_msg, -EINVAL,
+				  "attrs[%zu]: unknown vfio-ap attribute \"%s\"", index, key);
 	if (!json_object_is_type(v, json_type_string))
-		return fail(reterr_msg, -EINVAL, "attrs[%zu].%s: expected a string, got %s", index,
-			    key, json_type_to_name(json_object_get_type(v)));
+		return error_msgf(reterr_msg, -EINVAL, "attrs[%zu].%s: expected a string, got %s",
+				  index, key, json_type_to_name(json_object_get_type(v)));
 	value = json_object_get_string(v);
 	r = parse_kernel_id(value, &id);
 	if (r == -ERANGE)
-		return fail(reterr_msg, r, "attrs[%zu].%s: id \"%s\" is out of range 0-%u", index,
-			    key, value, AP_ID_MAX);
+		return error_msgf(reterr_msg, r, "attrs[%zu].%s: id \"%s\" is out of range 0-%u",
+				  index, key, value, AP_ID_MAX);
 	if (r < 0)
-		return fail(reterr_msg, r, "attrs[%zu].%s: \"%s\" is not an id", index, key, value);
+		return error_msgf(reterr_msg, r, "attrs[%zu].%s: \"%s\" is not an id", index, key,
+				  value);
 
 	ap_mask *mask = (ap_mask *)((char *)m + kind->offset);
 	if (kind->assign)
@@ -113,42 +99,25 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **reterr_msg)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
 	mdevctl_def def = {};
 	bool have_type = false;
-	size_t consumed;
 	int r;
 
-	if (len > INT32_MAX)
-		return fail(reterr_msg, -EINVAL, "definition too large");
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	consumed = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success)
-		return fail(reterr_msg, -EINVAL, "not valid JSON at offset %zu: %s", consumed,
-			    jerr == json_tokener_success || jerr == json_tokener_continue ?
-				    "unexpected end of input" :
-				    json_tokener_error_desc(jerr));
-	for (size_t i = consumed; i < len; i++)
-		if (!strchr(" \t\r\n", text[i]))
-			return fail(reterr_msg, -EINVAL, "trailing data at offset %zu", i);
+	r = json_text_parse(text, len, &root, reterr_msg);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(root, json_type_object))
-		return fail(reterr_msg, -EINVAL, "expected a JSON object, got %s",
-			    json_type_to_name(json_object_get_type(root)));
+		return error_msgf(reterr_msg, -EINVAL, "expected a JSON object, got %s",
+				  json_type_to_name(json_object_get_type(root)));
 
 	json_object_object_foreach(root, key, val)
 	{
 		if (strcmp(key, "mdev_type") == 0) {
 			if (!json_object_is_type(val, json_type_string) ||
 			    strcmp(json_object_get_string(val), MDEVCTL_VFIO_AP_TYPE) != 0)
-				return fail(reterr_msg, -EINVAL,
-					    "mdev_type: expected \"%s\", got %s",
-					    MDEVCTL_VFIO_AP_TYPE, json_object_to_json_string(val));
+				return error_msgf(
+					reterr_msg, -EINVAL, "mdev_type: expected \"%s\", got %s",
+					MDEVCTL_VFIO_AP_TYPE, json_object_to_json_string(val));
 			have_type = true;
 		} else if (strcmp(key, "start") == 0) {
 			const char *s = json_object_is_type(val, json_type_string) ?
@@ -160,20 +129,21 @@ int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **ret
 			else if (strcmp(s, "manual") == 0)
 				def.autostart = false;
 			else
-				return fail(reterr_msg, -EINVAL,
-					    "start: expected \"auto\" or \"manual\", got %s",
-					    json_object_to_json_string(val));
+				return error_msgf(reterr_msg, -EINVAL,
+						  "start: expected \"auto\" or \"manual\", got %s",
+						  json_object_to_json_string(val));
 		} else if (strcmp(key, "attrs") == 0) {
 			size_t n;
 
 			if (!json_object_is_type(val, json_type_array))
-				return fail(reterr_msg, -EINVAL, "attrs: expected an array, got %s",
-					    json_type_to_name(json_object_get_type(val)));
+				return error_msgf(reterr_msg, -EINVAL,
+						  "attrs: expected an array, got %s",
+						  json_type_to_name(json_object_get_type(val)));
 			n = json_object_array_length(val);
 			if (n > MDEVCTL_ATTRS_MAX)
-				return fail(reterr_msg, -EINVAL,
-					    "attrs: %zu entries, at most %d are accepted", n,
-					    MDEVCTL_ATTRS_MAX);
+				return error_msgf(reterr_msg, -EINVAL,
+						  "attrs: %zu entries, at most %d are accepted", n,
+						  MDEVCTL_ATTRS_MAX);
 			for (size_t i = 0; i < n; i++) {
 				r = parse_attr(json_object_array_get_idx(val, i), i, &def.matrix,
 					       reterr_msg);
@@ -181,11 +151,11 @@ int mdevctl_def_parse(const char *text, size_t len, mdevctl_def *ret, char **ret
 					return r;
 			}
 		} else {
-			return fail(reterr_msg, -EINVAL, "unknown key \"%s\"", key);
+			return error_msgf(reterr_msg, -EINVAL, "unknown key \"%s\"", key);
 		}
 	}
 	if (!have_type)
-		return fail(reterr_msg, -EINVAL, "mdev_type: missing");
+		return error_msgf(reterr_msg, -EINVAL, "mdev_type: missing");
 
 	*ret = def;
 	return 0;

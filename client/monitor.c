@@ -87,6 +87,86 @@ static struct json_object *variant_to_json(sd_bus_message *m)
 	return json_object_new_string("(unsupported type)");
 }
 
+/* An id array as an id list ("-" when empty); other values as compact JSON. */
+static void print_value(FILE *f, struct json_object *v)
+{
+	_cleanup_free_ char *msg = NULL, *ids = NULL;
+	ap_mask m;
+
+	if (json_object_is_type(v, json_type_array) &&
+	    mask_from_json(v, "", AP_ID_MAX, &m, &msg) >= 0 && format_ids(&m, &ids) >= 0) {
+		fputs(ids, f);
+		return;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		fputs(json_object_get_string(v)[0] ? json_object_get_string(v) : "\"\"", f);
+		return;
+	}
+	fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+}
+
+/* " key=value" for each of keys that data has. */
+static void print_fields(FILE *f, struct json_object *data, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		struct json_object *v;
+
+		if (!json_object_object_get_ex(data, *keys, &v))
+			continue;
+		fprintf(f, " %s=", *keys);
+		print_value(f, v);
+	}
+}
+
+/* The human line's details: the fields a person watches, not the whole JSON. */
+static void print_summary(FILE *f, const char *event, struct json_object *data)
+{
+	static const char *const device_keys[] = { "state",   "guest",		 "adapters",
+						   "domains", "control_domains", "drift",
+						   NULL };
+	static const char *const batch_keys[] = { "batch",	     "requests",
+						  "write_interface", "kernel_writes",
+						  "apcb_updates",    NULL };
+	static const char *const host_keys[] = { "apmask", "aqmask", NULL };
+
+	if (!json_object_is_type(data, json_type_object)) {
+		if (data) {
+			fputc(' ', f);
+			print_value(f, data);
+		}
+		return;
+	}
+	if (strcmp(event, "DeviceChanged") == 0) {
+		print_fields(f, data, device_keys);
+	} else if (strcmp(event, "BatchApplied") == 0) {
+		print_fields(f, data, batch_keys);
+	} else if (strcmp(event, "HostChanged") == 0) {
+		struct json_object *adapters, *a, *v;
+		size_t n = 0, online = 0;
+
+		if (json_object_object_get_ex(data, "adapters", &adapters) &&
+		    json_object_is_type(adapters, json_type_array))
+			n = json_object_array_length(adapters);
+		for (size_t i = 0; i < n; i++) {
+			a = json_object_array_get_idx(adapters, i);
+			if (json_object_object_get_ex(a, "config", &v) &&
+			    json_object_get_boolean(v))
+				online++;
+		}
+		fprintf(f, " adapters=%zu online=%zu", n, online);
+		print_fields(f, data, host_keys);
+	} else {
+		/* PropertiesChanged: every changed property. */
+		json_object_object_foreach(data, key, val)
+		{
+			fprintf(f, " %s=", key);
+			print_value(f, val);
+		}
+	}
+}
+
 static int emit(struct monitor *mon, const char *event, const char *uuid,
 		struct json_object *data /* consumed */)
 {
@@ -116,12 +196,10 @@ static int emit(struct monitor *mon, const char *event, const char *uuid,
 
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		printf("%s.%03ld %s%s%s%s%s\n", when, ts.tv_nsec / 1000000, event, uuid ? " " : "",
-		       uuid ?: "", data ? " " : "",
-		       data ? json_object_to_json_string_ext(
-				      data,
-				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
-			      "");
+		printf("%s.%03ld %s%s%s", when, ts.tv_nsec / 1000000, event, uuid ? " " : "",
+		       uuid ?: "");
+		print_summary(stdout, event, data);
+		putchar('\n');
 		fflush(stdout);
 		r = ferror(stdout) ? -EIO : 0;
 	}

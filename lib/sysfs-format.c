@@ -203,6 +203,8 @@ static int parse_hex_fixed(const char *s, size_t len, size_t *pos, unsigned int 
 int matrix_lines_parse(const char *s, size_t len, ap_mask *ret_apm, ap_mask *ret_aqm,
 		       size_t *reterr_pos)
 {
+	/* APQNs listed so far: a repeated line would fake the cross product count. */
+	uint64_t seen[AP_ID_COUNT * AP_ID_COUNT / 64] = { 0 };
 	ap_mask apm, aqm;
 	unsigned int napqn = 0, nad = 0, ndom = 0;
 	size_t pos = 0;
@@ -231,6 +233,16 @@ int matrix_lines_parse(const char *s, size_t len, ap_mask *ret_apm, ap_mask *ret
 			return fail_at(reterr_pos, line, -EINVAL);
 		pos++;
 
+		if (has_a && has_d) {
+			unsigned int bit = apid * AP_ID_COUNT + apqi;
+
+			if (seen[bit / 64] & (UINT64_C(1) << (bit % 64)))
+				return fail_at(reterr_pos, line, -EINVAL);
+			seen[bit / 64] |= UINT64_C(1) << (bit % 64);
+		} else if ((has_a && ap_mask_test(&apm, apid)) ||
+			   (has_d && ap_mask_test(&aqm, apqi))) {
+			return fail_at(reterr_pos, line, -EINVAL);
+		}
 		if (has_a)
 			ap_mask_set(&apm, apid);
 		if (has_d)

@@ -16,9 +16,9 @@
  *   - at every APCB update no APQN sits in two guests' APCBs;
  *   - a queue that left a guest is reset before any guest gets it, and no
  *     guest gets a queue whose interrupt still goes to another guest;
- *   - a single store costs a guest at most one APCB update, a batch one per
- *     guest (two only for the guest that breaks a cycle), a host
- *     configuration change one per guest.
+ *   - a batch gives a guest one APCB update, two only to the guest that
+ *     breaks a cycle (stores and configuration changes commit once per
+ *     guest by construction: one commit_shadow, at most one set_masks).
  *
  * Each BAD_* switch (spin -DBAD_...) plants one mistake; each must make spin
  * report an error, which tests/model checks:
@@ -44,6 +44,9 @@
 #ifndef KVM_OPS
 #define KVM_OPS 1 /* KVM ioctls that take kvm->lock and every vcpu->mutex */
 #endif
+#ifndef KVM_OP_GUEST
+#define KVM_OP_GUEST 0
+#endif
 #ifndef STORES
 #define STORES 2 /* concurrent single-store writers, one store each */
 #endif
@@ -53,9 +56,32 @@
 #ifndef CFG_CHANGES
 #define CFG_CHANGES 0 /* host configuration removal + re-add rounds */
 #endif
+#ifndef REBINDS
+#define REBINDS 0 /* queue unbind + bind rounds outside a scan */
+#endif
 #ifndef KVM_TOGGLES
 #define KVM_TOGGLES 0 /* close + reopen rounds of guest 1's mdev */
 #endif
+
+/*
+ * The counts above are defaults: pan reads MODEL_STORES, MODEL_BATCHES,
+ * MODEL_CFG_CHANGES, MODEL_REBINDS and MODEL_KVM_TOGGLES from the
+ * environment at start, so one compiled pan serves every good scenario.
+ */
+c_code {
+	static unsigned char model_count(const char *name, int dflt)
+	{
+		const char *v = getenv(name);
+
+		return (unsigned char)(v && *v ? atoi(v) : dflt);
+	}
+}
+byte n_stores;
+byte n_batches;
+byte n_cfg_changes;
+byte n_rebinds;
+byte n_kvm_toggles;
+byte kvm_op_guest; /* MODEL_KVM_OP_GUEST: the guest of the KVM ioctl */
 
 /* A mutex holds 0 when free, else the holder's _pid + 1. */
 byte perms_mutex;
@@ -223,15 +249,18 @@ proctype vcpu(byte g)
 	od
 }
 
-/* A KVM ioctl that locks all vCPUs: kvm->lock, then every vcpu->mutex. */
-proctype kvm_op()
+/*
+ * A KVM ioctl that locks all vCPUs of guest g: kvm->lock, then every
+ * vcpu->mutex. The scenarios are symmetric in the two guests except for
+ * the guest that attach toggles, so one guest is enough.
+ */
+proctype kvm_op(byte g)
 {
-	byte n, g;
+	byte n;
 
 	do
 	:: n < KVM_OPS ->
 		n++;
-		atomic { select(g : 0 .. NG - 1) };
 		lock(kvm_lock[g]);
 		lock(vcpu_mutex[g]);
 		unlock(vcpu_mutex[g]);
@@ -251,11 +280,16 @@ proctype store(byte m)
 	byte q, lft;
 	bool assign, g_locked;
 
+	/*
+	 * Mdev m starts with APQN m. Unassigning it, or assigning the other
+	 * mdev's APQN (refused while the other mdev has it, a move after the
+	 * other store unassigned it) are the stores that change something or
+	 * fail; the rest are no-ops that take the same locks.
+	 */
 	atomic {
-		select(q : 0 .. NQ - 1);
 		if
-		:: assign = true
-		:: assign = false
+		:: assign = false; q = m
+		:: assign = true; q = 1 - m
 		fi
 	};
 
@@ -332,13 +366,13 @@ inline update_guest_to(g, target, lft)
  * When every remaining guest waits for another (a cycle), one of them
  * first gets a removal-only update.
  */
-proctype batch()
+proctype batch(byte batches)
 {
 	byte n, g, h, newm[NG], target[NG], ups[NG], lft, rounds;
 	bool done[NG], split[NG], found;
 
 	do
-	:: n < BATCHES ->
+	:: n < batches ->
 		n++;
 		lock(perms_mutex);
 		lock(guests_lock);
@@ -509,13 +543,16 @@ inline on_scan_complete(g, lft)
 	unlock(guests_lock)
 }
 
-/* The machine loses one APQN from its configuration and gets it back. */
-proctype host()
+/*
+ * The machine loses one APQN from its configuration and gets it back;
+ * then queue devices are unbound and bound again outside a scan.
+ */
+proctype host(byte cfg_changes; byte rebinds)
 {
 	byte n, g, q, m, lft;
 
 	do
-	:: n < CFG_CHANGES ->
+	:: n < cfg_changes ->
 		n++;
 		atomic {
 			select(q : 0 .. NQ - 1);
@@ -530,6 +567,18 @@ proctype host()
 		queue_device(q, true, m, lft);
 		on_scan_complete(g, lft);
 		atomic { q = 0; g = 0 }
+	:: else -> break
+	od;
+
+	/* A queue device leaves vfio_ap and comes back outside a scan. */
+	n = 0;
+	do
+	:: n < rebinds ->
+		n++;
+		atomic { select(q : 0 .. NQ - 1) };
+		queue_device(q, false, m, lft);
+		queue_device(q, true, m, lft);
+		q = 0
 	:: else -> break
 	od
 }
@@ -552,12 +601,12 @@ inline write_hook(g, v)
 #endif
 }
 
-proctype kvm_toggle()
+proctype kvm_toggle(byte toggles)
 {
 	byte n, lft;
 
 	do
-	:: n < KVM_TOGGLES ->
+	:: n < toggles ->
 		n++;
 		write_hook(1, false);
 		/* unset_kvm */
@@ -585,6 +634,23 @@ proctype kvm_toggle()
 init {
 	byte i;
 
+	/* The simulator (spin -t) skips c_code: it replays with the defaults. */
+	atomic {
+		n_stores = STORES;
+		n_batches = BATCHES;
+		n_cfg_changes = CFG_CHANGES;
+		n_rebinds = REBINDS;
+		n_kvm_toggles = KVM_TOGGLES;
+		kvm_op_guest = KVM_OP_GUEST
+	};
+	c_code {
+		now.n_stores = model_count("MODEL_STORES", now.n_stores);
+		now.n_batches = model_count("MODEL_BATCHES", now.n_batches);
+		now.n_cfg_changes = model_count("MODEL_CFG_CHANGES", now.n_cfg_changes);
+		now.n_rebinds = model_count("MODEL_REBINDS", now.n_rebinds);
+		now.n_kvm_toggles = model_count("MODEL_KVM_TOGGLES", now.n_kvm_toggles);
+		now.kvm_op_guest = model_count("MODEL_KVM_OP_GUEST", now.kvm_op_guest);
+	};
 	atomic {
 		hwcfg = ALLQ;
 		hostcfg = ALLQ;
@@ -601,23 +667,23 @@ init {
 		run vcpu(0);
 		run vcpu(1);
 		if
-		:: KVM_OPS > 0 -> run kvm_op()
+		:: KVM_OPS > 0 -> run kvm_op(kvm_op_guest % NG)
 		:: else -> skip
 		fi;
 		do
-		:: i < STORES -> run store(i % NG); i++
+		:: i < n_stores -> run store(i % NG); i++
 		:: else -> break
 		od;
 		if
-		:: BATCHES > 0 -> run batch()
+		:: n_batches > 0 -> run batch(n_batches)
 		:: else -> skip
 		fi;
 		if
-		:: CFG_CHANGES > 0 -> run host()
+		:: n_cfg_changes > 0 || n_rebinds > 0 -> run host(n_cfg_changes, n_rebinds)
 		:: else -> skip
 		fi;
 		if
-		:: KVM_TOGGLES > 0 -> run kvm_toggle()
+		:: n_kvm_toggles > 0 -> run kvm_toggle(n_kvm_toggles)
 		:: else -> skip
 		fi
 	}

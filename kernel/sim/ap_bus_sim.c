@@ -8,6 +8,7 @@
  * is a leaf pthread mutex for the "hardware" (queue reset and interrupt
  * state, the QCI), taken by the AP instructions with vfio_ap locks held.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -454,41 +455,54 @@ int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
 	return r;
 }
 
+/* "0x" + 64 hex digits of apmask or aqmask, read under ap_perms_mutex. */
 static ssize_t mask_show(const unsigned long *mask, char *buf)
 {
-	return snprintf(buf, PAGE_SIZE, "0x%016lx%016lx%016lx%016lx\n", mask[0], mask[1], mask[2],
-			mask[3]);
+	ssize_t n;
+
+	mutex_lock(&ap_perms_mutex);
+	n = snprintf(buf, PAGE_SIZE, "0x%016lx%016lx%016lx%016lx\n", mask[0], mask[1], mask[2],
+		     mask[3]);
+	mutex_unlock(&ap_perms_mutex);
+	return n;
 }
 
 ssize_t ap_sim_apmask_show(char *buf)
 {
-	ssize_t n;
-
-	mutex_lock(&ap_perms_mutex);
-	n = mask_show(ap_perms.apm, buf);
-	mutex_unlock(&ap_perms_mutex);
-	return n;
+	return mask_show(ap_perms.apm, buf);
 }
 
 ssize_t ap_sim_aqmask_show(char *buf)
 {
-	ssize_t n;
-
-	mutex_lock(&ap_perms_mutex);
-	n = mask_show(ap_perms.aqm, buf);
-	mutex_unlock(&ap_perms_mutex);
-	return n;
+	return mask_show(ap_perms.aqm, buf);
 }
 
-static int hexval(char c)
+/*
+ * The AP bus's hex mask parser (exported by the bus, used by vfio_ap's
+ * ap_config too): optional "0x", hex digits MSB-first from id 0, at most
+ * bits/4 of them, one optional trailing newline; bits not named keep their
+ * value (callers zero the bitmap first).
+ */
+int ap_hex2bitmap(const char *str, unsigned long *bitmap, int bits)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int id = 0;
+
+	if (bits % 8)
+		return -EINVAL;
+	if (str[0] == '0' && str[1] == 'x')
+		str += 2;
+	else if (str[0] == 'x')
+		str++;
+	for (; isxdigit((unsigned char)*str) && id < bits; str++, id += 4) {
+		int v = isdigit((unsigned char)*str) ? *str - '0' : (tolower(*str) - 'a' + 10);
+
+		for (int b = 0; b < 4; b++)
+			if (v & (8 >> b))
+				set_bit_inv(id + b, bitmap);
+	}
+	if (*str == '\n')
+		str++;
+	return *str ? -EINVAL : 0;
 }
 
 static int parse_num(const char *s, size_t len, unsigned long *ret)
@@ -504,11 +518,22 @@ static int parse_num(const char *s, size_t len, unsigned long *ret)
 	return 0;
 }
 
+/* Absolute form: the whole mask in hex (ap_hex2bitmap on a copy). */
+static int parse_absolute(const char *buf, size_t len, unsigned long *mask)
+{
+	char tmp[2 + AP_DEVICES / 4 + 1];
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	bitmap_zero(mask, AP_DEVICES);
+	return ap_hex2bitmap(tmp, mask, AP_DEVICES);
+}
+
 /* The AP bus's mask syntax: absolute hex, or relative "+N,-A-B" terms. */
 static int parse_mask_str(const char *buf, size_t len, unsigned long *mask)
 {
-	size_t i;
-
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len == 0)
@@ -546,23 +571,7 @@ static int parse_mask_str(const char *buf, size_t len, unsigned long *mask)
 		}
 		return 0;
 	}
-	if (len >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
-		buf += 2;
-		len -= 2;
-	}
-	if (len == 0 || len > 64)
-		return -EINVAL;
-	bitmap_zero(mask, AP_DEVICES);
-	for (i = 0; i < len; i++) {
-		int d = hexval(buf[i]);
-
-		if (d < 0)
-			return -EINVAL;
-		for (unsigned int b = 0; b < 4; b++)
-			if (d & (8 >> b))
-				set_bit_inv(i * 4 + b, mask);
-	}
-	return 0;
+	return parse_absolute(buf, len, mask);
 }
 
 static int mask_store(bool adapters, const char *buf, size_t count, const unsigned long *mask,

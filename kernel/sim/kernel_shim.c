@@ -307,19 +307,27 @@ void sim_printk(int level, const char *fmt, ...)
 }
 
 /* sysfs_emit: never writes past PAGE_SIZE. */
+static int vsysfs_emit_at(char *buf, int at, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (at < 0 || (size_t)at >= PAGE_SIZE)
+		return 0;
+	n = vsnprintf(buf + at, PAGE_SIZE - at, fmt, ap);
+	if (n < 0)
+		return 0;
+	return min_t(int, n, (int)(PAGE_SIZE - at - 1));
+}
+
 int sysfs_emit_at(char *buf, int at, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (at < 0 || (size_t)at >= PAGE_SIZE)
-		return 0;
 	va_start(ap, fmt);
-	n = vsnprintf(buf + at, PAGE_SIZE - at, fmt, ap);
+	n = vsysfs_emit_at(buf, at, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return 0;
-	return min_t(int, n, (int)(PAGE_SIZE - at - 1));
+	return n;
 }
 
 int sysfs_emit(char *buf, const char *fmt, ...)
@@ -328,11 +336,9 @@ int sysfs_emit(char *buf, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, PAGE_SIZE, fmt, ap);
+	n = vsysfs_emit_at(buf, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return 0;
-	return min_t(int, n, (int)(PAGE_SIZE - 1));
+	return n;
 }
 
 /* guid_parse: exactly "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */

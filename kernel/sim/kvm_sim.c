@@ -524,34 +524,29 @@ void kvm_sim_get_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm, 
 	pthread_mutex_unlock(&owners_lock);
 }
 
-u64 kvm_sim_invariant_violations(void)
+static u64 read_owned_counter(const u64 *counter)
 {
 	u64 v;
 
 	pthread_mutex_lock(&owners_lock);
-	v = invariant_violations;
+	v = *counter;
 	pthread_mutex_unlock(&owners_lock);
 	return v;
+}
+
+u64 kvm_sim_invariant_violations(void)
+{
+	return read_owned_counter(&invariant_violations);
 }
 
 u64 kvm_sim_unreset_handovers(void)
 {
-	u64 v;
-
-	pthread_mutex_lock(&owners_lock);
-	v = unreset_handovers;
-	pthread_mutex_unlock(&owners_lock);
-	return v;
+	return read_owned_counter(&unreset_handovers);
 }
 
 u64 kvm_sim_total_apcb_updates(void)
 {
-	u64 v;
-
-	pthread_mutex_lock(&owners_lock);
-	v = total_updates;
-	pthread_mutex_unlock(&owners_lock);
-	return v;
+	return read_owned_counter(&total_updates);
 }
 
 void kvm_sim_reset_history(void)

@@ -122,7 +122,7 @@ static ssize_t unassign_control_domain_store(struct ap_matrix_mdev *m, const cha
 	return id_store(m, buf, count, VFIO_AP_CONTROL_DOMAIN, false);
 }
 
-static int matrix_emit(const struct ap_matrix *matrix, char *buf)
+static ssize_t matrix_emit(const struct ap_matrix *matrix, char *buf)
 {
 	bool adapters = !bitmap_empty(matrix->apm, AP_DEVICES);
 	bool domains = !bitmap_empty(matrix->aqm, AP_DOMAINS);
@@ -143,24 +143,25 @@ static int matrix_emit(const struct ap_matrix *matrix, char *buf)
 	return n;
 }
 
-static ssize_t matrix_show(struct ap_matrix_mdev *m, char *buf)
+/* A matrix (an mdev's or its shadow) in the "matrix" format, under mdevs_lock. */
+static ssize_t vfio_ap_locked_emit(const struct ap_matrix *matrix, char *buf)
 {
 	ssize_t n;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	n = matrix_emit(&m->matrix, buf);
+	n = matrix_emit(matrix, buf);
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	return n;
 }
 
+static ssize_t matrix_show(struct ap_matrix_mdev *m, char *buf)
+{
+	return vfio_ap_locked_emit(&m->matrix, buf);
+}
+
 static ssize_t guest_matrix_show(struct ap_matrix_mdev *m, char *buf)
 {
-	ssize_t n;
-
-	mutex_lock(&vfio_ap_core.mdevs_lock);
-	n = matrix_emit(&m->shadow_apcb, buf);
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	return n;
+	return vfio_ap_locked_emit(&m->shadow_apcb, buf);
 }
 
 static ssize_t control_domains_show(struct ap_matrix_mdev *m, char *buf)

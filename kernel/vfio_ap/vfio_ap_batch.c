@@ -102,11 +102,11 @@ static struct ap_matrix_mdev *cycle_member(struct ap_matrix_mdev **mdevs, unsign
 		if (!mdevs[i]->batch.done)
 			x = mdevs[i];
 	for (i = 0; i < n; i++)
-		mdevs[i]->batch.deps = 0;
+		mdevs[i]->batch.seen = false;
 	for (steps = 0; x && steps <= n; steps++) {
-		if (x->batch.deps)
+		if (x->batch.seen)
 			return x;
-		x->batch.deps = 1;
+		x->batch.seen = true;
 		for (i = 0; i < n; i++) {
 			if (!mdevs[i]->batch.done && gives(mdevs[i], x)) {
 				x = mdevs[i];

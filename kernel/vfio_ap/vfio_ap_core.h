@@ -103,7 +103,7 @@ struct ap_matrix_mdev {
 		struct ap_matrix matrix;
 		struct ap_matrix target;
 		unsigned int line;
-		unsigned int deps;
+		bool seen;
 		bool named;
 		bool done;
 		bool split;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfio_ap module entry: the "vfio_ap" root device, the "matrix" bus, driver
- * and device under it, and the order in which the AP bus driver and the mdev
- * parent come up and go down.
+ * and device under it, and the order in which the core, the AP bus driver
+ * and the mdev parent come up and go down.
  */
 
 #include <linux/device.h>
@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <asm/ap.h>
+#include "vfio_ap_glue.h"
 
 #define VFIO_AP_ROOT_NAME "vfio_ap"
 #define VFIO_AP_MATRIX_NAME "matrix"
@@ -27,13 +28,14 @@ static const struct bus_type vfio_ap_matrix_bus = {
 };
 
 /*
- * The matrix driver exists so that the matrix device has a driver to own its
- * attributes; nobody may unbind it from user space.
+ * The matrix driver owns the matrix attributes (features, ap_config_batch)
+ * and names the mdev type ("<driver>-passthrough"); nobody may unbind it.
  */
 static struct device_driver vfio_ap_matrix_driver = {
-	.name = "vfio_ap",
+	.name = VFIO_AP_DRV_NAME,
 	.bus = &vfio_ap_matrix_bus,
 	.suppress_bind_attrs = true,
+	.dev_groups = vfio_ap_matrix_groups,
 };
 
 static void vfio_ap_matrix_release(struct device *dev)
@@ -101,16 +103,50 @@ static void vfio_ap_matrix_destroy(void)
 
 static int __init vfio_ap_init(void)
 {
+	int ret;
+
 	/* Without AP instructions there is no queue to pass through. */
 	if (!ap_instructions_available())
 		return -ENODEV;
 
-	return vfio_ap_matrix_create();
+	/* The attribute groups must be complete before any device shows them. */
+	ret = vfio_ap_sysfs_init();
+	if (ret)
+		return ret;
+	ret = vfio_ap_core_init(&vfio_ap_glue_ops);
+	if (ret)
+		goto err_sysfs;
+	ret = vfio_ap_matrix_create();
+	if (ret)
+		goto err_core;
+	/* Queues bind from here on: the core must be ready for probe. */
+	ret = vfio_ap_queue_driver_register();
+	if (ret)
+		goto err_matrix;
+	ret = vfio_ap_mdev_register(&vfio_ap_matrix->dev);
+	if (ret)
+		goto err_queues;
+	return 0;
+
+err_queues:
+	vfio_ap_queue_driver_unregister();
+err_matrix:
+	vfio_ap_matrix_destroy();
+err_core:
+	vfio_ap_core_exit();
+err_sysfs:
+	vfio_ap_sysfs_exit();
+	return ret;
 }
 
 static void __exit vfio_ap_exit(void)
 {
+	/* mdevs first: removing them detaches their guests and queues. */
+	vfio_ap_mdev_unregister();
+	vfio_ap_queue_driver_unregister();
 	vfio_ap_matrix_destroy();
+	vfio_ap_core_exit();
+	vfio_ap_sysfs_exit();
 }
 
 module_init(vfio_ap_init);

@@ -204,72 +204,43 @@ void vfio_ap_mdev_destroy(struct ap_matrix_mdev *matrix_mdev)
 	kfree(matrix_mdev);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
- * One mask: optional "0x", 1 to 64 hex digits, zero-padded on the right
- * (digit i holds ids 4i..4i+3, the first digit's MSB is id 0).
+ * "apm,aqm,adm" with an optional trailing newline; each mask is parsed by
+ * the AP bus's ap_hex2bitmap() (as upstream's ap_config): optional "0x", up
+ * to 64 hex digits, zero-padded on the right (digit i holds ids 4i..4i+3,
+ * the first digit's MSB is id 0). An empty mask is invalid.
  */
-static int parse_mask(const char *s, size_t len, unsigned long *mask)
-{
-	size_t i;
-
-	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		len -= 2;
-	}
-	if (len == 0 || len > AP_DEVICES / 4)
-		return -EINVAL;
-	bitmap_zero(mask, AP_DEVICES);
-	for (i = 0; i < len; i++) {
-		int d = hex_digit(s[i]);
-		unsigned int b;
-
-		if (d < 0)
-			return -EINVAL;
-		for (b = 0; b < 4; b++)
-			if (d & (8 >> b))
-				set_bit_inv(i * 4 + b, mask);
-	}
-	return 0;
-}
-
-/* "apm,aqm,adm" with an optional trailing newline. */
 int vfio_ap_parse_masks(const char *buf, size_t len, struct ap_matrix *ret_matrix)
 {
 	struct ap_matrix m;
 	unsigned long *masks[3] = { m.apm, m.aqm, m.adm };
-	unsigned int field;
-	size_t start = 0, i;
-	int ret;
+	char *copy, *rest, *field;
+	unsigned int n;
+	int ret = 0;
 
 	if (len && buf[len - 1] == '\n')
 		len--;
+	copy = kstrndup(buf, len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
 	/* No locks held here: the max fields are not set, only the masks. */
 	memset(&m, 0, sizeof(m));
-	for (field = 0; field < 3; field++) {
-		for (i = start; i < len && buf[i] != ','; i++)
-			;
-		if (field < 2 && i == len)
-			return -EINVAL;
-		if (field == 2 && i != len)
-			return -EINVAL;
-		ret = parse_mask(buf + start, i - start, masks[field]);
+	rest = copy;
+	for (n = 0; (field = strsep(&rest, ",")) != NULL; n++) {
+		if (n == 3 || !*field) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = ap_hex2bitmap(field, masks[n], AP_DEVICES);
 		if (ret)
-			return ret;
-		start = i + 1;
+			break;
 	}
-	*ret_matrix = m;
-	return 0;
+	if (!ret && n != 3)
+		ret = -EINVAL;
+	kfree(copy);
+	if (!ret)
+		*ret_matrix = m;
+	return ret;
 }
 
 static bool bits_above(const unsigned long *mask, unsigned long max)

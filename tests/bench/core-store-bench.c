@@ -113,7 +113,8 @@ static void config_of(char *out, size_t size, unsigned int i, int extra, int dro
 	snprintf(out, size, "%s,%s,0x8", mask_of(a, ids), mask_of(d, domains));
 }
 
-static u64 total_stall_ns(void)
+/* Sum of one kvm_sim_stats field over all guests. */
+static u64 total_of(size_t offset)
 {
 	u64 n = 0;
 
@@ -121,23 +122,13 @@ static u64 total_stall_ns(void)
 		struct kvm_sim_stats st;
 
 		kvm_sim_get_stats(guests[i], &st);
-		n += st.vcpu_stall_ns;
+		n += *(const u64 *)((const char *)&st + offset);
 	}
 	return n;
 }
 
-static u64 total_kvm_locks(void)
-{
-	u64 n = 0;
-
-	for (unsigned int i = 0; i < nr_guests; i++) {
-		struct kvm_sim_stats st;
-
-		kvm_sim_get_stats(guests[i], &st);
-		n += st.kvm_lock_acquisitions;
-	}
-	return n;
-}
+#define total_stall_ns() total_of(offsetof(struct kvm_sim_stats, vcpu_stall_ns))
+#define total_kvm_locks() total_of(offsetof(struct kvm_sim_stats, kvm_lock_acquisitions))
 
 static void run(bool upstream, unsigned int ops, struct result *r)
 {
@@ -283,9 +274,18 @@ int main(int argc, char **argv)
 	unsigned int ops = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 10) : 10000;
 	struct result re, up, vre, vup;
 
-	run(false, ops, &re);
-	run(true, ops, &up);
-	print("vfio_ap core: driver cost (guests without vCPU threads)", ops, &re, &up);
+	/* Times: the best of three alternating runs (the counts are deterministic). */
+	for (int rep = 0; rep < 3; rep++) {
+		struct result r1, r2;
+
+		run(false, ops, &r1);
+		run(true, ops, &r2);
+		if (rep == 0 || r1.us_per_op < re.us_per_op)
+			re = r1;
+		if (rep == 0 || r2.us_per_op < up.us_per_op)
+			up = r2;
+	}
+	print("vfio_ap core: driver cost (guests without vCPU threads), best of 3", ops, &re, &up);
 
 	/* The guest's side: running vCPUs that every APCB update stops. */
 	nr_guests = 8;

@@ -52,7 +52,7 @@ expect 2 "Option --adapters needs an argument" define --adapters
 printf '{"devices": [' >"$tmp/bad.json"
 expect 2 "bad.json: invalid JSON at offset" apply "$tmp/bad.json"
 printf '{"devices": []} trailing' >"$tmp/trail.json"
-expect 2 "trailing data at offset 16" apply "$tmp/trail.json"
+expect 2 "invalid JSON at offset 16: trailing data" apply "$tmp/trail.json"
 expect 1 "Failed to open $tmp/missing.json" apply "$tmp/missing.json"
 # Valid requests without a bus: one line, exit 1.
 expect 1 "Failed to connect to the system bus" list

@@ -87,6 +87,10 @@ check "assign is live: 02.0002 in the kernel" test "$(kernel_matrix "$UA")" = "0
 check "assign reports one kernel write" test "$(jfield kernel_writes <"$T/r.json")" = 1
 apctl_expect 0 "" unassign "$UA" domain 2
 check "unassign is live" test "$(kernel_matrix "$UA")" = "02.0000 02.0001 "
+check "unassign says what it cost" grep -q "^Done: 1 kernel write(s) via " "$T/out"
+"$A" --dry-run assign "$UA" domain 2 >"$T/out"
+check "a dry run shows the planned kernel write" \
+	sh -c "grep -q '^Dry run, nothing changed; would take 1 kernel write' '$T/out' && grep -q '^  write devices/vfio_ap/matrix/' '$T/out'"
 
 # --- refusals: documented exit code, one line, nothing changes -------------------
 unchanged_by 3 "03.0000.*$UB" assign "$UA" adapter 3
@@ -170,13 +174,16 @@ check "apply moved 02.0001 from A to B" \
 	test "$(kernel_matrix "$UA")" = "02.0000 " -a "$(kernel_matrix "$UB")" = "02.0001 03.0001 "
 
 # --- monitor: one JSON object per event, until SIGINT ---------------------------
-mkfifo "$T/mon.err" "$T/mon.out"
+mkfifo "$T/mon.err" "$T/mon.out" "$T/hmon.err" "$T/hmon.out"
 "$A" --json monitor >"$T/mon.out" 2>"$T/mon.err" &
 MON=$!
-exec 7<"$T/mon.out"
+"$A" monitor >"$T/hmon.out" 2>"$T/hmon.err" &
+HMON=$!
+exec 7<"$T/mon.out" 8<"$T/hmon.out"
 # Subscribed once it says so: no event after that line is missed.
 read -r line <"$T/mon.err"
 check "monitor announces its subscription" grep -q "Monitoring org.apmatrix1" <<<"$line"
+read -r line <"$T/hmon.err"
 
 # wait_event PYTHON-EXPR: read monitor lines (as e) until one satisfies it;
 # fails when the monitor ends or stays silent for 30 s.
@@ -194,6 +201,17 @@ check "monitor: DeviceChanged for B with domain 4" \
 	wait_event "e['event'] == 'DeviceChanged' and e['uuid'] == '$UB' and 4 in e['data']['domains']"
 check "monitor: BatchApplied with its kernel writes" \
 	wait_event "e['event'] == 'BatchApplied' and e['data']['kernel_writes'] >= 1"
+# The human monitor: one line per event with the fields people watch.
+found=1
+while read -r -t 30 line <&8; do
+	case $line in
+	*" DeviceChanged $UB state=active guest=vm2 adapters=2-3 domains=1,4 "*) found=0 && break ;;
+	esac
+done
+check "human monitor: one line per DeviceChanged with id lists" test "$found" -eq 0
+kill -INT "$HMON"
+wait "$HMON"
+exec 8<&-
 sim_ctl adapter 3 config off
 check "monitor: HostChanged when adapter 3 is configured off" \
 	wait_event "e['event'] == 'HostChanged' and not [a for a in e['data']['adapters'] if a['id'] == 3 and a['config']]"
@@ -209,12 +227,19 @@ exec 7<&-
 sim_ctl guest start vm1 "$UA" vcpus=2
 check "vm1 runs with A's queue 02.0000 plugged" \
 	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 "
+"$A" status >/dev/null # GetState reads which devices a guest holds
+"$A" --json show "$UA" >"$T/a.json"
+check "A is in-use while vm1 holds it; its guest matrix is 02.0000" \
+	test "$(jfield state <"$T/a.json")" = in-use -a "$(jfield guest_adapters <"$T/a.json")" = "[2]" \
+	-a "$(jfield guest_domains <"$T/a.json")" = "[0]"
+unchanged_by 3 "in use by a guest" stop "$UA"
 apcb_before=$(sim_stats | jfield guests vm1 apcb_updates)
 apctl_expect 0 "" assign "$UA" domain 5
 check "assign on a running guest is live in its guest matrix" \
 	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$UA/guest_matrix")" = "02.0000 02.0005 "
 check "and cost vm1 exactly one APCB update" \
 	test "$(sim_stats | jfield guests vm1 apcb_updates)" = $((apcb_before + 1))
+check "A stays in-use over the assign" test "$("$A" --json show "$UA" | jfield state)" = in-use
 apctl_expect 0 "" unassign "$UA" domain 5
 sim_ctl guest stop vm1
 

@@ -67,6 +67,9 @@ done
 sim_ctl guest start vm3 "$H1" vcpus=2
 check "QEMU (apsim) opened H1: the guest has 02.0003" \
 	test "$(tr '\n' ' ' <"$SYSFS_ROOT/devices/vfio_ap/matrix/$H1/guest_matrix")" = "02.0003 "
+"$A" status >/dev/null # GetState reads which devices a guest holds
+check "H1 is in-use while QEMU holds it" test "$(state_of "$H1")" = in-use
+unchanged_by 3 "in use by a guest" stop "$H1"
 sim_ctl guest stop vm3
 hook_expect 0 "" vm3 release end "$H1"
 check "release end stopped H1 (defined, mdev gone, record gone)" \

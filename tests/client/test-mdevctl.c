@@ -103,8 +103,19 @@ int main(void)
 	}
 
 	/* Bad files: each names what is wrong. */
-	expect_error("{", -EINVAL, "not valid JSON", "truncated JSON");
+	expect_error("{", -EINVAL, "invalid JSON at offset 1: unexpected end of input",
+		     "truncated JSON");
 	expect_error("[]", -EINVAL, "expected a JSON object", "array root");
+	{
+		/* Nesting far deeper than any definition: refused, not recursed into. */
+		char deep[2 * 200 + 1];
+
+		memset(deep, '[', 200);
+		memset(deep + 200, ']', 200);
+		deep[400] = '\0';
+		expect_error(deep, -EINVAL, "invalid JSON at offset", "nesting 200 deep");
+	}
+
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\"} x", -EINVAL, "trailing data",
 		     "trailing garbage");
 	expect_error("{\"start\":\"auto\"}", -EINVAL, "mdev_type: missing", "no mdev_type");
@@ -123,20 +134,28 @@ int main(void)
 	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1\"},"
 		     "{\"bogus\":\"1\"}]}",
 		     -EINVAL, "attrs[1]: unknown vfio-ap attribute \"bogus\"", "unknown attr");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"256\"}]}",
-		-ERANGE, "out of range", "id 256");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"-1\"}]}",
-		-EINVAL, "is not an id", "negative");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"08\"}]}",
-		-EINVAL, "is not an id", "08 is bad octal, as for the kernel");
-	expect_error(
-		"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"1,2\"}]}",
-		-EINVAL, "is not an id", "an id list is not one id");
-	expect_error("{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"\"}]}",
-		     -EINVAL, "is not an id", "empty value");
+	/* One attribute value each, read as the kernel reads it. */
+	static const struct {
+		const char *value;
+		int err;
+		const char *needle, *what;
+	} values[] = {
+		{ "256", -ERANGE, "out of range", "id 256" },
+		{ "-1", -EINVAL, "is not an id", "negative" },
+		{ "08", -EINVAL, "is not an id", "08 is bad octal, as for the kernel" },
+		{ "1,2", -EINVAL, "is not an id", "an id list is not one id" },
+		{ "", -EINVAL, "is not an id", "empty value" },
+		{ "5 ", -EINVAL, "is not an id", "trailing space" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+		char text[256];
+
+		snprintf(
+			text, sizeof(text),
+			"{\"mdev_type\":\"vfio_ap-passthrough\",\"attrs\":[{\"assign_domain\":\"%s\"}]}",
+			values[i].value);
+		expect_error(text, values[i].err, values[i].needle, values[i].what);
+	}
 
 	return tap_done();
 }

@@ -9,18 +9,23 @@
  * update no APQN in two guests and none handed over without a reset, and at
  * the end every guest's CRYCB equals its mdev's guest_matrix.
  *
- * Usage: test-core-stress [ITERATIONS]   (per writer thread; default 5000)
+ * Usage: test-core-stress [ITERATIONS [--plant-hang]]
+ * ITERATIONS per writer thread (default 5000). --plant-hang makes a thread
+ * take guest0's kvm->lock for good, so the run must hang and the watchdog
+ * (5 s then) must fail the test: a test registered with should_fail.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "core-fixture.h"
+#include "vfio_ap_internal.h"
 
 #define NR_MDEVS 6
 #define NR_GUESTS 4
-#define WATCHDOG_SECONDS 240
+static int watchdog_seconds = 240;
 
 static struct ap_matrix_mdev *mdevs[NR_MDEVS];
 static struct kvm *guests[NR_GUESTS];
@@ -143,6 +148,17 @@ static void *reattacher(void *arg)
 	return NULL;
 }
 
+/* A holder that never lets go: the planted hang the watchdog must catch. */
+static void *hang_holder(void *arg)
+{
+	struct kvm *kvm = arg;
+
+	mutex_lock(&kvm->lock);
+	for (;;)
+		pause();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct kvm_sim_vcpu_cfg cfg = { .nr_vcpus = 2, .pqap_per_mille = 300, .run_slices = 4 };
@@ -155,6 +171,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		iterations = (unsigned int)strtoul(argv[1], NULL, 10);
+	if (argc > 2 && !strcmp(argv[2], "--plant-hang"))
+		watchdog_seconds = 5;
 	lockdep_sim_set_fatal(false);
 	sim_printk_set_hook(quiet);
 	fixture_up(16, 16, 63);
@@ -174,18 +192,23 @@ int main(int argc, char **argv)
 		kvm_sim_start_vcpus(guests[i], &cfg);
 	}
 
+	if (watchdog_seconds == 5) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, hang_holder, guests[0]);
+	}
 	for (i = 0; i < ARRAY_SIZE(fns); i++)
 		pthread_create(&threads[i], NULL, fns[i], (void *)(uintptr_t)(i + 1));
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += WATCHDOG_SECONDS;
+	deadline.tv_sec += watchdog_seconds;
 	pthread_mutex_lock(&done_lock);
 	while (done_threads < ARRAY_SIZE(fns) && !hung)
 		hung = pthread_cond_timedwait(&done_cond, &done_lock, &deadline) == ETIMEDOUT;
 	pthread_mutex_unlock(&done_lock);
 	if (hung) {
 		tap_ok(false, "watchdog: threads did not finish within %d s (deadlock)",
-		       WATCHDOG_SECONDS);
+		       watchdog_seconds);
 		tap_done();
 		abort();
 	}
@@ -222,6 +245,16 @@ int main(int argc, char **argv)
 		       "guest%u's CRYCB equals its guest_matrix", i);
 		mutex_unlock(&vfio_ap_core.mdevs_lock);
 	}
+
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for (i = 0; i < NR_MDEVS; i++) {
+		struct ap_matrix full;
+
+		vfio_ap_filter(mdevs[i], &full);
+		tap_ok(vfio_ap_matrix_equal(&full, &mdevs[i]->shadow_apcb),
+		       "mdev %u's guest_matrix equals a full filter of its matrix", i);
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 
 	for (i = 0; i < NR_MDEVS; i++)
 		vfio_ap_mdev_destroy(mdevs[i]);

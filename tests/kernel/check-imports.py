@@ -6,17 +6,20 @@ Module.symvers).
 
 Method, per undefined symbol of the module (nm -u):
   1. find the files of the 6.12 tree that name it in an EXPORT_SYMBOL* macro
-     (grep; generated names are not guessed: a symbol with no literal export is
-     a failure);
+     (grep), plus the files of GENERATED_EXPORTS for names that macros build
+     (those claims are verified like any other: by steps 2-3);
   2. preprocess each such file with the prepared tree's configuration and
-     flags (make <file>.i / .s) and keep it only if the export survived
-     (#ifdef CONFIG_... around exports); the expansion also yields the license
+     flags (Kbuild's own command for <file>.i, from make -n, run with its
+     output outside the shared tree) and keep it only if the export survived
+     (#ifdef CONFIG_... around exports; assembler files are assembled and
+     their export labels read); the expansion also yields the license
      (GPL or not) and the symbol namespace, including DEFAULT_SYMBOL_NAMESPACE
      set from a Makefile;
   3. require the file's object to be built by this configuration: follow the
      Kbuild makefiles from the object (obj-y / obj-$(CONFIG_X) / composite
      <name>-y, <name>-objs, include'd makefiles) up to a top-level directory,
-     with every CONFIG_ option on the way set to y or m in .config;
+     with every CONFIG_ option on the way set to y or m in .config (lib-y
+     objects count as built: an exported symbol keeps them linked);
   4. a GPL-only export needs a GPL-compatible MODULE_LICENSE, a namespaced one a
      MODULE_IMPORT_NS in the module's .modinfo.
 Exit status 0 when every import is satisfied, 1 otherwise (each failure named).
@@ -25,8 +28,10 @@ Exit status 0 when every import is satisfied, 1 otherwise (each failure named).
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
                   "Dual MIT/GPL", "Dual MPL/GPL"}
@@ -130,7 +135,7 @@ class Kbuild:
                 continue
             var, words = m.group(1).strip(), m.group(3).split()
             for w in words:
-                if w == target or w.endswith("/" + target) and w.startswith("$("):
+                if w == target or (w.endswith("/" + target) and w.startswith("$(")):
                     res.append(var)
         return res
 
@@ -153,7 +158,12 @@ class Kbuild:
                     return self.dir_built(md, depth + 1)
                 m = re.match(r"([\w\-]+?)-(y|objs|\$\(.*\))$", var)
                 if m:
+                    # A composite object <name>.o, or a helper list that an
+                    # obj-... line names as $(<name>-y) (mm/'s mmu-y).
                     ok, why = self._obj(md, m.group(1) + ".o", depth + 1)
+                    if ok:
+                        return ok, why
+                    ok, why = self._obj(md, "$(%s-y)" % m.group(1), depth + 1)
                     if ok:
                         return ok, why
         return False, why
@@ -193,18 +203,64 @@ class Kbuild:
 EXPORT_RX = re.compile(r"__export_symbol_(\w+):\s*;?\s*\.asciz\s+\"([^\"]*)\"\s*;?\s*\.ascii\s+\"([^\"]*)\"")
 
 
-def preprocessed_exports(tree, make_args, path, workdir):
-    """{symbol: (license, namespace)} that survive preprocessing path."""
+def pp_target(path):
     stem, ext = os.path.splitext(path)
-    target = stem + (".i" if ext == ".c" else ".s")
-    p = subprocess.run(["make", "-s", "-C", tree] + make_args + [target],
-                       capture_output=True, text=True)
-    out_path = os.path.join(tree, target)
-    if p.returncode != 0 or not os.path.isfile(out_path):
-        return None, p.stderr.strip()[-400:]
-    with open(out_path, errors="replace") as f:
+    return stem + (".i" if ext == ".c" else ".o")
+
+
+class TreeCompiler:
+    """Runs Kbuild's own commands for single files of the prepared tree, but
+    never inside it: `make -n` prints the exact command (flags of the
+    file's directory, DEFAULT_SYMBOL_NAMESPACE, the configuration), which is
+    run with its output and dependency file redirected to a private
+    directory. A real in-tree make would rewrite generated headers through
+    fixed temporary names, racing with every other user of the shared tree."""
+
+    def __init__(self, tree, make_args, outdir):
+        self.tree, self.make_args, self.outdir = tree, make_args, outdir
+        self.cmds = {}
+
+    def plan(self, paths):
+        targets = sorted({pp_target(p) for p in paths} - set(self.cmds))
+        if not targets:
+            return
+        # -W: pretend each source changed, so that make prints the command
+        # even for an output some earlier in-tree build left behind.
+        what_if = [a for p in paths for a in ("-W", p)]
+        p = subprocess.run(["make", "-n", "-k", "-C", self.tree] + what_if + self.make_args +
+                           targets, capture_output=True, text=True)
+        gcc = re.escape(self.make_args[-1].split("=", 1)[1] + "gcc")
+        for path in paths:
+            t = pp_target(path)
+            m = re.search(r"(%s .*? -o %s %s)\s*(?:;|$)" % (gcc, re.escape(t), re.escape(path)),
+                          p.stdout, re.M)
+            if m:
+                self.cmds[t] = m.group(1)
+
+    def run(self, path):
+        """Path of the private output for path, or (None, error)."""
+        t = pp_target(path)
+        if t not in self.cmds:
+            self.plan([path])
+        if t not in self.cmds:
+            return None, "make -n printed no command for " + t
+        out = os.path.join(self.outdir, t.replace("/", "_"))
+        cmd = re.sub(r"-Wp,-MMD,\S+", "", self.cmds[t])
+        cmd = cmd.replace(" -o %s " % t, " -o %s " % out)
+        p = subprocess.run(["sh", "-c", cmd], cwd=self.tree, capture_output=True, text=True)
+        if p.returncode != 0 or not os.path.isfile(out):
+            return None, p.stderr.strip()[-400:]
+        return out, ""
+
+
+def preprocessed_exports(compiler, path):
+    """{symbol: (license, namespace)} that survive preprocessing path."""
+    out, err = compiler.run(path)
+    if out is None:
+        return None, err
+    with open(out, errors="replace") as f:
         text = f.read()
-    os.unlink(out_path)
+    os.unlink(out)
     # In C the export is an asm() string: quotes arrive escaped.
     text = text.replace('\\"', '"')
     res = {}
@@ -221,17 +277,16 @@ GENERATED_EXPORTS = [
     # CONFIG_EXPOLINE_EXTERN: GEN_BR_THUNK_EXTERN emits and exports
     # __s390_indirect_jump_r1..15 (asm/nospec-insn.h) for -mindirect-branch=thunk-extern.
     (re.compile(r"__s390_indirect_jump_r\d+$"), "arch/s390/lib/expoline.S"),
+    # dev_notice() & co: define_dev_printk_level() defines and exports each level.
+    (re.compile(r"_dev_(emerg|alert|crit|err|warn|notice|info)$"), "drivers/base/core.c"),
 ]
 
 
-def object_exports(tree, make_args, path, nm, objcopy):
+def object_exports(compiler, path, nm, objcopy):
     """{symbol: (license, namespace)} from the export labels of path's object."""
-    obj = os.path.splitext(path)[0] + ".o"
-    p = subprocess.run(["make", "-s", "-C", tree] + make_args + [obj],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        return None, p.stderr.strip()[-400:]
-    objp = os.path.join(tree, obj)
+    objp, err = compiler.run(path)
+    if objp is None:
+        return None, err
     sec = objp + ".export_symbol"
     run([objcopy, "-O", "binary", "--only-section=.export_symbol", objp, sec])
     with open(sec, "rb") as f:
@@ -244,6 +299,7 @@ def object_exports(tree, make_args, path, nm, objcopy):
             off = int(parts[0], 16)
             lic, ns = data[off:].split(b"\0")[:2]
             res[parts[2][len("__export_symbol_"):]] = (lic.decode(), ns.decode())
+    os.unlink(objp)
     return res, ""
 
 
@@ -269,21 +325,33 @@ def main():
     kb = Kbuild(tree, cfg)
     exports = grep_exports(tree, syms)
     pp_cache = {}
+    built_cache = {}
+
+    def object_built(path):
+        if path not in built_cache:
+            built_cache[path] = kb.object_built(path)
+        return built_cache[path]
+
+    outdir = tempfile.mkdtemp(prefix="check-imports.")
+    compiler = TreeCompiler(tree, make_args, outdir)
+    # One make -n for all files: each make start costs seconds in a kernel tree.
+    compiler.plan([p for s in syms for p in exports.get(s, ()) if object_built(p)[0]])
     bad = 0
     for s in syms:
         verdicts = []
         ok = False
         generated = [g for rx, g in GENERATED_EXPORTS if rx.match(s)]
-        for path in sorted(exports.get(s, ())) + generated:
-            built, why = kb.object_built(path)
+        for path in sorted(exports.get(s, ())) + [g for g in generated if g not in exports.get(s, ())]:
+            built, why = object_built(path)
             if not built:
                 verdicts.append("%s: %s" % (path, why))
                 continue
             if path not in pp_cache:
-                if path in generated:
-                    pp_cache[path] = object_exports(tree, make_args, path, a.nm, a.objcopy)
+                # Assembler macros expand only when assembling: build the object.
+                if path.endswith(".S") and path in generated:
+                    pp_cache[path] = object_exports(compiler, path, a.nm, a.objcopy)
                 else:
-                    pp_cache[path] = preprocessed_exports(tree, make_args, path, None)
+                    pp_cache[path] = preprocessed_exports(compiler, path)
             pp, err = pp_cache[path]
             if pp is None:
                 verdicts.append("%s: preprocessing failed: %s" % (path, err))
@@ -305,6 +373,7 @@ def main():
         if not ok:
             bad += 1
             print("FAIL %-40s %s" % (s, "; ".join(verdicts) or "not exported anywhere in the tree"))
+    shutil.rmtree(outdir, ignore_errors=True)
     print("%d imported symbols, %d not satisfied" % (len(syms), bad))
     return 1 if bad else 0
 

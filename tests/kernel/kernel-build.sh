@@ -6,8 +6,10 @@
 #   1. the kernel tree (Debian linux-source-6.12) is unpacked into a cache
 #      directory, configured (s390 defconfig + VFIO_AP and its dependencies +
 #      PROVE_LOCKING) and modules_prepare'd - once; later runs reuse it;
-#   2. the module builds with W=1 KCFLAGS=-Werror;
-#   3. sparse (C=1) reports nothing;
+#   2. the module builds with W=1 KCFLAGS=-Werror through its Makefile, and
+#      installs into updates/;
+#   3. it builds with the dkms.conf recipe, and sparse (C=1) reports nothing
+#      on that build;
 #   4. checkpatch.pl --strict --no-tree is clean on every C/H file;
 #   5. every symbol vfio_ap.ko imports is exported by a part of the 6.12 tree
 #      that this configuration builds (tests/kernel/check-imports.py).
@@ -73,7 +75,7 @@ fi
 tree_dir="$cache_root/$kver-$recipe"
 ktree="$tree_dir/linux-source-6.12"
 kmake() {
-	make -s -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
+	make -s -j"$(nproc)" -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
 }
 
 # recipe-begin
@@ -147,7 +149,7 @@ filter_expected() {
 
 stamp "building vfio_ap.ko ($nsrc C files) with W=1 KCFLAGS=-Werror through kernel/vfio_ap/Makefile"
 copy_sources "$work/w1"
-if ! make -s -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+if ! make -s -j"$(nproc)" -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
 	W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 >"$work/w1.log" 2>&1; then
 	cat "$work/w1.log"
 	fail "W=1 -Werror build failed"
@@ -182,9 +184,12 @@ make -s -C "$work/w1" KDIR="$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
 cmp -s "$work/w1/vfio_ap.ko" "$work/root/lib/modules/$krel/updates/vfio_ap.ko" ||
 	fail "installed vfio_ap.ko differs from the built one"
 
-stamp "dkms.conf recipe"
+stamp "dkms.conf recipe, with sparse (C=1)"
 # dkms sources dkms.conf in bash with these variables set and runs MAKE[0]
 # in its build directory; do the same (dkms itself is not needed for that).
+# This second build of the module is also the sparse pass: C=1 V=1 on the
+# recipe's command line; V=1 prints the commands on stdout (to prove sparse
+# ran on every file), diagnostics go to stderr.
 [ -f "$mod_src/dkms.conf" ] || fail "kernel/vfio_ap/dkms.conf missing"
 dkms_tree="$work/dkms"
 mkdir -p "$dkms_tree/src"
@@ -193,48 +198,50 @@ dkms_out=$(kernelver="$krel" kernel_source_dir="$ktree" dkms_tree="$dkms_tree" \
 	AP_BUS_DIR="$ktree/drivers/s390/crypto" bash -c '
 	set -eu
 	. "$1"
-	mkdir -p "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION"
-	mv "$dkms_tree/src" "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build"
+	build="$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build"
+	mkdir -p "${build%/build}"
+	mv "$dkms_tree/src" "$build"
 	echo "name=${BUILT_MODULE_NAME[0]} dest=${DEST_MODULE_LOCATION[0]} arch=$BUILD_EXCLUSIVE_ARCH"
+	echo "build=$build"
 	echo "s390x" | grep -qE "$BUILD_EXCLUSIVE_ARCH"
-	ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- KBUILD_MODPOST_WARN=1 ${MAKE[0]} >"$dkms_tree/make.log" 2>&1 ||
+	ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- KBUILD_MODPOST_WARN=1 \
+		${MAKE[0]} -j"$(nproc)" C=1 V=1 >"$dkms_tree/make.cmds" 2>"$dkms_tree/make.log" ||
 		{ cat "$dkms_tree/make.log"; exit 1; }
-	ls "$dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build/${BUILT_MODULE_NAME[0]}.ko"
+	ls "$build/${BUILT_MODULE_NAME[0]}.ko"
 	' sh "$mod_src/dkms.conf") || { echo "$dkms_out"; fail "building with the dkms.conf recipe failed"; }
 echo "$dkms_out" | grep -q '^name=vfio_ap dest=/updates' ||
 	{ echo "$dkms_out"; fail "dkms.conf must build vfio_ap into /updates"; }
-
-stamp "sparse (C=1)"
-copy_sources "$work/sparse"
-# V=1 prints the commands on stdout (to prove sparse ran on every file);
-# diagnostics go to stderr.
-if ! make -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$work/sparse" C=1 V=1 KBUILD_MODPOST_WARN=1 modules >"$work/sparse.cmds" 2>"$work/sparse.log"; then
-	cat "$work/sparse.log"
-	fail "sparse build failed"
-fi
-unexpected=$(filter_expected <"$work/sparse.log")
+dkms_build=$(echo "$dkms_out" | sed -n 's/^build=//p')
+unexpected=$(filter_expected <"$dkms_tree/make.log")
 if [ -n "$unexpected" ]; then
 	echo "$unexpected"
 	fail "sparse reported problems"
 fi
-for c in "$work"/sparse/*.c; do
+for c in "$dkms_build"/*.c; do
 	case "$c" in *.mod.c) continue ;; esac
-	grep -E "^ *sparse .* $c\$" "$work/sparse.cmds" >/dev/null ||
+	grep -E "^ *sparse .* $c\$" "$dkms_tree/make.cmds" >/dev/null ||
 		fail "C=1 did not run sparse on $(basename "$c")"
 done
 
 stamp "checkpatch --strict"
-cp_fail=0
+# One checkpatch per file, as many at once as there are CPUs.
+mkdir -p "$work/checkpatch"
 for f in "$mod_src"/*.c "$mod_src"/*.h; do
-	[ -f "$f" ] || continue
-	if ! out=$(perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$f" 2>&1); then
-		echo "$out"
-		cp_fail=$((cp_fail + 1))
-	elif [ -n "$out" ]; then
-		echo "$out"
+	[ -f "$f" ] && echo "$f"
+done | xargs -r -P "$(nproc)" -I{} sh -c \
+	'perl "$1/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$2" \
+		>"$3/$(basename "$2").log" 2>&1 || echo "exit status $?" >>"$3/$(basename "$2").log"' \
+	sh "$ktree" {} "$work/checkpatch"
+cp_fail=0
+for log in "$work"/checkpatch/*.log; do
+	if [ -s "$log" ]; then
+		cat "$log"
 		cp_fail=$((cp_fail + 1))
 	fi
 done
+ncp=$(find "$work/checkpatch" -name '*.log' | wc -l)
+[ "$ncp" -eq "$(find "$mod_src" -maxdepth 1 \( -name '*.c' -o -name '*.h' \) | wc -l)" ] ||
+	fail "checkpatch ran on $ncp files only"
 [ "$cp_fail" -eq 0 ] || fail "checkpatch.pl --strict: $cp_fail file(s) not clean"
 # checkpatch tolerates C99 comments nowadays; the project's kernel style does
 # not (only the SPDX line of a .c file).
@@ -243,87 +250,72 @@ c99=$(grep -n -E '^[[:space:]]*//|[;{}][[:space:]]*//' "$mod_src"/*.c "$mod_src"
 [ -z "$c99" ] || { echo "$c99"; fail "C99 // comments in kernel/vfio_ap"; }
 
 stamp "import check"
+# It writes nothing into the shared tree (see TreeCompiler): no lock needed.
 python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
 	--objcopy s390x-linux-gnu-objcopy "$work/w1/vfio_ap.ko" ||
 	fail "vfio_ap.ko imports symbols the 6.12 tree does not export"
 
-# The import check must be able to fail: a probe module imports one symbol
-# the tree does not export (sched_setscheduler lost its export in 5.9), one
-# namespaced export without MODULE_IMPORT_NS (dma_buf_fd, DMA_BUF) and one
-# good GPL export from a module (kvm_s390_gisc_register in kvm.ko). Exactly
-# the first two must be reported.
-stamp "import check self-test"
-mkdir -p "$work/probe"
-cat >"$work/probe/probe.c" <<'PROBE'
+# Every checker must be able to fail. One planted module carries a problem
+# for each: a W=1-only warning (-Wunused-const-variable), a sparse-only
+# complaint (plain 0 as a NULL pointer), a new typedef for checkpatch, and
+# three imports: one the tree does not export (sched_setscheduler lost its
+# export in 5.9), one namespaced export without MODULE_IMPORT_NS (dma_buf_fd,
+# DMA_BUF) and one good GPL export from a module (kvm_s390_gisc_register in
+# kvm.ko). The W=1 -Werror build must fail, sparse must speak, checkpatch must
+# object, and the import check must report exactly the first two imports.
+stamp "self-test: planted problems"
+mkdir -p "$work/plant"
+cat >"$work/plant/plant.c" <<'PLANT'
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <linux/dma-buf.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 
-static int __init probe_init(void)
-{
-	return sched_setscheduler(current, 0, NULL) + dma_buf_fd(NULL, 0) +
-	       kvm_s390_gisc_register(NULL, 0);
-}
-module_init(probe_init);
-MODULE_LICENSE("GPL");
-PROBE
-echo 'obj-m := probe.o' >"$work/probe/Kbuild"
-kmake M="$work/probe" KBUILD_MODPOST_WARN=1 modules >"$work/probe.log" 2>&1 ||
-	{ cat "$work/probe.log"; fail "probe module did not build"; }
-if python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" --nm s390x-linux-gnu-nm \
-	--objcopy s390x-linux-gnu-objcopy "$work/probe/probe.ko" >"$work/probe-check.log" 2>&1; then
-	cat "$work/probe-check.log"
-	fail "import check accepted a module with a non-exported and a namespaced import"
-fi
-got=$(grep '^FAIL' "$work/probe-check.log" | awk '{print $2}' | sort | tr '\n' ' ')
-[ "$got" = "dma_buf_fd sched_setscheduler " ] || {
-	cat "$work/probe-check.log"
-	fail "import check self-test: expected failures 'dma_buf_fd sched_setscheduler', got '$got'"
-}
-grep -q '^ok   kvm_s390_gisc_register ' "$work/probe-check.log" ||
-	{ cat "$work/probe-check.log"; fail "import check self-test: kvm_s390_gisc_register not accepted"; }
-
-# The W=1, sparse and checkpatch steps must be able to fail too: a module with
-# one W=1-only warning (-Wunused-const-variable), one sparse-only complaint
-# (plain 0 as a NULL pointer) and a new typedef must break the W=1 -Werror
-# build, make sparse speak and fail checkpatch, with the options used above.
-stamp "W=1 / sparse / checkpatch self-test"
-mkdir -p "$work/lint"
-cat >"$work/lint/lint.c" <<'LINT'
-// SPDX-License-Identifier: GPL-2.0-or-later
-#include <linux/module.h>
-
-static const int lint_unused_const = 1;
+static const int plant_unused_const = 1;
 
 typedef struct {
 	int planted;
-} lint_t;
+} plant_t;
 
-static int __init lint_init(void)
+static int __init plant_init(void)
 {
 	int *p = 0;
 
-	return p ? 1 : 0;
+	return sched_setscheduler(current, 0, NULL) + dma_buf_fd(NULL, 0) +
+	       kvm_s390_gisc_register(NULL, 0) + (p ? 1 : 0);
 }
-module_init(lint_init);
+module_init(plant_init);
 MODULE_LICENSE("GPL");
-LINT
-echo 'obj-m := lint.o' >"$work/lint/Kbuild"
-if kmake M="$work/lint" W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 modules >"$work/lint-w1.log" 2>&1; then
+PLANT
+echo 'obj-m := plant.o' >"$work/plant/Kbuild"
+cp -r "$work/plant" "$work/plant-w1"
+if kmake M="$work/plant-w1" W=1 KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 modules >"$work/plant-w1.log" 2>&1; then
 	fail "W=1 KCFLAGS=-Werror accepted an unused const variable"
 fi
-grep -q 'unused-const-variable' "$work/lint-w1.log" ||
-	{ cat "$work/lint-w1.log"; fail "W=1 self-test failed for another reason than the planted warning"; }
-kmake M="$work/lint" C=1 KBUILD_MODPOST_WARN=1 modules >"$work/lint-sparse.log" 2>&1 ||
-	{ cat "$work/lint-sparse.log"; fail "sparse self-test build failed"; }
-grep -q 'Using plain integer as NULL pointer' "$work/lint-sparse.log" ||
-	{ cat "$work/lint-sparse.log"; fail "sparse did not report the planted plain-integer NULL pointer"; }
-if perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$work/lint/lint.c" \
-	>"$work/lint-checkpatch.log" 2>&1 || ! grep -q NEW_TYPEDEFS "$work/lint-checkpatch.log"; then
-	cat "$work/lint-checkpatch.log"
+grep -q 'unused-const-variable' "$work/plant-w1.log" ||
+	{ cat "$work/plant-w1.log"; fail "W=1 self-test failed for another reason than the planted warning"; }
+kmake M="$work/plant" C=1 KBUILD_MODPOST_WARN=1 modules >"$work/plant-sparse.log" 2>&1 ||
+	{ cat "$work/plant-sparse.log"; fail "planted module did not build"; }
+grep -q 'Using plain integer as NULL pointer' "$work/plant-sparse.log" ||
+	{ cat "$work/plant-sparse.log"; fail "sparse did not report the planted plain-integer NULL pointer"; }
+if perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$work/plant/plant.c" \
+	>"$work/plant-checkpatch.log" 2>&1 || ! grep -q NEW_TYPEDEFS "$work/plant-checkpatch.log"; then
+	cat "$work/plant-checkpatch.log"
 	fail "checkpatch did not reject the planted typedef"
 fi
+if python3 "$src/tests/kernel/check-imports.py" --tree "$ktree" \
+	--nm s390x-linux-gnu-nm --objcopy s390x-linux-gnu-objcopy "$work/plant/plant.ko" \
+	>"$work/plant-imports.log" 2>&1; then
+	cat "$work/plant-imports.log"
+	fail "import check accepted a module with a non-exported and a namespaced import"
+fi
+got=$(grep '^FAIL' "$work/plant-imports.log" | awk '{print $2}' | sort | tr '\n' ' ')
+[ "$got" = "dma_buf_fd sched_setscheduler " ] || {
+	cat "$work/plant-imports.log"
+	fail "import check self-test: expected failures 'dma_buf_fd sched_setscheduler', got '$got'"
+}
+grep -q '^ok   kvm_s390_gisc_register ' "$work/plant-imports.log" ||
+	{ cat "$work/plant-imports.log"; fail "import check self-test: kvm_s390_gisc_register not accepted"; }
 
 stamp "done"

@@ -92,6 +92,7 @@ extern struct ap_perms ap_perms;
 extern struct mutex ap_perms_mutex;
 
 int ap_owned_by_def_drv(int card, int queue);
+int ap_hex2bitmap(const char *str, unsigned long *bitmap, int bits);
 int ap_apqn_in_matrix_owned_by_def_drv(unsigned long *apm, unsigned long *aqm);
 
 #endif

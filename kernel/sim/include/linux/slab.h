@@ -4,6 +4,7 @@
 #define _SIM_LINUX_SLAB_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <linux/types.h>
 
@@ -34,6 +35,11 @@ static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
 static inline void kfree(const void *p)
 {
 	free((void *)p);
+}
+
+static inline char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	return strndup(s, max);
 }
 
 #define kvcalloc kcalloc

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+/* kstrndup() lives with the slab shim: see linux/slab.h. */
 static inline char *skip_spaces(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\n')
