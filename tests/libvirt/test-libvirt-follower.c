@@ -43,20 +43,38 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Run the loop until the callback count reaches want; a watchdog fails the wait. */
-static int wait_calls(sd_event *e, struct seen *s, unsigned int want)
+/* Run the loop until done(arg) holds; a watchdog of limit seconds fails the wait. */
+static int run_until(sd_event *e, bool (*done)(void *arg), void *arg, unsigned int limit)
 {
 	sd_event_source *wd = NULL;
 	bool expired = false;
 
-	sd_event_add_time_relative(e, &wd, CLOCK_MONOTONIC, 10 * 1000000, 0, on_watchdog, &expired);
-	while (s->calls < want && !expired)
+	sd_event_add_time_relative(e, &wd, CLOCK_MONOTONIC, limit * 1000000ULL, 0, on_watchdog,
+				   &expired);
+	while (!done(arg) && !expired)
 		if (sd_event_run(e, UINT64_MAX) < 0)
 			break;
 	sd_event_source_disable_unref(wd);
-	if (s->calls >= want)
-		return 0;
-	return -ETIMEDOUT;
+	return done(arg) ? 0 : -ETIMEDOUT;
+}
+
+struct calls_wanted {
+	const struct seen *s;
+	unsigned int want;
+};
+
+static bool calls_reached(void *arg)
+{
+	const struct calls_wanted *c = arg;
+
+	return c->s->calls >= c->want;
+}
+
+static int wait_calls(sd_event *e, struct seen *s, unsigned int want)
+{
+	struct calls_wanted c = { .s = s, .want = want };
+
+	return run_until(e, calls_reached, &c, 10);
 }
 
 static const char domain_xml[] =
@@ -154,23 +172,23 @@ static void test_unreachable(sd_event *e)
 	libvirt_follower_free(f);
 }
 
-static bool connected_is(LibvirtFollower *f, bool want)
+struct connected_wanted {
+	LibvirtFollower *f;
+	bool want;
+};
+
+static bool connected_reached(void *arg)
 {
-	return libvirt_follower_is_connected(f) == want;
+	const struct connected_wanted *c = arg;
+
+	return libvirt_follower_is_connected(c->f) == c->want;
 }
 
-/* Run the loop until the follower's connection state is want; a watchdog fails the wait. */
 static int wait_connected(sd_event *e, LibvirtFollower *f, bool want)
 {
-	sd_event_source *wd = NULL;
-	bool expired = false;
+	struct connected_wanted c = { .f = f, .want = want };
 
-	sd_event_add_time_relative(e, &wd, CLOCK_MONOTONIC, 20 * 1000000, 0, on_watchdog, &expired);
-	while (!connected_is(f, want) && !expired)
-		if (sd_event_run(e, UINT64_MAX) < 0)
-			break;
-	sd_event_source_disable_unref(wd);
-	return connected_is(f, want) ? 0 : -ETIMEDOUT;
+	return run_until(e, connected_reached, &c, 20);
 }
 
 /* libvirtd goes away and comes back: the follower notices, reconnects and rescans. */
