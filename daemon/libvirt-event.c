@@ -6,6 +6,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "libvirt-dlopen.h"
 #include "libvirt-event.h"
 #include "log.h"
 #include "macro.h"
@@ -232,11 +233,16 @@ static int remove_timeout(int id)
 
 int libvirt_event_register(sd_event *e)
 {
+	int r;
+
 	if (loop)
 		return loop == e ? 0 : -EBUSY;
+	r = libvirt_dlopen();
+	if (r < 0)
+		return r;
 	loop = sd_event_ref(e);
-	virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout, update_timeout,
-			     remove_timeout);
+	sym_virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout,
+				 update_timeout, remove_timeout);
 	return 0;
 }
 

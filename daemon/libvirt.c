@@ -6,6 +6,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "libvirt-dlopen.h"
 #include "libvirt-event.h"
 #include "libvirt.h"
 #include "log.h"
@@ -52,7 +53,7 @@ const char *guest_state_to_string(GuestState s)
 
 static const char *last_error(void)
 {
-	const char *m = virGetLastErrorMessage();
+	const char *m = sym_virGetLastErrorMessage();
 
 	return m ? m : "unknown libvirt error";
 }
@@ -99,18 +100,18 @@ static int guest_refresh(LibvirtFollower *f, virDomainPtr dom, int known_state)
 	int st, reason, r;
 	GuestState state;
 
-	xml = virDomainGetXMLDesc(dom, 0);
+	xml = sym_virDomainGetXMLDesc(dom, 0);
 	if (!xml)
 		return log_warning_errno(-EIO, "Failed to read the XML of domain %s: %s",
-					 virDomainGetName(dom), last_error());
+					 sym_virDomainGetName(dom), last_error());
 	r = domain_xml_parse_vfio_ap(xml, strlen(xml), &d);
 	if (r < 0)
 		return log_warning_errno(r, "Ignoring domain %s: its vfio-ap hostdevs do not parse",
-					 virDomainGetName(dom));
+					 sym_virDomainGetName(dom));
 
 	if (known_state >= 0)
 		state = (GuestState)known_state;
-	else if (virDomainGetState(dom, &st, &reason, 0) == 0)
+	else if (sym_virDomainGetState(dom, &st, &reason, 0) == 0)
 		state = state_from_libvirt(st);
 	else
 		state = GUEST_SHUTOFF;
@@ -152,7 +153,7 @@ static void guest_gone(LibvirtFollower *f, const char *name)
 
 static void guest_set_state(LibvirtFollower *f, virDomainPtr dom, GuestState state)
 {
-	struct guest *g = guest_find(f, virDomainGetName(dom));
+	struct guest *g = guest_find(f, sym_virDomainGetName(dom));
 
 	/*
 	 * Known domains change state from the event alone: no libvirt call, so a
@@ -178,7 +179,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 		guest_refresh(f, dom, -1);
 		break;
 	case VIR_DOMAIN_EVENT_UNDEFINED:
-		guest_gone(f, virDomainGetName(dom));
+		guest_gone(f, sym_virDomainGetName(dom));
 		break;
 	case VIR_DOMAIN_EVENT_STARTED:
 	case VIR_DOMAIN_EVENT_RESUMED:
@@ -190,8 +191,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 		break;
 	case VIR_DOMAIN_EVENT_STOPPED:
 	case VIR_DOMAIN_EVENT_CRASHED:
-		if (!virDomainIsPersistent(dom))
-			guest_gone(f, virDomainGetName(dom));
+		if (!sym_virDomainIsPersistent(dom))
+			guest_gone(f, sym_virDomainGetName(dom));
 		else
 			guest_set_state(f, dom, GUEST_SHUTOFF);
 		break;
@@ -209,10 +210,10 @@ static void connection_drop(LibvirtFollower *f)
 	if (!f->conn)
 		return;
 	if (f->lifecycle_id >= 0)
-		virConnectDomainEventDeregisterAny(f->conn, f->lifecycle_id);
+		sym_virConnectDomainEventDeregisterAny(f->conn, f->lifecycle_id);
 	f->lifecycle_id = -1;
-	virConnectUnregisterCloseCallback(f->conn, on_close);
-	virConnectClose(f->conn);
+	sym_virConnectUnregisterCloseCallback(f->conn, on_close);
+	sym_virConnectClose(f->conn);
 	f->conn = NULL;
 }
 
@@ -241,7 +242,7 @@ static int scan(LibvirtFollower *f)
 	virDomainPtr *doms = NULL;
 	int n;
 
-	n = virConnectListAllDomains(f->conn, &doms, 0);
+	n = sym_virConnectListAllDomains(f->conn, &doms, 0);
 	if (n < 0)
 		return log_warning_errno(-EIO, "Failed to list libvirt domains: %s", last_error());
 	if (n > DOMAINS_MAX)
@@ -249,7 +250,7 @@ static int scan(LibvirtFollower *f)
 	for (int i = 0; i < n; i++) {
 		if (i < DOMAINS_MAX)
 			guest_refresh(f, doms[i], -1);
-		virDomainFree(doms[i]);
+		sym_virDomainFree(doms[i]);
 	}
 	free(doms);
 	return 0;
@@ -257,15 +258,15 @@ static int scan(LibvirtFollower *f)
 
 static int connect_now(LibvirtFollower *f)
 {
-	f->conn = virConnectOpenReadOnly(f->uri);
+	f->conn = sym_virConnectOpenReadOnly(f->uri);
 	if (!f->conn)
 		return log_warning_errno(-ECONNREFUSED, "Failed to connect to libvirt at %s: %s",
 					 f->uri, last_error());
-	if (virConnectRegisterCloseCallback(f->conn, on_close, f, NULL) < 0)
+	if (sym_virConnectRegisterCloseCallback(f->conn, on_close, f, NULL) < 0)
 		log_debug("libvirt at %s has no close callback: %s", f->uri, last_error());
-	f->lifecycle_id =
-		virConnectDomainEventRegisterAny(f->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-						 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
+	f->lifecycle_id = sym_virConnectDomainEventRegisterAny(
+		f->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
 	if (f->lifecycle_id < 0) {
 		log_warning("Failed to subscribe to libvirt lifecycle events at %s: %s", f->uri,
 			    last_error());
@@ -317,7 +318,7 @@ int libvirt_follower_new(sd_event *e, const char *uri, guest_changed_fn cb, void
 	r = libvirt_event_register(e);
 	if (r < 0)
 		return r;
-	virSetErrorFunc(NULL, silence_libvirt);
+	sym_virSetErrorFunc(NULL, silence_libvirt);
 
 	f = calloc(1, sizeof(*f));
 	if (!f)
