@@ -22,12 +22,15 @@
 #include "error-msg.h"
 #include "hook.h"
 #include "id-list.h"
+#include "json-field.h"
 #include "json-text.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "monitor.h"
 #include "output.h"
 #include "read-file.h"
+#include "show-device.h"
+#include "show-host.h"
 
 /* Options that only some verbs take (bits in verb.options). */
 enum {
@@ -242,244 +245,31 @@ static int parse_json_text(const char *what, const char *text, size_t len, struc
 	return r;
 }
 
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	if (!v || json_object_is_type(v, json_type_null))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* A JSON array of strings joined with spaces, "-" when absent or empty. malloc'ed. */
-static char *jjoin(struct json_object *o, const char *key)
-{
-	struct json_object *a = jget(o, key);
-	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-
-	if (!f)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? " " : "",
-			json_object_get_string(json_object_array_get_idx(a, i)));
-	if (n == 0)
-		fputs("-", f);
-	fclose(f);
-	return buf;
-}
-
-/* A JSON id array as an id list for people ("-" if absent or empty). malloc'ed. */
-static char *jids(struct json_object *o, const char *key)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *s = NULL;
-	ap_mask m;
-
-	if (mask_from_json(jget(o, key), key, AP_ID_MAX, &m, &msg) < 0)
-		ap_mask_zero(&m);
-	if (format_ids(&m, &s) < 0)
-		return NULL;
-	return s;
-}
-
-static size_t jlen(struct json_object *o, const char *key)
-{
-	struct json_object *a = jget(o, key);
-
-	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-static void jcopy(struct json_object *to, const char *key, struct json_object *from)
-{
-	struct json_object *v = jget(from, key);
-
-	if (v)
-		json_object_object_add(to, key, json_object_get(v));
-}
-
 static int verb_status(int argc, char **argv)
 {
-	_cleanup_json_ struct json_object *state = NULL, *summary = NULL;
-	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
-			    *host_domains = NULL;
-	struct json_object *host, *devices, *stats, *counts;
-	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
-	size_t n_devices;
+	_cleanup_json_ struct json_object *state = NULL;
 	int r;
 
 	r = fetch_state("Failed to get the state", &state);
 	if (r < 0)
 		return r;
-	host = jget(state, "host");
-	devices = jget(state, "devices");
-	stats = jget(state, "stats");
-	n_devices = jlen(state, "devices");
-	for (size_t i = 0; i < n_devices; i++) {
-		struct json_object *d = json_object_array_get_idx(devices, i);
-		const char *s = jstr(d, "state") ?: "";
-
-		if (strcmp(s, "in-use") == 0)
-			n_in_use++;
-		else if (strcmp(s, "active") == 0)
-			n_active++;
-		else
-			n_defined++;
-		if (json_object_get_boolean(jget(d, "drift")))
-			n_drift++;
-	}
-
-	summary = json_object_new_object();
-	counts = json_object_new_object();
-	if (!summary || !counts) {
-		json_object_put(counts);
-		return log_oom();
-	}
-	jcopy(summary, "max_adapter_id", host);
-	jcopy(summary, "max_domain_id", host);
-	jcopy(summary, "bus_features", host);
-	jcopy(summary, "matrix_features", host);
-	jcopy(summary, "write_interface", host);
-	json_object_object_add(summary, "adapters",
-			       json_object_new_int64((int64_t)jlen(host, "adapters")));
-	jcopy(summary, "reserved_adapters", host);
-	jcopy(summary, "reserved_domains", host);
-	json_object_object_add(counts, "total", json_object_new_int64((int64_t)n_devices));
-	json_object_object_add(counts, "defined", json_object_new_int64(n_defined));
-	json_object_object_add(counts, "active", json_object_new_int64(n_active));
-	json_object_object_add(counts, "in_use", json_object_new_int64(n_in_use));
-	json_object_object_add(counts, "drift", json_object_new_int64(n_drift));
-	json_object_object_add(summary, "devices", counts);
-	json_object_object_add(summary, "guests",
-			       json_object_new_int64((int64_t)jlen(state, "guests")));
-	jcopy(summary, "stats", state);
-
-	if (arg_json)
-		return output_json(summary, stdout);
-
-	bus_features = jjoin(host, "bus_features");
-	matrix_features = jjoin(host, "matrix_features");
-	host_adapters = jids(host, "reserved_adapters");
-	host_domains = jids(host, "reserved_domains");
-	if (!bus_features || !matrix_features || !host_adapters || !host_domains)
-		return log_oom();
-	printf("%18s %zu adapter(s), max adapter id %s, max domain id %s\n",
-	       "Host:", jlen(host, "adapters"), jstr(host, "max_adapter_id") ?: "-",
-	       jstr(host, "max_domain_id") ?: "-");
-	printf("%18s %s\n", "AP bus features:", bus_features);
-	printf("%18s %s\n", "vfio_ap features:", matrix_features);
-	printf("%18s %s\n", "Kernel interface:", jstr(host, "write_interface") ?: "-");
-	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
-	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
-	       n_defined, n_active, n_in_use, n_drift);
-	printf("%18s %zu\n", "Guests:", jlen(state, "guests"));
-	if (json_object_is_type(stats, json_type_object)) {
-		json_object_object_foreach(stats, key, val)
-		{
-			char label[64];
-
-			snprintf(label, sizeof(label), "%s:", key);
-			for (char *c = label; *c; c++)
-				if (*c == '_')
-					*c = ' ';
-			printf("%18s %s\n", label, json_object_get_string(val));
-		}
-	}
-	return 0;
-}
-
-static const char *yes_no(struct json_object *o, const char *key, const char *yes, const char *no)
-{
-	struct json_object *v = jget(o, key);
-
-	return v ? (json_object_get_boolean(v) ? yes : no) : NULL;
+	return show_status(state, arg_json);
 }
 
 static int verb_host(int argc, char **argv)
 {
 	_cleanup_json_ struct json_object *state = NULL;
-	_cleanup_(table_freep) table *t = NULL;
-	static const char *const headers[] = { "CARD.DOM", "TYPE",   "MODE",  "CONFIG",
-					       "CHKSTOP",  "DRIVER", "STATUS" };
-	struct json_object *host, *adapters;
-	size_t n;
 	int r;
 
 	r = fetch_state("Failed to get the host inventory", &state);
 	if (r < 0)
 		return r;
-	host = jget(state, "host");
-	if (arg_json)
-		return output_json(host ?: state, stdout);
-
-	if (!arg_quiet) {
-		_cleanup_free_ char *bf = jjoin(host, "bus_features"),
-				    *mf = jjoin(host, "matrix_features");
-
-		printf("%18s %s\n", "Max adapter id:", jstr(host, "max_adapter_id") ?: "-");
-		printf("%18s %s\n", "Max domain id:", jstr(host, "max_domain_id") ?: "-");
-		printf("%18s %s\n", "AP bus features:", bf ?: "-");
-		printf("%18s %s\n", "vfio_ap features:", mf ?: "-");
-		printf("%18s %s\n", "apmask:", jstr(host, "apmask") ?: "-");
-		printf("%18s %s\n\n", "aqmask:", jstr(host, "aqmask") ?: "-");
-	}
-
-	t = table_new(ELEMENTSOF(headers), headers);
-	if (!t)
-		return log_oom();
-	adapters = jget(host, "adapters");
-	n = jlen(host, "adapters");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *a = json_object_array_get_idx(adapters, i);
-		struct json_object *queues = jget(a, "queues");
-		size_t nq = jlen(a, "queues");
-		int id = json_object_get_int(jget(a, "id"));
-		char type[32];
-
-		/* Unknown hardware types are shown by number, like lszcrypt does. */
-		if (jstr(a, "type"))
-			snprintf(type, sizeof(type), "%s", jstr(a, "type"));
-		else
-			snprintf(type, sizeof(type), "hwtype%s", jstr(a, "hwtype") ?: "?");
-		if (table_addf(t, "%02x", id) < 0 || table_add(t, type) < 0 ||
-		    table_add(t, jstr(a, "mode")) < 0 ||
-		    table_add(t, yes_no(a, "config", "online", "offline")) < 0 ||
-		    table_add(t, yes_no(a, "chkstop", "yes", "no")) < 0 || table_add(t, NULL) < 0 ||
-		    table_add(t, NULL) < 0)
-			return log_oom();
-		for (size_t k = 0; k < nq; k++) {
-			struct json_object *q = json_object_array_get_idx(queues, k);
-
-			if (table_addf(t, "%02x.%04x", id, json_object_get_int(jget(q, "domain"))) <
-				    0 ||
-			    table_add(t, type) < 0 || table_add(t, jstr(a, "mode")) < 0 ||
-			    table_add(t, yes_no(q, "config", "online", "offline")) < 0 ||
-			    table_add(t, yes_no(q, "chkstop", "yes", "no")) < 0 ||
-			    table_add(t, jstr(q, "driver")) < 0 ||
-			    table_add(t, jstr(q, "status")) < 0)
-				return log_oom();
-		}
-	}
-	return table_print(t, stdout, !arg_quiet);
+	return show_host(state, arg_json, arg_quiet);
 }
 
 static int verb_list(int argc, char **argv)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	"AUTOSTART",
-					       "ADAPTERS", "DOMAINS", "CONTROL" };
-	_cleanup_(table_freep) table *t = NULL;
 	device_info *devices = NULL;
 	size_t n = 0;
 	sd_bus *bus;
@@ -491,47 +281,7 @@ static int verb_list(int argc, char **argv)
 	r = list_devices(bus, &devices, &n, &error);
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to list the devices");
-
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
-
-		if (!o || !a) {
-			json_object_put(a);
-			r = log_oom();
-			goto out;
-		}
-		json_object_object_add(o, "devices", a);
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, device_info_to_json(&devices[i]));
-		r = output_json(o, stdout);
-		goto out;
-	}
-
-	t = table_new(ELEMENTSOF(headers), headers);
-	if (!t) {
-		r = log_oom();
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *a = NULL, *d = NULL, *c = NULL;
-
-		if (format_ids(&devices[i].matrix.apm, &a) < 0 ||
-		    format_ids(&devices[i].matrix.aqm, &d) < 0 ||
-		    format_ids(&devices[i].matrix.adm, &c) < 0) {
-			r = log_oom();
-			goto out;
-		}
-		table_add(t, devices[i].uuid);
-		table_add(t, devices[i].state);
-		table_add(t, devices[i].guest);
-		table_add(t, devices[i].autostart ? "yes" : "no");
-		table_add(t, a);
-		table_add(t, d);
-		table_add(t, c);
-	}
-	r = table_print(t, stdout, !arg_quiet);
-out:
+	r = show_device_list(devices, n, arg_json, arg_quiet);
 	device_infos_free(devices, n);
 	return r;
 }
@@ -548,38 +298,7 @@ static int verb_show(int argc, char **argv)
 	r = fetch_device(uuid, &d);
 	if (r < 0)
 		return r;
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = device_info_to_json(&d);
-
-		r = o ? output_json(o, stdout) : log_oom();
-	} else {
-		static const char *const labels[] = {
-			"Adapters:",	    "Domains:",	       "Control domains:",
-			"Active adapters:", "Active domains:", "Active control domains:",
-			"Guest adapters:",  "Guest domains:",  "Guest control domains:",
-		};
-		const ap_mask *masks[] = {
-			&d.matrix.apm,	      &d.matrix.aqm,	    &d.matrix.adm,
-			&d.active_matrix.apm, &d.active_matrix.aqm, &d.active_matrix.adm,
-			&d.guest_matrix.apm,  &d.guest_matrix.aqm,  &d.guest_matrix.adm,
-		};
-
-		print_field(stdout, "UUID:", d.uuid);
-		print_field(stdout, "State:", d.state);
-		print_field(stdout, "Guest:", d.guest);
-		print_field(stdout, "Autostart:", d.autostart ? "yes" : "no");
-		print_field(stdout, "Defined:", d.defined ? "yes" : "no (found on the host)");
-		print_field(stdout, "Drift:",
-			    d.drift ? "yes (the kernel differs from the definition)" : "no");
-		r = 0;
-		for (size_t i = 0; i < ELEMENTSOF(labels) && r >= 0; i++) {
-			_cleanup_free_ char *s = NULL;
-
-			r = format_ids(masks[i], &s);
-			if (r >= 0)
-				print_field(stdout, labels[i], s);
-		}
-	}
+	r = show_device(&d, arg_json);
 	device_info_done(&d);
 	return r;
 }
@@ -683,13 +402,6 @@ static int verb_start(int argc, char **argv)
 static int verb_stop(int argc, char **argv)
 {
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
-}
-
-static long long jint(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return v ? json_object_get_int64(v) : 0;
 }
 
 /*
