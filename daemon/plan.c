@@ -432,6 +432,21 @@ static int move_sccs(size_t n, const size_t *start, const size_t *out, size_t **
  * page is written in the ap_config order (with its shrinks), an mdev at most
  * once per write.
  */
+/* Emit the batch write being filled and start the next one (a new chunk). */
+static int batch_write_close(struct plan *p, struct plan_write *w, size_t *bytes, size_t *chunk)
+{
+	int r;
+
+	r = plan_add(p, w);
+	if (r < 0)
+		return r;
+	w->line_start = p->n_lines;
+	w->n_lines = 0;
+	*bytes = 0;
+	(*chunk)++;
+	return 0;
+}
+
 static int plan_batch(struct plan *p, const struct plan_input *in, const size_t *nodes, size_t n)
 {
 	unsigned int max = in->batch_max_lines;
@@ -476,13 +491,9 @@ static int plan_batch(struct plan *p, const struct plan_input *in, const size_t 
 		if (cbytes <= BATCH_WRITE_MAX && (max == 0 || clines <= max)) {
 			/* The whole component in one write: close the current one if it lacks room. */
 			if ((max && w.n_lines + clines > max) || bytes + cbytes > BATCH_WRITE_MAX) {
-				r = plan_add(p, &w);
+				r = batch_write_close(p, &w, &bytes, &chunk);
 				if (r < 0)
 					return r;
-				w.line_start = p->n_lines;
-				w.n_lines = 0;
-				bytes = 0;
-				chunk++;
 			}
 			for (size_t k = a; k < b; k++) {
 				size_t x = order[k];
@@ -520,13 +531,9 @@ static int plan_batch(struct plan *p, const struct plan_input *in, const size_t 
 
 				if ((max && w.n_lines == max) || bytes + len > BATCH_WRITE_MAX ||
 				    chunk_of[o->item] == chunk) {
-					r = plan_add(p, &w);
+					r = batch_write_close(p, &w, &bytes, &chunk);
 					if (r < 0)
 						return r;
-					w.line_start = p->n_lines;
-					w.n_lines = 0;
-					bytes = 0;
-					chunk++;
 				}
 				r = batch_add_line(p, in, &allocated, o->item, &o->m);
 				if (r < 0)

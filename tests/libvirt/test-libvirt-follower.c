@@ -14,6 +14,7 @@
 
 #include "libvirt-event.h"
 #include "libvirt.h"
+#include "macro.h"
 #include "tap.h"
 
 #define UUID_A "669d9b23-fe1b-4ecb-be08-a2fabca99b71"
@@ -114,6 +115,19 @@ static void test_node_file(sd_event *e)
 	unlink(path);
 }
 
+/* What another libvirt client does to the guest, and what the follower must report. */
+static const struct {
+	const char *what;
+	int (*act)(virDomainPtr dom);
+	GuestState state;
+} lifecycle[] = {
+	{ "start", virDomainCreate, GUEST_RUNNING },
+	{ "suspend", virDomainSuspend, GUEST_PAUSED },
+	{ "resume", virDomainResume, GUEST_RUNNING },
+	{ "destroy", virDomainDestroy, GUEST_SHUTOFF },
+	{ "undefine", virDomainUndefine, GUEST_GONE },
+};
+
 static void test_lifecycle(sd_event *e, const char *uri)
 {
 	LibvirtFollower *f = NULL;
@@ -134,25 +148,13 @@ static void test_lifecycle(sd_event *e, const char *uri)
 	tap_is_int(wait_calls(e, &s, 1), 0, "defined event seen");
 	tap_ok(s.state == GUEST_SHUTOFF && strcmp(s.uuid, UUID_A) == 0, "defined, shut off, uuid");
 
-	tap_is_int(virDomainCreate(dom), 0, "start it");
-	tap_is_int(wait_calls(e, &s, 2), 0, "started event seen");
-	tap_is_int(s.state, GUEST_RUNNING, "running");
-
-	tap_is_int(virDomainSuspend(dom), 0, "suspend it");
-	tap_is_int(wait_calls(e, &s, 3), 0, "suspended event seen");
-	tap_is_int(s.state, GUEST_PAUSED, "paused");
-
-	tap_is_int(virDomainResume(dom), 0, "resume it");
-	tap_is_int(wait_calls(e, &s, 4), 0, "resumed event seen");
-	tap_is_int(s.state, GUEST_RUNNING, "running again");
-
-	tap_is_int(virDomainDestroy(dom), 0, "destroy it");
-	tap_is_int(wait_calls(e, &s, 5), 0, "stopped event seen");
-	tap_is_int(s.state, GUEST_SHUTOFF, "shut off");
-
-	tap_is_int(virDomainUndefine(dom), 0, "undefine it");
-	tap_is_int(wait_calls(e, &s, 6), 0, "undefined event seen");
-	tap_is_int(s.state, GUEST_GONE, "gone");
+	for (size_t i = 0; i < ELEMENTSOF(lifecycle); i++) {
+		tap_is_int(lifecycle[i].act(dom), 0, "%s it", lifecycle[i].what);
+		tap_is_int(wait_calls(e, &s, (unsigned int)i + 2), 0, "%s: event seen",
+			   lifecycle[i].what);
+		tap_is_int(s.state, lifecycle[i].state, "%s: guest is %s", lifecycle[i].what,
+			   guest_state_to_string(lifecycle[i].state));
+	}
 	tap_is_str(s.uuid, UUID_A, "gone names the device it held");
 
 	virDomainFree(dom);
