@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "apply.h"
@@ -60,6 +61,7 @@ void request_free(struct request *r)
 		return;
 	sd_bus_message_unref(r->msg);
 	free(r->entries);
+	free(r->touched);
 	free(r);
 }
 
@@ -781,6 +783,227 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 	(void)ws;
 }
 
+/* Union-find root of item i (the parent chain is at most n_items long). */
+static size_t group_root(size_t *parent, size_t i)
+{
+	while (parent[i] != i)
+		i = parent[i] = parent[parent[i]];
+	return i;
+}
+
+static void group_join(size_t *parent, size_t a, size_t b)
+{
+	a = group_root(parent, a);
+	b = group_root(parent, b);
+	if (a != b)
+		parent[a < b ? b : a] = a < b ? a : b;
+}
+
+/* The item index of want index idx, or -1. */
+static ssize_t item_of_want(const struct working *ws, struct want *const *map, size_t n, size_t idx)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((size_t)(map[i] - ws->w) == idx)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Per item, what the retry of its group did. */
+struct isolated {
+	size_t group;
+	bool failed;
+	int error;
+	char *message; /* of the group's failure, shared by its items (owned by the root) */
+	struct json_object *result; /* of the group's success (owned by the root) */
+};
+
+/*
+ * After a batch whose kernel write failed was rolled back: apply it again one
+ * group at a time, so that a device the kernel refuses fails only the requests
+ * that changed it. A group is what must move together: devices that give
+ * APQNs to each other and devices changed by one request. Each group is one
+ * apply (journal, writes, readback, rollback) with the per-device interface,
+ * so a fault on one device does not take the others' write with it. At most
+ * one apply per item: bounded. Returns false when the batch cannot be split
+ * (masks change, or the rollback did not restore every device); the caller
+ * then fails every request as before.
+ */
+static bool isolate_retry(Manager *m, struct working *ws, struct plan_input *in, struct want **map,
+			  struct request *accepted, size_t n_accepted,
+			  const struct apply_outcome *first)
+{
+	_cleanup_free_ size_t *parent = NULL;
+	_cleanup_free_ struct isolated *iso = NULL;
+	_cleanup_free_ struct plan_item *sub = NULL;
+	_cleanup_free_ struct want **submap = NULL;
+	_cleanup_free_ size_t *subidx = NULL;
+	struct apply_outcome all = { 0 };
+	size_t n = in->n_items;
+
+	if (n < 2 || !first->rolled_back || !first->read_back ||
+	    !ap_mask_equal(&in->apmask, &in->apmask_want) ||
+	    !ap_mask_equal(&in->aqmask, &in->aqmask_want))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (first->exists[i] != in->items[i].cur_exists ||
+		    (first->exists[i] && !ap_matrix_equal(&first->readback[i], &in->items[i].cur)))
+			return false;
+	for (struct request *r = accepted; r; r = r->next)
+		if (!r->touched)
+			return false;
+
+	parent = calloc(n, sizeof(*parent));
+	iso = calloc(n, sizeof(*iso));
+	sub = calloc(n, sizeof(*sub));
+	submap = calloc(n, sizeof(*submap));
+	subidx = calloc(n, sizeof(*subidx));
+	all.readback = calloc(n, sizeof(*all.readback));
+	all.exists = calloc(n, sizeof(*all.exists));
+	all.guest = calloc(n, sizeof(*all.guest));
+	if (!parent || !iso || !sub || !submap || !subidx || !all.readback || !all.exists ||
+	    !all.guest) {
+		apply_outcome_done(&all);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		parent[i] = i;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (matrix_apqns_intersect(&in->items[i].cur, &in->items[j].want) ||
+			    matrix_apqns_intersect(&in->items[i].want, &in->items[j].cur))
+				group_join(parent, i, j);
+	for (struct request *r = accepted; r; r = r->next) {
+		ssize_t a = -1;
+
+		for (size_t t = 0; t < r->n_touched; t++) {
+			ssize_t b = item_of_want(ws, map, n, r->touched[t]);
+
+			if (b < 0)
+				continue;
+			if (a >= 0)
+				group_join(parent, (size_t)a, (size_t)b);
+			a = b;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		iso[i].group = group_root(parent, i);
+
+	for (size_t g = 0; g < n; g++) {
+		_cleanup_(plan_freep) struct plan *gp = NULL;
+		_cleanup_json_ struct json_object *intent = NULL;
+		struct apply_outcome go = { 0 };
+		struct plan_input gin = *in;
+		size_t ns = 0;
+		int k;
+
+		if (iso[g].group != g)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (iso[i].group == g) {
+				sub[ns] = in->items[i];
+				submap[ns] = map[i];
+				subidx[ns++] = i;
+			}
+		gin.items = sub;
+		gin.n_items = ns;
+		if (gin.iface == WRITE_AP_CONFIG_BATCH && m->host->has_ap_config)
+			gin.iface = WRITE_AP_CONFIG;
+		k = plan_compute(&gin, &gp);
+		if (k >= 0) {
+			intent = intent_to_json(&gin, submap, m->batch_seq);
+			k = apply_run(m->config.lock_path, m->store, m->host, &gin, gp, intent,
+				      &go);
+			m->stats.kernel_writes += go.writes_done;
+		}
+		for (size_t s = 0; s < ns; s++) {
+			size_t i = subidx[s];
+
+			iso[i].failed = k < 0;
+			iso[i].error = k;
+			all.exists[i] = go.read_back ? go.exists[s] : in->items[i].cur_exists;
+			all.readback[i] = go.read_back ? go.readback[s] : in->items[i].cur;
+			all.guest[i] = go.read_back ? go.guest[s] : (ap_matrix){ 0 };
+		}
+		if (k < 0) {
+			if (asprintf(&iso[g].message, "%s%s",
+				     go.message ? go.message : strerror(-k),
+				     go.rolled_back ? "; the previous matrices were restored" :
+						      "") < 0)
+				iso[g].message = NULL;
+			log_error("Batch %" PRIu64 ", retried alone: %s", m->batch_seq,
+				  iso[g].message ? iso[g].message : strerror(-k));
+		} else {
+			m->stats.apcb_updates += gp->apcb_updates;
+			iso[g].result = plan_to_json(&gin, gp, m->batch_seq, n_accepted, false, &go,
+						     submap);
+		}
+		apply_outcome_done(&go);
+	}
+
+	/* A device whose group failed keeps what it had: undo its wants before the commit. */
+	for (size_t i = 0; i < n; i++) {
+		struct want *w = map[i];
+
+		if (!iso[i].failed)
+			continue;
+		w->defined = w->dev && w->dev->defined;
+		w->def = w->dev ? w->dev->def : (struct definition){ 0 };
+		w->active = all.exists[i];
+		w->live = all.readback[i];
+	}
+	all.apmask = in->apmask;
+	all.aqmask = in->aqmask;
+	m->stats.batches++;
+	commit(m, ws, in, map, &all);
+	for (size_t g = 0; g < n; g++)
+		if (iso[g].group == g && iso[g].result)
+			manager_emit_batch_applied(
+				m, json_object_to_json_string_ext(
+					   iso[g].result, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	while (accepted) {
+		struct request *r = accepted;
+		ssize_t bad = -1, any = -1;
+
+		accepted = r->next;
+		for (size_t t = 0; t < r->n_touched; t++) {
+			ssize_t i = item_of_want(ws, map, n, r->touched[t]);
+
+			if (i < 0)
+				continue;
+			any = i;
+			if (iso[i].failed)
+				bad = i;
+		}
+		if (bad >= 0) {
+			_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+			size_t g = iso[bad].group;
+
+			sd_bus_error_setf(&err, ERR_KERNEL, "%s",
+					  iso[g].message ? iso[g].message :
+							   strerror(-iso[g].error));
+			reply_error(r, &err);
+		} else {
+			struct json_object *res = any >= 0 ? iso[iso[any].group].result : NULL;
+
+			reply_ok(m, r,
+				 res ? json_object_to_json_string_ext(
+					       res, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE) :
+				       "{}");
+		}
+		request_free(r);
+	}
+	for (size_t g = 0; g < n; g++) {
+		free(iso[g].message);
+		json_object_put(iso[g].result);
+	}
+	apply_outcome_done(&all);
+	manager_reconcile(m);
+	return true;
+}
+
 void manager_run_batch(Manager *m)
 {
 	struct request *list, *accepted = NULL, **tail = &accepted;
@@ -859,6 +1082,10 @@ void manager_run_batch(Manager *m)
 			request_free(r);
 			continue;
 		}
+		/* Which devices it changed: a failed write then fails only their requests. */
+		r->touched = calloc(ws.n_undo ? ws.n_undo : 1, sizeof(*r->touched));
+		for (size_t u = 0; r->touched && u < ws.n_undo; u++)
+			r->touched[r->n_touched++] = ws.undo[u].idx;
 		*tail = r;
 		tail = &r->next;
 		n_accepted++;
@@ -898,6 +1125,12 @@ void manager_run_batch(Manager *m)
 				}
 				(void)host_put_mdev(m->host, in.items[i].uuid,
 						    o.exists[i] ? &md : NULL);
+			}
+			if (o.failed_attr &&
+			    isolate_retry(m, &ws, &in, map, accepted, n_accepted, &o)) {
+				accepted = NULL;
+				sd_notify(0, "STATUS=Ready");
+				goto out;
 			}
 			goto fail;
 		}

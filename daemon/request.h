@@ -56,6 +56,8 @@ struct request {
 	struct definition def; /* REQ_DEFINE */
 	struct apply_entry *entries; /* REQ_APPLY */
 	size_t n_entries;
+	size_t *touched; /* in a batch: indices of the wants this request changed */
+	size_t n_touched;
 	struct request *next;
 };
 
