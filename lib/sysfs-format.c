@@ -24,8 +24,11 @@ static int mask_parse_field(const char *s, size_t end, size_t *pos, ap_mask *ret
 	ap_mask m;
 
 	ap_mask_zero(&m);
-	if (end - p >= 2 && s[p] == '0' && (s[p + 1] == 'x' || s[p + 1] == 'X'))
+	/* As the kernel's hex2bitmap: "0x" or a bare "x", lower case only. */
+	if (end - p >= 2 && s[p] == '0' && s[p + 1] == 'x')
 		p += 2;
+	else if (p < end && s[p] == 'x')
+		p++;
 	for (; p < end && hex_digit_value(s[p]) >= 0; p++) {
 		unsigned int d = (unsigned int)hex_digit_value(s[p]);
 
@@ -304,6 +307,9 @@ int control_domains_parse(const char *s, size_t len, ap_mask *ret, size_t *reter
 
 		if (parse_hex_fixed(s, len, &pos, 4, &id) < 0 || id > AP_ID_MAX || pos >= len ||
 		    s[pos] != '\n')
+			return fail_at(reterr_pos, line, -EINVAL);
+		/* The kernel lists each id once; a repeat is not its output. */
+		if (ap_mask_test(&m, id))
 			return fail_at(reterr_pos, line, -EINVAL);
 		pos++;
 		ap_mask_set(&m, id);

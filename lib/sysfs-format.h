@@ -13,7 +13,8 @@
 #include "ap-mask.h"
 
 /*
- * Absolute mask as apmask/aqmask/ap_config take it: optional "0x", up to 64
+ * Absolute mask as apmask/aqmask/ap_config take it: optional "0x" (or a bare
+ * "x", as the kernel allows; "0X" is not accepted), up to 64
  * hex digits, zero-padded on the right (so "0x8" is id 0 alone), optional
  * trailing newline. More than 64 digits or any other byte is -EINVAL.
  */

@@ -40,6 +40,10 @@ static void test_abs_mask(void)
 	tap_is_int(sysfs_mask_parse("0x1\n\n", 5, &m, NULL), -EINVAL, "two newlines");
 	tap_is_int(sysfs_mask_parse(" 0x1", 4, &m, NULL), -EINVAL, "leading space");
 	tap_is_int(sysfs_mask_parse("", 0, &m, NULL), 0, "empty write is an empty mask");
+	tap_is_int(sysfs_mask_parse("0X8", 3, &m, NULL), -EINVAL,
+		   "0X is not a prefix for the kernel");
+	tap_is_int(sysfs_mask_parse("x8", 2, &m, NULL), 0, "a bare x prefix is");
+	tap_ok(ap_mask_test(&m, 0) && ap_mask_count(&m) == 1, "x8 is id 0");
 
 	ap_mask_zero(&m);
 	ap_mask_set(&m, 4);
@@ -134,6 +138,9 @@ static void test_matrix_lines(void)
 	tap_is_int(ap_mask_count(&d), 2, "control domains round trip");
 	free(out);
 	tap_is_int(control_domains_parse("00f\n", 4, &d, NULL), -EINVAL, "short line");
+	tap_is_int(control_domains_parse("0001\n0001\n", 10, &d, NULL), -EINVAL, "repeated id");
+	tap_is_int(matrix_lines_parse("00.0000\n00.0001\n01.0000\n00.0000\n", 32, &a, &q, NULL),
+		   -EINVAL, "repeated APQN is not a full matrix");
 }
 
 int main(void)
