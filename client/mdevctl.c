@@ -7,6 +7,7 @@
 #include "error-msg.h"
 #include "id-list.h"
 #include "json-text.h"
+#include "sysfs-format.h"
 #include "mdevctl.h"
 
 /* One kind of mdevctl attribute: which mask it touches, and how. */
@@ -33,27 +34,6 @@ static const struct attr_kind attr_kinds[] = {
  * the string to sysfs unchanged: "0x" hex, leading "0" octal, else decimal,
  * one optional trailing newline, nothing else.
  */
-static int parse_kernel_id(const char *s, unsigned int *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || !(s[0] >= '0' && s[0] <= '9'))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	if (*end == '\n')
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	if (v > AP_ID_MAX)
-		return -ERANGE;
-	*ret = (unsigned int)v;
-	return 0;
-}
-
 static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **reterr_msg)
 {
 	const struct attr_kind *kind = NULL;
@@ -80,7 +60,7 @@ static int parse_attr(struct json_object *a, size_t index, ap_matrix *m, char **
 		return error_msgf(reterr_msg, -EINVAL, "attrs[%zu].%s: expected a string, got %s",
 				  index, key, json_type_to_name(json_object_get_type(v)));
 	value = json_object_get_string(v);
-	r = parse_kernel_id(value, &id);
+	r = kernel_id_parse(value, strlen(value), &id);
 	if (r == -ERANGE)
 		return error_msgf(reterr_msg, r, "attrs[%zu].%s: id \"%s\" is out of range 0-%u",
 				  index, key, value, AP_ID_MAX);

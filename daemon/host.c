@@ -86,14 +86,12 @@ static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 		return -ENOMEM;
 	for (char **p = l; *p; p++) {
 		struct host_queue *q = &a->queues[a->n_queues];
-		unsigned int apid, apqi;
 		_cleanup_free_ char *drv = NULL, *st = NULL;
-		int end = 0;
+		apqn qn;
 
-		if (sscanf(*p, "%2x.%4x%n", &apid, &apqi, &end) != 2 || end != 7 || apid != a->id ||
-		    apqi > AP_ID_MAX)
+		if (ap_queue_name_parse(*p, strlen(*p), &qn) < 0 || qn.apid != a->id)
 			continue;
-		q->apqi = apqi;
+		q->apqi = qn.apqi;
 		snprintf(rel, sizeof(rel), "%s/driver", *p);
 		if (sysfs_read_link_name_at(cardfd, rel, &drv) >= 0)
 			snprintf(q->driver, sizeof(q->driver), "%s", drv);
@@ -156,9 +154,8 @@ static int scan_adapters(struct host *h)
 		return -ENOMEM;
 	for (char **p = l; *p; p++) {
 		unsigned int id;
-		int end = 0;
 
-		if (sscanf(*p, "card%2x%n", &id, &end) != 1 || end != 6)
+		if (ap_card_name_parse(*p, strlen(*p), &id) < 0)
 			continue;
 		r = scan_one_adapter(*p, id, &h->adapters[h->n_adapters]);
 		if (r == -ENOENT) {

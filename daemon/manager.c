@@ -12,6 +12,7 @@
 #include "libvirt.h"
 #include "log.h"
 #include "manager.h"
+#include "sysfs-format.h"
 #include "udev.h"
 
 int manager_new(const struct manager_config *config, Manager **ret)
@@ -231,6 +232,20 @@ int manager_rescan(Manager *m)
 }
 
 /* Re-read only what the uevents named. */
+
+/* The card a uevent's DEVPATH names: "/devices/ap/cardXX" or a queue below it. */
+static int uevent_card_of(const char *devpath, unsigned int *ret_apid)
+{
+	static const char prefix[] = "/devices/ap/";
+	const char *name, *slash;
+
+	if (strncmp(devpath, prefix, sizeof(prefix) - 1) != 0)
+		return -EINVAL;
+	name = devpath + sizeof(prefix) - 1;
+	slash = strchr(name, '/');
+	return ap_card_name_parse(name, slash ? (size_t)(slash - name) : strlen(name), ret_apid);
+}
+
 static int manager_refresh(Manager *m)
 {
 	struct dirty d = m->dirty;
@@ -300,8 +315,7 @@ void manager_note_uevent(Manager *m, const char *subsystem, const char *devpath,
 		/* APMASK=/AQMASK= change the masks; INITSCAN/BINDINGS say nothing new. */
 		if (has_mask)
 			d->masks = true;
-	} else if (strcmp(subsystem, "ap") == 0 &&
-		   sscanf(devpath, "/devices/ap/card%2x", &id) == 1 && id <= AP_ID_MAX) {
+	} else if (strcmp(subsystem, "ap") == 0 && uevent_card_of(devpath, &id) == 0) {
 		ap_mask_set(&d->cards, id);
 	} else {
 		/* The matrix device (MDEV_STATE=registered) or anything unexpected. */

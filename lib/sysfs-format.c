@@ -334,3 +334,51 @@ int control_domains_format(const ap_mask *adm, char **ret, size_t *ret_len)
 		*ret_len = n;
 	return 0;
 }
+
+static int parse_hex_exact(const char *s, size_t len, size_t *pos, unsigned int n,
+			   unsigned int *ret)
+{
+	/* Fixed-width names are lower case, as the kernel prints them. */
+	for (unsigned int i = 0; i < n && *pos + i < len; i++)
+		if (s[*pos + i] >= 'A' && s[*pos + i] <= 'F')
+			return -EINVAL;
+	return parse_hex_fixed(s, len, pos, n, ret);
+}
+
+int ap_card_name_parse(const char *s, size_t len, unsigned int *ret_apid)
+{
+	size_t pos = 4;
+	unsigned int id;
+
+	if (len != 6 || memcmp(s, "card", 4) != 0 || parse_hex_exact(s, len, &pos, 2, &id) < 0)
+		return -EINVAL;
+	*ret_apid = id;
+	return 0;
+}
+
+int ap_queue_name_parse(const char *s, size_t len, apqn *ret)
+{
+	size_t pos = 0;
+	unsigned int a, d;
+
+	if (len != 7 || parse_hex_exact(s, len, &pos, 2, &a) < 0 || s[pos++] != '.' ||
+	    parse_hex_exact(s, len, &pos, 4, &d) < 0 || d > AP_ID_MAX)
+		return -EINVAL;
+	*ret = (apqn){ .apid = (uint8_t)a, .apqi = (uint8_t)d };
+	return 0;
+}
+
+int kernel_id_parse(const char *s, size_t len, unsigned int *ret)
+{
+	unsigned long v;
+	size_t pos = 0;
+
+	if (len > 0 && s[len - 1] == '\n')
+		len--;
+	if (parse_base0(s, len, &pos, &v) < 0 || pos != len)
+		return -EINVAL;
+	if (v > AP_ID_MAX)
+		return -ERANGE;
+	*ret = (unsigned int)v;
+	return 0;
+}

@@ -58,4 +58,18 @@ int matrix_lines_format(const ap_mask *apm, const ap_mask *aqm, char **ret, size
 int control_domains_parse(const char *s, size_t len, ap_mask *ret, size_t *reterr_pos);
 int control_domains_format(const ap_mask *adm, char **ret, size_t *ret_len);
 
+/*
+ * AP bus device names: "card%02x" and "%02x.%04x" exactly (lower-case hex,
+ * fixed width), the whole of len bytes. -EINVAL otherwise.
+ */
+int ap_card_name_parse(const char *s, size_t len, unsigned int *ret_apid);
+int ap_queue_name_parse(const char *s, size_t len, apqn *ret);
+
+/*
+ * One id as the kernel's kstrtouint(base 0) reads an attribute write: "0x" hex,
+ * a leading "0" octal, else decimal; one trailing newline. -EINVAL for
+ * anything else, -ERANGE above 255.
+ */
+int kernel_id_parse(const char *s, size_t len, unsigned int *ret);
+
 #endif

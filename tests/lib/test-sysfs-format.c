@@ -143,8 +143,34 @@ static void test_matrix_lines(void)
 		   -EINVAL, "repeated APQN is not a full matrix");
 }
 
+static void test_names_and_ids(void)
+{
+	unsigned int id = 999;
+	apqn q;
+
+	tap_is_int(ap_card_name_parse("card1f", 6, &id), 0, "card1f");
+	tap_is_int(id, 31, "card1f is adapter 31");
+	tap_is_int(ap_card_name_parse("card1F", 6, &id), -EINVAL,
+		   "upper case is not a kernel name");
+	tap_is_int(ap_card_name_parse("card1", 5, &id), -EINVAL, "short card name");
+	tap_is_int(ap_card_name_parse("card1f0", 7, &id), -EINVAL, "long card name");
+	tap_is_int(ap_queue_name_parse("1f.00ab", 7, &q), 0, "queue name");
+	tap_ok(q.apid == 0x1f && q.apqi == 0xab, "1f.00ab");
+	tap_is_int(ap_queue_name_parse("1f.0100", 7, &q), -EINVAL, "domain 256");
+	tap_is_int(ap_queue_name_parse("1f-00ab", 7, &q), -EINVAL, "no dot");
+	tap_is_int(kernel_id_parse("010\n", 4, &id), 0, "kernel id with newline");
+	tap_is_int(id, 8, "a leading 0 is octal for the kernel");
+	tap_is_int(kernel_id_parse("0x1f", 4, &id), 0, "hex kernel id");
+	tap_is_int(id, 31, "0x1f");
+	tap_is_int(kernel_id_parse("256", 3, &id), -ERANGE, "256 is out of range");
+	tap_is_int(kernel_id_parse("08", 2, &id), -EINVAL, "8 is not an octal digit");
+	tap_is_int(kernel_id_parse("", 0, &id), -EINVAL, "empty");
+	tap_is_int(kernel_id_parse("5 ", 2, &id), -EINVAL, "trailing space");
+}
+
 int main(void)
 {
+	test_names_and_ids();
 	test_abs_mask();
 	test_rel_mask();
 	test_ap_config();
