@@ -17,22 +17,14 @@ static int read_ids(sd_bus_message *m, ap_mask *ret)
 {
 	const void *data;
 	size_t size;
-	ap_mask mask;
 	int r;
 
 	r = sd_bus_message_read_array(m, 'u', &data, &size);
 	if (r < 0)
 		return r;
-	ap_mask_zero(&mask);
-	for (size_t i = 0; i < size / sizeof(uint32_t); i++) {
-		uint32_t id;
-
-		memcpy(&id, (const char *)data + i * sizeof(uint32_t), sizeof(id));
-		if (id > AP_ID_MAX)
-			return -EBADMSG;
-		ap_mask_set(&mask, id);
-	}
-	*ret = mask;
+	/* sd-bus hands out arrays aligned for their element type. */
+	if (ap_mask_from_ids(data, size / sizeof(uint32_t), AP_ID_MAX, ret, NULL) < 0)
+		return -EBADMSG;
 	return 0;
 }
 

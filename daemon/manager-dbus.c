@@ -64,7 +64,7 @@ static int read_ids(Manager *m, sd_bus_message *msg, enum id_kind kind, ap_mask 
 {
 	unsigned int max = kind == KIND_ADAPTER ? m->host->max_apid : m->host->max_apqi;
 	const uint32_t *ids;
-	size_t size;
+	size_t size, bad = 0;
 	int r;
 
 	r = sd_bus_message_read_array(msg, 'u', (const void **)&ids, &size);
@@ -76,14 +76,10 @@ static int read_ids(Manager *m, sd_bus_message *msg, enum id_kind kind, ap_mask 
 	if (size > IDS_MAX)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "ids: %zu entries, at most %d", size, IDS_MAX);
-	ap_mask_zero(ret);
-	for (size_t i = 0; i < size; i++) {
-		if (ids[i] > max)
-			return sd_bus_error_setf(
-				error, ERR_OUT_OF_RANGE, "ids[%zu]: %s %u is out of range 0-%u", i,
-				kind == KIND_ADAPTER ? "adapter" : "domain", ids[i], max);
-		ap_mask_set(ret, ids[i]);
-	}
+	if (ap_mask_from_ids(ids, size, max, ret, &bad) < 0)
+		return sd_bus_error_setf(
+			error, ERR_OUT_OF_RANGE, "ids[%zu]: %s %u is out of range 0-%u", bad,
+			kind == KIND_ADAPTER ? "adapter" : "domain", ids[bad], max);
 	return 0;
 }
 

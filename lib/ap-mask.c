@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdio.h>
 
 #include "ap-mask.h"
@@ -98,4 +99,22 @@ const char *apqn_to_string(apqn q, char buf[static APQN_STR_MAX])
 {
 	snprintf(buf, APQN_STR_MAX, "%02x.%04x", q.apid, q.apqi);
 	return buf;
+}
+
+int ap_mask_from_ids(const uint32_t *ids, size_t n, unsigned int max, ap_mask *ret,
+		     size_t *reterr_index)
+{
+	ap_mask m;
+
+	ap_mask_zero(&m);
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] > max || ids[i] > AP_ID_MAX) {
+			if (reterr_index)
+				*reterr_index = i;
+			return -ERANGE;
+		}
+		ap_mask_set(&m, ids[i]);
+	}
+	*ret = m;
+	return 0;
 }

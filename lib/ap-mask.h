@@ -10,6 +10,7 @@
 #define APM_AP_MASK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define AP_ID_COUNT 256
@@ -84,6 +85,13 @@ void ap_mask_andnot(ap_mask *ret, const ap_mask *a, const ap_mask *b);
 
 #define AP_MASK_FOREACH(id, m) \
 	for (int id = ap_mask_next((m), 0); id >= 0; id = ap_mask_next((m), id + 1))
+
+/*
+ * A mask from an id array (a D-Bus "au"). -ERANGE for an id above max, with
+ * its index in *reterr_index; ret is written only on success.
+ */
+int ap_mask_from_ids(const uint32_t *ids, size_t n, unsigned int max, ap_mask *ret,
+		     size_t *reterr_index);
 
 /* "aa.dddd" into buf of at least APQN_STR_MAX bytes; returns buf. */
 const char *apqn_to_string(apqn q, char buf[static APQN_STR_MAX]);

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+
 #include "ap-mask.h"
 #include "tap.h"
 
@@ -57,6 +59,21 @@ int main(void)
 	tap_is_str(apqn_to_string((apqn){ .apid = 0x05, .apqi = 0xab }, buf), "05.00ab", "apqn");
 	tap_is_str(apqn_to_string((apqn){ .apid = 0xff, .apqi = 0xff }, buf), "ff.00ff",
 		   "apqn max");
+
+	{
+		const uint32_t ids[] = { 0, 5, 255, 5 };
+		const uint32_t bad[] = { 1, 16 };
+		size_t at = 99;
+
+		tap_is_int(ap_mask_from_ids(ids, 4, 255, &a, NULL), 0, "mask from ids");
+		tap_is_int(ap_mask_count(&a), 3, "repeats count once");
+		b = a;
+		tap_is_int(ap_mask_from_ids(bad, 2, 15, &a, &at), -ERANGE, "id above max");
+		tap_is_int(at, 1, "the offending index");
+		tap_ok(ap_mask_equal(&a, &b), "the mask is untouched on error");
+		tap_is_int(ap_mask_from_ids(NULL, 0, 255, &a, NULL), 0, "no ids");
+		tap_ok(ap_mask_is_empty(&a), "empty");
+	}
 
 	return tap_done();
 }
