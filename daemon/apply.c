@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "crash-point.h"
 #include "log.h"
 #include "sysfs-format.h"
 #include "sysfs.h"
@@ -182,6 +183,7 @@ static int execute(const struct plan_input *in, const struct plan *p, size_t *re
 			return r;
 		}
 		(*ret_done)++;
+		crash_point("after-write");
 	}
 	return 0;
 }
@@ -249,10 +251,12 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		return r;
 	}
 	if (intent && store) {
+		crash_point("before-journal");
 		r = store_journal_write(store, intent);
 		if (r < 0) {
-			log_error_errno(r, "Failed to write the journal");
-			if (asprintf(&o.message, "cannot write the journal: %s", strerror(-r)) < 0)
+			o.storage_failed = true;
+			if (asprintf(&o.message, "cannot write the journal %s: %s (errno %d)",
+				     store->error_path, strerror(-r), -r) < 0)
 				o.message = NULL;
 			ap_lock_release(lock_path);
 			*ret = o;
@@ -260,6 +264,7 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		}
 	}
 
+	crash_point("after-journal");
 	t1 = now_usec();
 	r = execute(in, p, &o.writes_done, &o.failed_attr);
 	t2 = now_usec();
@@ -286,8 +291,15 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 			}
 		}
 	}
-	if (store)
+	/*
+	 * After a success the journal stays until the caller has made the
+	 * definitions durable (apply_done()); after a rollback the kernel is back
+	 * where the journal started and nothing is left to recover.
+	 */
+	if (r < 0 && store && o.rolled_back)
 		(void)store_journal_clear(store);
+	else if (r >= 0)
+		crash_point("after-kernel");
 	ap_lock_release(lock_path);
 	log_debug("apply: lock+journal %" PRIu64 " us, writes %" PRIu64 " us, readback %" PRIu64
 		  " us",

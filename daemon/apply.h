@@ -31,6 +31,7 @@ struct apply_outcome {
 	char *failed_attr; /* on failure: the attribute whose write failed */
 	char *message; /* on failure: one line for the caller */
 	bool rolled_back;
+	bool storage_failed; /* the journal could not be written: the kernel was not touched */
 	bool read_back; /* readback, exists, guest, masks hold what the kernel says */
 	ap_matrix *readback; /* n_items: kernel matrix after the run */
 	bool *exists; /* n_items: mdev exists after the run */
@@ -42,9 +43,11 @@ void apply_outcome_done(struct apply_outcome *o);
 
 /*
  * Run plan p for input in. intent (may be NULL) is written as the journal
- * before the first write and removed when the run ends. Returns 0 or the
- * negative errno of the failed write (outcome describes it; the touched mdevs
- * are rolled back to in->items[].cur).
+ * before the first write. Returns 0 or the negative errno of the failed write
+ * (outcome describes it; the touched mdevs are rolled back to
+ * in->items[].cur and the journal is removed). On success the journal stays:
+ * the caller removes it once the definitions are durable, so that a crash in
+ * between is rolled forward from it at the next start.
  */
 int apply_run(const char *lock_path, struct store *store, const struct host *h,
 	      const struct plan_input *in, const struct plan *p, struct json_object *intent,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "journal.h"
 #include "config.h"
 #include "libvirt.h"
 #include "log.h"
@@ -54,6 +56,7 @@ Manager *manager_free(Manager *m)
 	}
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
+	sd_event_source_disable_unref(m->health_timer);
 	if (m->libvirt)
 		libvirt_follower_free((LibvirtFollower *)m->libvirt);
 	udev_watch_free(m->udev);
@@ -505,112 +508,6 @@ static void on_libvirt_guest(const domain_vfio_ap *dom, GuestState state, void *
 		manager_guest_changed(m, dom->name, dom->uuids[i], gs);
 }
 
-/*
- * A journal left behind means the daemon died during an apply. If the kernel
- * already shows the intended state, finish it (save the definitions);
- * otherwise put the touched mdevs back to their state before the apply.
- */
-#define JOURNAL_ITEMS_MAX 65536
-
-static void recover_journal(Manager *m)
-{
-	_cleanup_json_ struct json_object *j = NULL;
-	struct json_object *items;
-	_cleanup_free_ struct plan_item *pi = NULL;
-	_cleanup_(plan_freep) struct plan *p = NULL;
-	struct apply_outcome o = { 0 };
-	struct plan_input in;
-	bool complete = true;
-	size_t n;
-	int r;
-
-	r = store_journal_read(m->store, &j);
-	if (r == -ENOENT)
-		return;
-	if (r < 0 || !json_object_object_get_ex(j, "items", &items) ||
-	    !json_object_is_type(items, json_type_array)) {
-		log_error("Unreadable journal in %s; left for inspection", m->config.state_dir);
-		m->recovery = strdup("journal unreadable");
-		return;
-	}
-	n = json_object_array_length(items);
-	if (n > JOURNAL_ITEMS_MAX) {
-		log_error("Journal in %s lists %zu devices, more than %d; left for inspection",
-			  m->config.state_dir, n, JOURNAL_ITEMS_MAX);
-		m->recovery = strdup("journal too large");
-		return;
-	}
-	pi = calloc(n ? n : 1, sizeof(*pi));
-	if (!pi)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i), *f;
-		const struct host_mdev *md;
-		ap_matrix after = { 0 };
-
-		if (json_object_object_get_ex(it, "uuid", &f))
-			snprintf(pi[i].uuid, sizeof(pi[i].uuid), "%s", json_object_get_string(f));
-		if (json_object_object_get_ex(it, "before", &f))
-			(void)matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &pi[i].want, NULL);
-		pi[i].want_exists = json_object_object_get_ex(it, "before_exists", &f) &&
-				    json_object_get_boolean(f);
-		if (json_object_object_get_ex(it, "after", &f))
-			(void)matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &after, NULL);
-		bool after_exists = json_object_object_get_ex(it, "after_exists", &f) &&
-				    json_object_get_boolean(f);
-		md = host_find_mdev(m->host, pi[i].uuid);
-		pi[i].cur_exists = md != NULL;
-		if (md)
-			pi[i].cur = md->m;
-		if (pi[i].cur_exists != after_exists ||
-		    (after_exists && !ap_matrix_equal(&pi[i].cur, &after)))
-			complete = false;
-	}
-	if (complete) {
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *it = json_object_array_get_idx(items, i), *f;
-			struct definition def;
-
-			if (json_object_object_get_ex(it, "definition", &f) &&
-			    json_object_is_type(f, json_type_object) &&
-			    definition_from_json(f, AP_ID_MAX, AP_ID_MAX, &def, NULL) >= 0) {
-				Device *d = manager_find_device(m, def.uuid);
-
-				(void)store_save(m->store, &def);
-				if (!d && manager_add_device(m, def.uuid, &d) < 0)
-					continue;
-				d->defined = true;
-				d->def = def;
-			}
-		}
-		log_notice("Journal of an interrupted apply found; the kernel already has its "
-			   "result, definitions completed");
-		m->recovery = strdup("completed");
-		(void)store_journal_clear(m->store);
-		return;
-	}
-	in = (struct plan_input){ .iface = WRITE_SINGLE,
-				  .apmask = m->host->apmask,
-				  .aqmask = m->host->aqmask,
-				  .apmask_want = m->host->apmask,
-				  .aqmask_want = m->host->aqmask,
-				  .items = pi,
-				  .n_items = n };
-	r = plan_compute(&in, &p);
-	if (r >= 0)
-		r = apply_run(m->config.lock_path, m->store, m->host, &in, p, NULL, &o);
-	if (r < 0)
-		log_error_errno(r, "Rolling back the interrupted apply failed: %s",
-				o.message ? o.message : "planning");
-	else
-		log_notice("Journal of an interrupted apply found; %zu writes rolled it back",
-			   p->n_writes);
-	m->recovery = strdup(r < 0 ? "rollback failed" : "rolled back");
-	apply_outcome_done(&o);
-	(void)store_journal_clear(m->store);
-	(void)manager_rescan(m);
-}
-
 static uint64_t mono_usec(void)
 {
 	struct timespec ts;
@@ -635,7 +532,12 @@ int manager_start(Manager *m)
 		return log_error_errno(r, "Failed to scan the host below %s", "SYSFS_ROOT");
 	t1 = mono_usec();
 	log_debug("Startup: definitions and first scan in %llu us", (unsigned long long)(t1 - t0));
-	recover_journal(m);
+	/* A failure leaves the journal pending: the health check settles it when it can. */
+	r = manager_settle_journal(m, false);
+	if (r < 0)
+		manager_storage_failed(m);
+	else if (r > 0)
+		(void)manager_rescan(m);
 
 	r = udev_watch_new(m, &m->udev);
 	if (r < 0)
@@ -714,6 +616,15 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(so, "rejected", rej);
 	json_object_object_add(so, "recovery",
 			       m->recovery ? json_object_new_string(m->recovery) : NULL);
+	{
+		char buf[PATH_MAX + 128];
+
+		json_object_object_add(
+			so, "health",
+			json_object_new_string(manager_storage_health(m, buf, sizeof(buf))));
+		json_object_object_add(so, "journal_pending",
+				       json_object_new_boolean(m->journal_pending));
+	}
 	json_object_object_add(o, "store", so);
 	return o;
 }

@@ -79,7 +79,14 @@ struct Manager {
 	size_t n_guests_seen;
 
 	struct manager_stats stats;
-	char *recovery; /* what the journal recovery at start did, for GetState */
+	char *recovery; /* what the last journal recovery did, for GetState */
+	/*
+	 * A journal is on disk that could not be settled because the storage
+	 * failed: mutations are refused until the health check settles it.
+	 */
+	bool journal_pending;
+	sd_event_source *health_timer;
+	uint64_t health_retry_usec;
 	bool ready;
 	bool matrix_seen; /* the matrix parent was there at the last reconcile */
 };
@@ -116,6 +123,15 @@ void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum
 void manager_reconcile(Manager *m);
 
 struct json_object *manager_state_to_json(Manager *m);
+
+/*
+ * storage-health.c: a write to the state directory failed (store->error
+ * says which and why): report it (GetState, STATUS=) and probe the directory
+ * until it takes a durable write again, settling a pending journal then.
+ */
+void manager_storage_failed(Manager *m);
+/* "ok" or what failed, for GetState and STATUS=. */
+const char *manager_storage_health(Manager *m, char *buf, size_t size);
 
 /* manager-dbus.c / device-dbus.c */
 int manager_bus_register(Manager *m);

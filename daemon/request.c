@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "apply.h"
+#include "crash-point.h"
+#include "journal.h"
 #include "log.h"
 #include "manager.h"
 #include "request.h"
@@ -23,6 +25,7 @@
 #define ERR_RESERVED "org.apmatrix1.Error.Reserved"
 #define ERR_BUSY "org.apmatrix1.Error.Busy"
 #define ERR_KERNEL "org.apmatrix1.Error.Kernel"
+#define ERR_STORAGE "org.apmatrix1.Error.Storage"
 
 static uint64_t now_usec(void)
 {
@@ -686,33 +689,53 @@ static void dry_run(struct working *ws, struct request *r)
 		ws->w[i].touched = false;
 }
 
-static struct json_object *intent_to_json(const struct plan_input *in, struct want **map,
-					  uint64_t batch)
+/* The journal of a batch: its items and their definitions before and after. */
+static struct json_object *batch_journal(const struct plan_input *in, struct want **map,
+					 uint64_t batch)
 {
-	struct json_object *j = json_object_new_object(), *a = json_object_new_array();
+	_cleanup_free_ const struct definition **before =
+		calloc(in->n_items ? in->n_items : 1, sizeof(*before));
+	_cleanup_free_ const struct definition **after =
+		calloc(in->n_items ? in->n_items : 1, sizeof(*after));
 
-	json_object_object_add(j, "version", json_object_new_int(STORE_FORMAT_VERSION));
-	json_object_object_add(j, "batch", json_object_new_int64((int64_t)batch));
+	if (!before || !after)
+		return NULL;
 	for (size_t i = 0; i < in->n_items; i++) {
-		const struct plan_item *it = &in->items[i];
-		struct json_object *o = json_object_new_object();
+		Device *d = map[i]->dev;
 
-		json_object_object_add(o, "uuid", json_object_new_string(it->uuid));
-		json_object_object_add(o, "before_exists", json_object_new_boolean(it->cur_exists));
-		json_object_object_add(o, "before", matrix_to_json(&it->cur));
-		json_object_object_add(o, "after_exists", json_object_new_boolean(it->want_exists));
-		json_object_object_add(o, "after", matrix_to_json(&it->want));
-		json_object_object_add(o, "definition",
-				       map[i]->defined ? definition_to_json(&map[i]->def) : NULL);
-		json_object_array_add(a, o);
+		before[i] = d && d->defined ? &d->def : NULL;
+		after[i] = map[i]->defined ? &map[i]->def : NULL;
 	}
-	json_object_object_add(j, "items", a);
-	return j;
+	return journal_new(batch, in, before, after);
 }
 
-/* Make the devices what the working state says (after a successful apply). */
-static void commit(Manager *m, struct working *ws, const struct plan_input *in, struct want **map,
-		   const struct apply_outcome *o)
+/* Whether the batch changes a definition on disk. */
+static bool changes_definitions(const struct plan_input *in, struct want **map)
+{
+	for (size_t i = 0; i < in->n_items; i++) {
+		const struct want *w = map[i];
+		bool was = w->dev && w->dev->defined;
+
+		if (w->defined != was || (was && !definition_equal(&w->def, &w->dev->def)))
+			return true;
+	}
+	return false;
+}
+
+static int storage_error(Manager *m, int r, sd_bus_error *err)
+{
+	return sd_bus_error_setf(
+		err, ERR_STORAGE, "cannot write %s: %s (errno %d); nothing was changed",
+		m->store->error_path[0] ? m->store->error_path : m->config.state_dir, strerror(-r),
+		-r);
+}
+
+/*
+ * The commit point of a batch: the definitions it leaves made durable, then
+ * its journal dropped. Only the files that change are written. 0, or the
+ * store's negative errno with every old definition still in place.
+ */
+static int persist(Manager *m, const struct plan_input *in, struct want **map)
 {
 	_cleanup_free_ const struct definition **save =
 		calloc(in->n_items ? in->n_items : 1, sizeof(*save));
@@ -720,24 +743,53 @@ static void commit(Manager *m, struct working *ws, const struct plan_input *in, 
 	size_t n_save = 0, n_drop = 0;
 	int k;
 
-	if (!save || !drop) {
-		log_oom();
-		return;
-	}
-	/* Persist first (one sync for the whole batch), then update the objects. */
+	if (!save || !drop)
+		return -ENOMEM;
 	for (size_t i = 0; i < in->n_items; i++) {
 		struct want *w = map[i];
+		Device *d = w->dev;
 
-		if (w->defined)
+		if (w->defined && !(d && d->defined && definition_equal(&w->def, &d->def)))
 			save[n_save++] = &w->def;
-		else if (w->dev && w->dev->defined)
+		else if (!w->defined && d && d->defined)
 			drop[n_drop++] = w->uuid;
 	}
 	k = store_save_many(m->store, save, n_save, drop, n_drop);
 	if (k < 0)
-		log_error_errno(k, "Failed to save the definitions of batch %" PRIu64,
-				m->batch_seq);
+		return k;
+	crash_point("after-definitions");
+	/* Both sides agree already: a journal left behind settles to the same state. */
+	if (store_journal_clear(m->store) < 0)
+		manager_storage_failed(m);
+	crash_point("after-journal-clear");
+	return 0;
+}
 
+/*
+ * The kernel has a batch's result but the definitions could not be saved:
+ * tell the host cache what the kernel has, then settle the journal back to
+ * where the batch started (kernel and definitions). If the disk refuses that
+ * too, the journal stays pending and the health check finishes it.
+ */
+static void unwind(Manager *m, const struct plan_input *in, const struct apply_outcome *o)
+{
+	for (size_t i = 0; o->read_back && i < in->n_items; i++) {
+		struct host_mdev md = { .m = o->readback[i], .guest = o->guest[i] };
+
+		(void)host_put_mdev(m->host, in->items[i].uuid, o->exists[i] ? &md : NULL);
+	}
+	if (o->read_back) {
+		m->host->apmask = o->apmask;
+		m->host->aqmask = o->aqmask;
+	}
+	(void)manager_settle_journal(m, true);
+	manager_storage_failed(m);
+}
+
+/* Make the device objects what the working state says (after persist()). */
+static void commit(Manager *m, struct working *ws, const struct plan_input *in, struct want **map,
+		   const struct apply_outcome *o)
+{
 	for (size_t i = 0; i < in->n_items; i++) {
 		struct want *w = map[i];
 		Device *d = w->dev;
@@ -814,6 +866,7 @@ struct isolated {
 	bool failed;
 	int error;
 	char *message; /* of the group's failure, shared by its items (owned by the root) */
+	bool storage; /* it failed because the state directory did */
 	struct json_object *result; /* of the group's success (owned by the root) */
 };
 
@@ -910,11 +963,21 @@ static bool isolate_retry(Manager *m, struct working *ws, struct plan_input *in,
 			gin.iface = WRITE_AP_CONFIG;
 		k = plan_compute(&gin, &gp);
 		if (k >= 0) {
-			intent = intent_to_json(&gin, submap, m->batch_seq);
-			k = apply_run(m->config.lock_path, m->store, m->host, &gin, gp, intent,
-				      &go);
+			intent = batch_journal(&gin, submap, m->batch_seq);
+			k = intent ? apply_run(m->config.lock_path, m->store, m->host, &gin, gp,
+					       intent, &go) :
+				     -ENOMEM;
 			m->stats.kernel_writes += go.writes_done;
 		}
+		/* Each group is its own commit: the next group's journal replaces this one. */
+		if (k >= 0) {
+			k = persist(m, &gin, submap);
+			if (k < 0) {
+				unwind(m, &gin, &go);
+				iso[g].storage = true;
+			}
+		} else if (go.storage_failed)
+			iso[g].storage = true;
 		for (size_t s = 0; s < ns; s++) {
 			size_t i = subidx[s];
 
@@ -924,7 +987,12 @@ static bool isolate_retry(Manager *m, struct working *ws, struct plan_input *in,
 			all.readback[i] = go.read_back ? go.readback[s] : in->items[i].cur;
 			all.guest[i] = go.read_back ? go.guest[s] : (ap_matrix){ 0 };
 		}
-		if (k < 0) {
+		if (k < 0 && iso[g].storage) {
+			_cleanup_(sd_bus_error_free) sd_bus_error se = SD_BUS_ERROR_NULL;
+
+			storage_error(m, k, &se);
+			iso[g].message = strdup(se.message);
+		} else if (k < 0) {
 			if (asprintf(&iso[g].message, "%s%s",
 				     go.message ? go.message : strerror(-k),
 				     go.rolled_back ? "; the previous matrices were restored" :
@@ -980,7 +1048,7 @@ static bool isolate_retry(Manager *m, struct working *ws, struct plan_input *in,
 			_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
 			size_t g = iso[bad].group;
 
-			sd_bus_error_setf(&err, ERR_KERNEL, "%s",
+			sd_bus_error_setf(&err, iso[g].storage ? ERR_STORAGE : ERR_KERNEL, "%s",
 					  iso[g].message ? iso[g].message :
 							   strerror(-iso[g].error));
 			reply_error(r, &err);
@@ -1093,6 +1161,11 @@ void manager_run_batch(Manager *m)
 	if (!accepted)
 		goto out;
 
+	/* An earlier batch's journal must be settled before anything else changes. */
+	if (m->journal_pending && manager_settle_journal(m, true) < 0) {
+		storage_error(m, m->store->error ? m->store->error : -EIO, &kerr);
+		goto fail;
+	}
 	k = build_plan_input(&ws, &in, &items, &map);
 	if (k >= 0)
 		k = plan_compute(&in, &p);
@@ -1103,12 +1176,22 @@ void manager_run_batch(Manager *m)
 	t_plan = now_usec();
 
 	if (p->n_writes > 0) {
-		_cleanup_json_ struct json_object *intent = intent_to_json(&in, map, m->batch_seq);
+		_cleanup_json_ struct json_object *intent = batch_journal(&in, map, m->batch_seq);
+
+		if (!intent) {
+			sd_bus_error_set_errno(&kerr, -ENOMEM);
+			goto fail;
+		}
 
 		sd_notifyf(0, "STATUS=Applying batch %" PRIu64 " (%zu requests, %zu writes)",
 			   m->batch_seq, n_accepted, p->n_writes);
 		k = apply_run(m->config.lock_path, m->store, m->host, &in, p, intent, &o);
 		m->stats.kernel_writes += o.writes_done;
+		if (k < 0 && o.storage_failed) {
+			storage_error(m, k, &kerr);
+			manager_storage_failed(m);
+			goto fail;
+		}
 		if (k < 0) {
 			sd_bus_error_setf(
 				&kerr, k == -EBUSY && !o.failed_attr ? ERR_BUSY : ERR_KERNEL,
@@ -1125,6 +1208,11 @@ void manager_run_batch(Manager *m)
 				}
 				(void)host_put_mdev(m->host, in.items[i].uuid,
 						    o.exists[i] ? &md : NULL);
+			}
+			/* The rollback did not finish: the journal it left says where to go. */
+			if (!o.rolled_back) {
+				(void)manager_settle_journal(m, true);
+				goto fail;
 			}
 			if (o.failed_attr &&
 			    isolate_retry(m, &ws, &in, map, accepted, n_accepted, &o)) {
@@ -1148,15 +1236,35 @@ void manager_run_batch(Manager *m)
 		}
 		o.apmask = m->host->apmask;
 		o.aqmask = m->host->aqmask;
+		if (changes_definitions(&in, map)) {
+			_cleanup_json_ struct json_object *intent =
+				batch_journal(&in, map, m->batch_seq);
+
+			crash_point("before-journal");
+			k = intent ? store_journal_write(m->store, intent) : -ENOMEM;
+			if (k < 0) {
+				storage_error(m, k, &kerr);
+				manager_storage_failed(m);
+				goto fail;
+			}
+			crash_point("after-journal");
+		}
+	}
+	t_apply = now_usec();
+	k = persist(m, &in, map);
+	if (k < 0) {
+		storage_error(m, k, &kerr);
+		unwind(m, &in, &o);
+		goto fail;
 	}
 	m->stats.batches++;
-	t_apply = now_usec();
 	commit(m, &ws, &in, map, &o);
 	t_commit = now_usec();
 	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o, map);
 	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	manager_emit_batch_applied(m, rs);
+	crash_point("before-reply");
 	while (accepted) {
 		struct request *r = accepted;
 

@@ -55,57 +55,103 @@ int store_open(const char *dir, struct store **ret)
 	return 0;
 }
 
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len)
+/*
+ * Tests make the disk fail on purpose where no real device can be broken on
+ * demand (EIO): while the file $APMATRIXD_TEST_STORE_FAULT_FILE exists and
+ * holds an errno name, every write of the store fails with it. Read per
+ * write so that a test can heal the disk without restarting the daemon.
+ */
+static int injected_fault(void)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	_cleanup_close_ int fd = -1, dfd = -1;
+	static const struct {
+		const char *name;
+		int error;
+	} names[] = {
+		{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EDQUOT", EDQUOT }
+	};
+	const char *f = getenv("APMATRIXD_TEST_STORE_FAULT_FILE");
+	char buf[16] = "";
+	ssize_t n;
+	int fd;
+
+	if (!f || !*f)
+		return 0;
+	fd = open(f, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(buf, names[i].name) == 0)
+			return -names[i].error;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	_cleanup_close_ int dfd = -1;
+	char d[PATH_MAX];
+	char *slash;
+
+	snprintf(d, sizeof(d), "%s", path);
+	slash = strrchr(d, '/');
+	if (slash)
+		*slash = '\0';
+	dfd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
 	size_t off = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.#%s.%d", dir, name, (int)getpid());
-	/* name may contain a subdirectory ("devices/x.json"): keep tmp beside it. */
-	{
-		const char *slash = strrchr(name, '/');
-
-		if (slash)
-			snprintf(tmp, sizeof(tmp), "%s/%.*s/.#%s.%d", dir, (int)(slash - name),
-				 name, slash + 1, (int)getpid());
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int r = -errno;
-
-			unlink(tmp);
-			return r;
-		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || rename(tmp, path) < 0) {
-		int r = -errno;
+	return 0;
+}
 
-		unlink(tmp);
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	const char *slash = strrchr(name, '/');
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* name may contain a subdirectory ("devices/x.json"): keep tmp beside it. */
+	if (slash)
+		snprintf(tmp, sizeof(tmp), "%s/%.*s/.#%s.%d", dir, (int)(slash - name), name,
+			 slash + 1, (int)getpid());
+	else
+		snprintf(tmp, sizeof(tmp), "%s/.#%s.%d", dir, name, (int)getpid());
+	r = injected_fault();
+	if (r < 0)
+		return r;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlink(tmp);
 		return r;
 	}
-	{
-		char d[PATH_MAX];
-		char *slash;
-
-		snprintf(d, sizeof(d), "%s", path);
-		slash = strrchr(d, '/');
-		if (slash)
-			*slash = '\0';
-		dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsync(dfd) < 0)
-			return -errno;
-	}
-	return 0;
+	return fsync_dir_of(path);
 }
 
 static bool json_bool_field(struct json_object *o, const char *k, bool *ret, char **reterr)
@@ -265,6 +311,23 @@ static int load_one(struct store *s, const char *name, struct definition *ret)
 	return 0;
 }
 
+int store_read_definition(struct store *s, const char *uuid, struct definition *ret)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct definition d;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/devices/%s.json", s->dir, uuid);
+	if (access(path, F_OK) < 0)
+		return -errno;
+	o = json_object_from_file(path);
+	if (!o || definition_from_json(o, AP_ID_MAX, AP_ID_MAX, &d, NULL) < 0 ||
+	    strcmp(d.uuid, uuid) != 0)
+		return -EINVAL;
+	*ret = d;
+	return 0;
+}
+
 int store_load(struct store *s, store_load_fn fn, void *userdata)
 {
 	char path[PATH_MAX];
@@ -290,27 +353,36 @@ int store_load(struct store *s, store_load_fn fn, void *userdata)
 	return 0;
 }
 
+/*
+ * Remember the last failure for the health report and the caller's error
+ * (which file, which errno); a success heals it. Returns r.
+ */
+static int note(struct store *s, const char *path, int r)
+{
+	if (r >= 0) {
+		s->error = 0;
+		s->error_path[0] = '\0';
+		return r;
+	}
+	s->error = r;
+	snprintf(s->error_path, sizeof(s->error_path), "%s", path);
+	log_error_errno(r, "Failed to write %s", path);
+	return r;
+}
+
 int store_save(struct store *s, const struct definition *d)
 {
-	_cleanup_json_ struct json_object *o = definition_to_json(d);
-	char name[UUID_STR_LEN + 16];
-	const char *str;
-
-	if (!o)
-		return -ENOMEM;
-	str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	snprintf(name, sizeof(name), "devices/%s.json", d->uuid);
-	return write_file_atomic(s->dir, name, str, strlen(str));
+	return store_save_many(s, &d, 1, NULL, 0);
 }
 
 int store_remove(struct store *s, const char *uuid)
 {
-	char path[PATH_MAX];
+	return store_save_many(s, NULL, 0, &uuid, 1);
+}
 
-	snprintf(path, sizeof(path), "%s/devices/%s.json", s->dir, uuid);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+static void temp_name(char *buf, size_t size, const char *dir, const char *uuid)
+{
+	snprintf(buf, size, "%s/.#%s.json.%d", dir, uuid, (int)getpid());
 }
 
 int store_save_many(struct store *s, const struct definition *const *defs, size_t n,
@@ -318,63 +390,76 @@ int store_save_many(struct store *s, const struct definition *const *defs, size_
 {
 	char dir[PATH_MAX - 128], tmp[PATH_MAX], path[PATH_MAX];
 	_cleanup_close_ int dfd = -1;
+	size_t written = 0;
 	int r = 0;
 
+	if (n == 0 && m == 0)
+		return 0;
 	snprintf(dir, sizeof(dir), "%s/devices", s->dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return -errno;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_json_ struct json_object *o = definition_to_json(defs[i]);
+		return note(s, dir, -errno);
+	r = injected_fault();
+	if (r < 0)
+		return note(s, dir, r);
+	for (; written < n; written++) {
+		_cleanup_json_ struct json_object *o = definition_to_json(defs[written]);
 		_cleanup_close_ int fd = -1;
 		const char *str;
-		size_t len, off = 0;
 
-		if (!o)
-			return -ENOMEM;
+		if (!o) {
+			r = -ENOMEM;
+			break;
+		}
 		str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-		len = strlen(str);
-		snprintf(tmp, sizeof(tmp), "%s/.#%s.json.%d", dir, defs[i]->uuid, (int)getpid());
+		temp_name(tmp, sizeof(tmp), dir, defs[written]->uuid);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
-			return -errno;
-		while (off < len) {
-			ssize_t k = write(fd, str + off, len - off);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				r = -errno;
-				unlink(tmp);
-				return r;
-			}
-			off += (size_t)k;
+		if (fd < 0) {
+			r = note(s, tmp, -errno);
+			break;
+		}
+		r = write_all(fd, str, strlen(str));
+		if (r < 0) {
+			(void)unlink(tmp);
+			r = note(s, tmp, r);
+			break;
 		}
 	}
-	if (n > 0 && syncfs(dfd) < 0)
-		return -errno;
+	/* One sync for every temp file: a batch of 1000 devices costs two syncs, not 2000. */
+	if (r >= 0 && n > 0 && syncfs(dfd) < 0)
+		r = note(s, dir, -errno);
+	if (r < 0) {
+		/* Nothing was renamed yet: the definitions on disk are all the old ones. */
+		for (size_t i = 0; i < written; i++) {
+			temp_name(tmp, sizeof(tmp), dir, defs[i]->uuid);
+			(void)unlink(tmp);
+		}
+		return r;
+	}
 	for (size_t i = 0; i < n; i++) {
-		snprintf(tmp, sizeof(tmp), "%s/.#%s.json.%d", dir, defs[i]->uuid, (int)getpid());
+		temp_name(tmp, sizeof(tmp), dir, defs[i]->uuid);
 		snprintf(path, sizeof(path), "%s/%s.json", dir, defs[i]->uuid);
 		if (rename(tmp, path) < 0 && r == 0)
-			r = -errno;
+			r = note(s, path, -errno);
 	}
 	for (size_t i = 0; i < m; i++) {
 		snprintf(path, sizeof(path), "%s/%s.json", dir, remove[i]);
 		if (unlink(path) < 0 && errno != ENOENT && r == 0)
-			r = -errno;
+			r = note(s, path, -errno);
 	}
-	if ((n > 0 || m > 0) && fsync(dfd) < 0 && r == 0)
-		r = -errno;
-	return r;
+	if (fsync(dfd) < 0 && r == 0)
+		r = note(s, dir, -errno);
+	return r < 0 ? r : note(s, dir, 0);
 }
 
 int store_journal_write(struct store *s, struct json_object *j)
 {
 	const char *str = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	char path[PATH_MAX];
 
-	return write_file_atomic(s->dir, "journal.json", str, strlen(str));
+	snprintf(path, sizeof(path), "%s/journal.json", s->dir);
+	return note(s, path, write_file_atomic(s->dir, "journal.json", str, strlen(str)));
 }
 
 int store_journal_read(struct store *s, struct json_object **ret)
@@ -392,12 +477,37 @@ int store_journal_read(struct store *s, struct json_object **ret)
 	return 0;
 }
 
+/*
+ * The unlink is made durable: a journal that came back after a power cut
+ * would be rolled back over the later batches that changed no kernel state.
+ */
 int store_journal_clear(struct store *s)
 {
 	char path[PATH_MAX];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/journal.json", s->dir);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	r = injected_fault();
+	if (r < 0)
+		return note(s, path, r);
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return note(s, path, -errno);
+	}
+	return note(s, path, fsync_dir_of(path));
+}
+
+int store_probe(struct store *s)
+{
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/.probe", s->dir);
+	r = write_file_atomic(s->dir, ".probe", "ok\n", 3);
+	if (r >= 0)
+		(void)unlink(path);
+	return note(s, path, r);
 }

@@ -124,7 +124,7 @@ cat >"$STATE_DIR/journal.json" <<JSON
   "adapters":[2,3],"domains":[0,1],"control_domains":[]}}]}
 JSON
 apm_daemon_start
-check "an apply the kernel already has is completed" test "$(field .store.recovery)" = '"completed"'
+check "an apply the kernel already has is rolled forward" test "$(field .store.recovery)" = '"rolled forward"'
 check "its definition is saved" test "$(jq -r .guest "$STATE_DIR/devices/$U1.json")" = vm9
 monitor_stop
 tap_done

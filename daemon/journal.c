@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "crash-point.h"
+#include "domain-xml.h"
+#include "journal.h"
+#include "log.h"
+#include "manager.h"
+
+/* A journal lists the mdevs of one batch: at most the devices there can be. */
+#define JOURNAL_ITEMS_MAX 65536
+#define BOOT_ID_LEN 36
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* "" when the kernel does not say (then every journal counts as of this boot). */
+static void boot_id(char ret[static BOOT_ID_LEN + 1])
+{
+	_cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, ret, BOOT_ID_LEN) : -1;
+
+	ret[n == BOOT_ID_LEN ? BOOT_ID_LEN : 0] = '\0';
+}
+
+struct json_object *journal_new(uint64_t batch, const struct plan_input *in,
+				const struct definition *const *before,
+				const struct definition *const *after)
+{
+	struct json_object *j = json_object_new_object(), *a = json_object_new_array();
+	char id[BOOT_ID_LEN + 1];
+
+	boot_id(id);
+	json_object_object_add(j, "version", json_object_new_int(STORE_FORMAT_VERSION));
+	json_object_object_add(j, "batch", json_object_new_int64((int64_t)batch));
+	json_object_object_add(j, "boot_id", json_object_new_string(id));
+	json_object_object_add(j, "apmask_before", mask_to_json(&in->apmask));
+	json_object_object_add(j, "aqmask_before", mask_to_json(&in->aqmask));
+	json_object_object_add(j, "apmask_after", mask_to_json(&in->apmask_want));
+	json_object_object_add(j, "aqmask_after", mask_to_json(&in->aqmask_want));
+	for (size_t i = 0; i < in->n_items; i++) {
+		const struct plan_item *it = &in->items[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "uuid", json_object_new_string(it->uuid));
+		json_object_object_add(o, "before_exists", json_object_new_boolean(it->cur_exists));
+		json_object_object_add(o, "before", matrix_to_json(&it->cur));
+		json_object_object_add(o, "after_exists", json_object_new_boolean(it->want_exists));
+		json_object_object_add(o, "after", matrix_to_json(&it->want));
+		json_object_object_add(o, "definition_before",
+				       before[i] ? definition_to_json(before[i]) : NULL);
+		json_object_object_add(o, "definition",
+				       after[i] ? definition_to_json(after[i]) : NULL);
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(j, "items", a);
+	return j;
+}
+
+/* One mdev of a journal, both sides. */
+struct side {
+	bool exists, defined;
+	bool def_known; /* false: a journal of the first format, without definition_before */
+	ap_matrix m;
+	struct definition def;
+};
+
+struct jitem {
+	char uuid[UUID_STR_LEN + 1];
+	struct side before, after;
+};
+
+static int parse_side(struct json_object *it, const char *exists, const char *matrix,
+		      const char *def, struct side *ret)
+{
+	struct json_object *f;
+
+	*ret = (struct side){ 0 };
+	if (!json_object_object_get_ex(it, exists, &f) ||
+	    !json_object_is_type(f, json_type_boolean))
+		return -EINVAL;
+	ret->exists = json_object_get_boolean(f);
+	if (!json_object_object_get_ex(it, matrix, &f) ||
+	    matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &ret->m, NULL) < 0)
+		return -EINVAL;
+	if (!json_object_object_get_ex(it, def, &f))
+		return 0;
+	ret->def_known = true;
+	if (f) {
+		if (definition_from_json(f, AP_ID_MAX, AP_ID_MAX, &ret->def, NULL) < 0)
+			return -EINVAL;
+		ret->defined = true;
+	}
+	return 0;
+}
+
+static int parse_mask(struct json_object *j, const char *field, ap_mask *ret)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(j, field, &f))
+		return 0; /* older journals: masks untouched */
+	return mask_from_json(f, field, AP_ID_MAX, ret, NULL);
+}
+
+struct journal {
+	struct jitem *items;
+	size_t n;
+	bool same_boot;
+	bool legacy; /* written before definition_before existed */
+	ap_mask apmask[2], aqmask[2]; /* [0] before, [1] after */
+};
+
+static int journal_parse(Manager *m, struct json_object *j, struct journal *ret)
+{
+	struct json_object *items, *f;
+	char id[BOOT_ID_LEN + 1];
+	struct journal jn = { .same_boot = true };
+	size_t n;
+
+	if (!json_object_object_get_ex(j, "items", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(items);
+	if (n > JOURNAL_ITEMS_MAX)
+		return -E2BIG;
+	boot_id(id);
+	if (json_object_object_get_ex(j, "boot_id", &f) && json_object_get_string_len(f) && id[0])
+		jn.same_boot = strcmp(json_object_get_string(f), id) == 0;
+	jn.apmask[0] = jn.apmask[1] = m->host->apmask;
+	jn.aqmask[0] = jn.aqmask[1] = m->host->aqmask;
+	if (parse_mask(j, "apmask_before", &jn.apmask[0]) < 0 ||
+	    parse_mask(j, "apmask_after", &jn.apmask[1]) < 0 ||
+	    parse_mask(j, "aqmask_before", &jn.aqmask[0]) < 0 ||
+	    parse_mask(j, "aqmask_after", &jn.aqmask[1]) < 0)
+		return -EINVAL;
+	jn.items = calloc(n ? n : 1, sizeof(*jn.items));
+	if (!jn.items)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		struct jitem *ji = &jn.items[i];
+
+		if (!json_object_object_get_ex(it, "uuid", &f) ||
+		    !uuid_is_valid(json_object_get_string(f)) ||
+		    parse_side(it, "before_exists", "before", "definition_before", &ji->before) <
+			    0 ||
+		    parse_side(it, "after_exists", "after", "definition", &ji->after) < 0) {
+			free(jn.items);
+			return -EINVAL;
+		}
+		snprintf(ji->uuid, sizeof(ji->uuid), "%s", json_object_get_string(f));
+		if (!ji->before.def_known)
+			jn.legacy = true;
+	}
+	jn.n = n;
+	*ret = jn;
+	return 0;
+}
+
+/* Whether the definitions on disk are those after the batch: it got past its commit point. */
+static bool definitions_committed(Manager *m, const struct journal *jn)
+{
+	for (size_t i = 0; i < jn->n; i++) {
+		const struct side *a = &jn->items[i].after;
+		struct definition d;
+		int r = store_read_definition(m->store, jn->items[i].uuid, &d);
+
+		if (r == -ENOENT ? a->defined :
+				   r < 0 || !a->defined || !definition_equal(&d, &a->def))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The first journal format was removed before the definitions were saved and
+ * holds no definition_before: it is finished when the kernel has its result.
+ */
+static bool kernel_has_result(Manager *m, const struct journal *jn)
+{
+	for (size_t i = 0; i < jn->n; i++) {
+		const struct side *a = &jn->items[i].after;
+		const struct host_mdev *md = host_find_mdev(m->host, jn->items[i].uuid);
+
+		if ((md != NULL) != a->exists || (md && !ap_matrix_equal(&md->m, &a->m)))
+			return false;
+	}
+	return true;
+}
+
+/* Make the definitions on disk those of one side (only the files that differ). */
+static int settle_definitions(Manager *m, const struct journal *jn, int side)
+{
+	_cleanup_free_ const struct definition **save = calloc(jn->n ? jn->n : 1, sizeof(*save));
+	_cleanup_free_ const char **drop = calloc(jn->n ? jn->n : 1, sizeof(*drop));
+	size_t n_save = 0, n_drop = 0;
+
+	if (!save || !drop)
+		return -ENOMEM;
+	for (size_t i = 0; i < jn->n; i++) {
+		const struct side *s = side ? &jn->items[i].after : &jn->items[i].before;
+		struct definition d;
+		int r = store_read_definition(m->store, jn->items[i].uuid, &d);
+
+		if (!s->def_known)
+			continue;
+		if (s->defined && (r < 0 || !definition_equal(&d, &s->def)))
+			save[n_save++] = &s->def;
+		else if (!s->defined && r != -ENOENT)
+			drop[n_drop++] = jn->items[i].uuid;
+	}
+	return store_save_many(m->store, save, n_save, drop, n_drop);
+}
+
+/* Make the kernel one side: from what the last scan saw, with single-id writes. */
+static int settle_kernel(Manager *m, const struct journal *jn, int side, char **ret_msg)
+{
+	_cleanup_free_ struct plan_item *pi = calloc(jn->n ? jn->n : 1, sizeof(*pi));
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct apply_outcome o = { 0 };
+	struct plan_input in;
+	int r;
+
+	if (!pi)
+		return -ENOMEM;
+	for (size_t i = 0; i < jn->n; i++) {
+		const struct side *s = side ? &jn->items[i].after : &jn->items[i].before;
+		const struct host_mdev *md = host_find_mdev(m->host, jn->items[i].uuid);
+
+		snprintf(pi[i].uuid, sizeof(pi[i].uuid), "%s", jn->items[i].uuid);
+		pi[i].cur_exists = md != NULL;
+		pi[i].cur = md ? md->m : (ap_matrix){ 0 };
+		pi[i].want_exists = s->exists;
+		pi[i].want = s->exists ? s->m : (ap_matrix){ 0 };
+	}
+	in = (struct plan_input){ .iface = WRITE_SINGLE,
+				  .apmask = m->host->apmask,
+				  .aqmask = m->host->aqmask,
+				  .apmask_want = jn->apmask[side],
+				  .aqmask_want = jn->aqmask[side],
+				  .items = pi,
+				  .n_items = jn->n };
+	r = plan_compute(&in, &p);
+	if (r >= 0 && p->n_writes > 0) {
+		r = apply_run(m->config.lock_path, NULL, m->host, &in, p, NULL, &o);
+		if (r < 0 && ret_msg) {
+			free(*ret_msg);
+			*ret_msg = o.message ? strdup(o.message) : NULL;
+		}
+	}
+	apply_outcome_done(&o);
+	if (r >= 0)
+		crash_point("recovery-after-kernel");
+	return r;
+}
+
+/* The devices in memory follow the side that was settled. */
+static void settle_devices(Manager *m, const struct journal *jn, int side)
+{
+	for (size_t i = 0; i < jn->n; i++) {
+		const struct side *s = side ? &jn->items[i].after : &jn->items[i].before;
+		Device *d = manager_find_device(m, jn->items[i].uuid);
+
+		if (!s->def_known || (!d && !s->defined))
+			continue;
+		if (!d && manager_add_device(m, jn->items[i].uuid, &d) < 0) {
+			log_oom();
+			continue;
+		}
+		d->defined = s->defined;
+		if (s->defined)
+			d->def = s->def;
+	}
+}
+
+static void set_recovery(Manager *m, const char *fmt, ...) _printf_(2, 3);
+static void set_recovery(Manager *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(m->recovery);
+	m->recovery = s;
+}
+
+int manager_settle_journal(Manager *m, bool prefer_back)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	_cleanup_free_ char *kmsg = NULL;
+	struct journal jn = { 0 };
+	uint64_t t0 = now_usec();
+	int side, r;
+
+	r = store_journal_read(m->store, &j);
+	if (r == -ENOENT) {
+		m->journal_pending = false;
+		return 0;
+	}
+	if (r >= 0)
+		r = journal_parse(m, j, &jn);
+	if (r < 0) {
+		/* Written atomically, so never torn: this is not ours to guess at. */
+		log_error_errno(r, "Unreadable journal in %s; left for inspection",
+				m->config.state_dir);
+		set_recovery(m, "journal unreadable: %s", strerror(-r));
+		m->journal_pending = false;
+		return 0;
+	}
+	if (prefer_back)
+		side = 0;
+	else if (jn.legacy)
+		side = kernel_has_result(m, &jn) ? 1 : 0;
+	else
+		side = definitions_committed(m, &jn) ? 1 : 0;
+	for (;;) {
+		r = settle_definitions(m, &jn, side);
+		if (r < 0)
+			break;
+		r = jn.same_boot ? settle_kernel(m, &jn, side, &kmsg) : 0;
+		if (r >= 0 || side == 0)
+			break;
+		log_warning("Rolling the interrupted batch forward failed (%s); rolling it back",
+			    kmsg ? kmsg : strerror(-r));
+		side = 0;
+	}
+	if (r < 0 && m->store->error) {
+		set_recovery(m, "pending: %s: %s", m->store->error_path, strerror(-r));
+		log_error_errno(r, "Journal of an interrupted batch not settled yet (%s); retrying",
+				m->store->error_path);
+		m->journal_pending = true;
+		free(jn.items);
+		return r;
+	}
+	/*
+	 * The kernel refusing its own earlier state is beyond repair here: the
+	 * difference stays visible as drift, the journal is not kept forever.
+	 */
+	if (r < 0)
+		log_error_errno(r, "Rolling back the interrupted batch failed: %s",
+				kmsg ? kmsg : "planning");
+	settle_devices(m, &jn, side);
+	r = store_journal_clear(m->store);
+	if (r < 0) {
+		set_recovery(m, "pending: %s: %s", m->store->error_path, strerror(-r));
+		m->journal_pending = true;
+		free(jn.items);
+		return r;
+	}
+	m->journal_pending = false;
+	set_recovery(m, "%s%s", side ? "rolled forward" : "rolled back",
+		     jn.same_boot ? "" : " (definitions only: journal of an earlier boot)");
+	log_notice("Journal of an interrupted batch found: %s, %zu devices, in %" PRIu64 " us",
+		   m->recovery, jn.n, now_usec() - t0);
+	free(jn.items);
+	/* Not now: a batch may be holding pointers to the devices a rescan drops. */
+	manager_schedule_rescan(m);
+	return 1;
+}

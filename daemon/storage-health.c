@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * When the state directory stops taking writes (read-only, full, I/O
+ * errors), mutations fail with Error.Storage and change nothing; reads keep
+ * working. This file notices when the directory heals, without a restart and
+ * without waiting for the next request: it probes with a durable write,
+ * backing off from 100 ms to 10 s, settles a journal left pending, and tells
+ * the service manager either way.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "journal.h"
+#include "log.h"
+#include "manager.h"
+
+#define HEALTH_RETRY_MIN_USEC (100 * 1000)
+#define HEALTH_RETRY_MAX_USEC (10 * 1000 * 1000)
+
+const char *manager_storage_health(Manager *m, char *buf, size_t size)
+{
+	if (!m->store || (!m->store->error && !m->journal_pending))
+		return "ok";
+	snprintf(buf, size, "degraded: %s: %s%s", m->store->error_path,
+		 strerror(m->store->error ? -m->store->error : EIO),
+		 m->journal_pending ? " (journal pending)" : "");
+	return buf;
+}
+
+static void notify_status(Manager *m)
+{
+	char buf[PATH_MAX + 128];
+
+	sd_notifyf(0, "STATUS=%s%s", m->store->error || m->journal_pending ? "Storage " : "Ready",
+		   m->store->error || m->journal_pending ?
+			   manager_storage_health(m, buf, sizeof(buf)) :
+			   "");
+}
+
+static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	r = store_probe(m->store);
+	if (r >= 0 && m->journal_pending)
+		r = manager_settle_journal(m, true);
+	if (r >= 0) {
+		log_notice("State directory %s takes writes again", m->config.state_dir);
+		m->health_timer = sd_event_source_disable_unref(m->health_timer);
+		m->health_retry_usec = 0;
+		notify_status(m);
+		return 0;
+	}
+	if (m->health_retry_usec < HEALTH_RETRY_MAX_USEC)
+		m->health_retry_usec *= 2;
+	if (m->health_retry_usec > HEALTH_RETRY_MAX_USEC)
+		m->health_retry_usec = HEALTH_RETRY_MAX_USEC;
+	r = sd_event_source_set_time_relative(s, m->health_retry_usec);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	if (r < 0)
+		log_error_errno(r, "Failed to re-arm the storage health check");
+	return 0;
+}
+
+void manager_storage_failed(Manager *m)
+{
+	int r;
+
+	notify_status(m);
+	if (m->health_timer)
+		return;
+	m->health_retry_usec = HEALTH_RETRY_MIN_USEC;
+	r = sd_event_add_time_relative(m->event, &m->health_timer, CLOCK_MONOTONIC,
+				       m->health_retry_usec, 1000, on_health_timer, m);
+	if (r < 0)
+		log_error_errno(r, "Failed to arm the storage health check");
+}
