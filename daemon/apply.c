@@ -40,6 +40,34 @@ static pid_t lock_owner(const char *path)
 	return (pid_t)strtol(buf, NULL, 10);
 }
 
+/*
+ * Whether pid can still hold the lock. A zombie cannot: a holder killed a
+ * moment ago stays one until its parent reaps it, and waiting for that would
+ * make a restart after a crash fail on its own lock.
+ */
+static bool pid_alive(pid_t pid)
+{
+	char path[64], buf[256];
+	const char *state;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, the state follows the last ')'. */
+	state = strrchr(buf, ')');
+	return !(state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X'));
+}
+
 int ap_lock_acquire(const char *path, uint64_t timeout_usec)
 {
 	char tmp[PATH_MAX], content[32];
@@ -75,7 +103,7 @@ int ap_lock_acquire(const char *path, uint64_t timeout_usec)
 			break;
 		}
 		owner = lock_owner(path);
-		if (owner > 0 && kill(owner, 0) < 0 && errno == ESRCH) {
+		if (owner > 0 && !pid_alive(owner)) {
 			log_notice("Removing stale lock %s of dead PID %d", path, (int)owner);
 			(void)unlink(path);
 			continue;

@@ -228,7 +228,8 @@ static int settle_definitions(Manager *m, const struct journal *jn, int side)
 }
 
 /* Make the kernel one side: from what the last scan saw, with single-id writes. */
-static int settle_kernel(Manager *m, const struct journal *jn, int side, char **ret_msg)
+static int settle_kernel(Manager *m, const struct journal *jn, int side, char **ret_msg,
+			 bool *ret_transient)
 {
 	_cleanup_free_ struct plan_item *pi = calloc(jn->n ? jn->n : 1, sizeof(*pi));
 	_cleanup_(plan_freep) struct plan *p = NULL;
@@ -258,9 +259,11 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 	r = plan_compute(&in, &p);
 	if (r >= 0 && p->n_writes > 0) {
 		r = apply_run(m->config.lock_path, NULL, m->host, &in, p, NULL, &o);
-		if (r < 0 && ret_msg) {
+		if (r < 0) {
 			free(*ret_msg);
 			*ret_msg = o.message ? strdup(o.message) : NULL;
+			/* No write was refused: the AP lock was busy; worth another try. */
+			*ret_transient = !o.failed_attr && !o.read_back;
 		}
 	}
 	apply_outcome_done(&o);
@@ -307,6 +310,7 @@ int manager_settle_journal(Manager *m, bool prefer_back)
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *kmsg = NULL;
 	struct journal jn = { 0 };
+	bool transient = false;
 	uint64_t t0 = now_usec();
 	int side, r;
 
@@ -335,12 +339,20 @@ int manager_settle_journal(Manager *m, bool prefer_back)
 		r = settle_definitions(m, &jn, side);
 		if (r < 0)
 			break;
-		r = jn.same_boot ? settle_kernel(m, &jn, side, &kmsg) : 0;
-		if (r >= 0 || side == 0)
+		r = jn.same_boot ? settle_kernel(m, &jn, side, &kmsg, &transient) : 0;
+		if (r >= 0 || side == 0 || transient)
 			break;
 		log_warning("Rolling the interrupted batch forward failed (%s); rolling it back",
 			    kmsg ? kmsg : strerror(-r));
 		side = 0;
+	}
+	if (r < 0 && transient) {
+		set_recovery(m, "pending: %s", kmsg ? kmsg : strerror(-r));
+		log_error_errno(r, "Journal of an interrupted batch not settled yet (%s); retrying",
+				m->recovery);
+		m->journal_pending = true;
+		free(jn.items);
+		return r;
 	}
 	if (r < 0 && m->store->error) {
 		set_recovery(m, "pending: %s: %s", m->store->error_path, strerror(-r));

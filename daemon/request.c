@@ -1163,7 +1163,13 @@ void manager_run_batch(Manager *m)
 
 	/* An earlier batch's journal must be settled before anything else changes. */
 	if (m->journal_pending && manager_settle_journal(m, true) < 0) {
-		storage_error(m, m->store->error ? m->store->error : -EIO, &kerr);
+		if (m->store->error)
+			storage_error(m, m->store->error, &kerr);
+		else
+			sd_bus_error_setf(&kerr, ERR_BUSY,
+					  "the journal of an interrupted batch is not settled yet "
+					  "(%s); nothing was changed",
+					  m->recovery ? m->recovery : "pending");
 		goto fail;
 	}
 	k = build_plan_input(&ws, &in, &items, &map);

@@ -24,9 +24,12 @@ const char *manager_storage_health(Manager *m, char *buf, size_t size)
 {
 	if (!m->store || (!m->store->error && !m->journal_pending))
 		return "ok";
-	snprintf(buf, size, "degraded: %s: %s%s", m->store->error_path,
-		 strerror(m->store->error ? -m->store->error : EIO),
-		 m->journal_pending ? " (journal pending)" : "");
+	if (m->store->error)
+		snprintf(buf, size, "degraded: %s: %s%s", m->store->error_path,
+			 strerror(-m->store->error),
+			 m->journal_pending ? " (journal pending)" : "");
+	else
+		snprintf(buf, size, "degraded: journal %s", m->recovery ? m->recovery : "pending");
 	return buf;
 }
 
