@@ -259,6 +259,21 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 	r = plan_compute(&in, &p);
 	if (r >= 0 && p->n_writes > 0) {
 		r = apply_run(m->config.lock_path, NULL, m->host, &in, p, NULL, &o);
+		/* The host cache and the devices follow at once: a batch may plan from them next. */
+		for (size_t i = 0; o.read_back && i < jn->n; i++) {
+			struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };
+			Device *d = manager_find_device(m, jn->items[i].uuid);
+
+			(void)host_put_mdev(m->host, jn->items[i].uuid, o.exists[i] ? &md : NULL);
+			if (d) {
+				d->active = o.exists[i];
+				d->kern = o.exists[i] ? o.readback[i] : (ap_matrix){ 0 };
+			}
+		}
+		if (o.read_back) {
+			m->host->apmask = o.apmask;
+			m->host->aqmask = o.aqmask;
+		}
 		if (r < 0) {
 			free(*ret_msg);
 			*ret_msg = o.message ? strdup(o.message) : NULL;

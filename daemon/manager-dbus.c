@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,15 @@ static int prop_enforce(sd_bus *bus, const char *path, const char *interface, co
 	return sd_bus_message_append(reply, "b", (int)m->config.enforce);
 }
 
+static int prop_health(sd_bus *bus, const char *path, const char *interface, const char *property,
+		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	char buf[PATH_MAX + 128];
+
+	return sd_bus_message_append(reply, "s",
+				     manager_storage_health(userdata, buf, sizeof(buf)));
+}
+
 #define U SD_BUS_VTABLE_UNPRIVILEGED
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -480,6 +490,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("MaxDomainId", "u", prop_max, 0, 0),
 	SD_BUS_PROPERTY("Batches", "t", NULL, offsetof(Manager, stats.batches), 0),
 	SD_BUS_PROPERTY("KernelWrites", "t", NULL, offsetof(Manager, stats.kernel_writes), 0),
+	SD_BUS_PROPERTY("Health", "s", prop_health, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD_WITH_NAMES("GetState", "", , "s", SD_BUS_PARAM(state_json), method_get_state,
 				 U),
 	SD_BUS_METHOD_WITH_NAMES("GetDevice", "s", SD_BUS_PARAM(uuid), "o", SD_BUS_PARAM(path),

@@ -67,6 +67,7 @@ Manager *manager_free(Manager *m)
 	store_free(m->store);
 	free(m->host_json);
 	free(m->recovery);
+	free(m->health_last);
 	free(m->guests_seen);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);

@@ -86,6 +86,7 @@ struct Manager {
 	 */
 	bool journal_pending;
 	sd_event_source *health_timer;
+	char *health_last; /* the Health property as last announced */
 	uint64_t health_retry_usec;
 	bool ready;
 	bool matrix_seen; /* the matrix parent was there at the last reconcile */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -33,14 +34,23 @@ const char *manager_storage_health(Manager *m, char *buf, size_t size)
 	return buf;
 }
 
-static void notify_status(Manager *m)
+/* Tell the service manager and the bus (PropertiesChanged of Health) when it changed. */
+static void health_changed(Manager *m)
 {
 	char buf[PATH_MAX + 128];
+	const char *h = manager_storage_health(m, buf, sizeof(buf));
 
-	sd_notifyf(0, "STATUS=%s%s", m->store->error || m->journal_pending ? "Storage " : "Ready",
-		   m->store->error || m->journal_pending ?
-			   manager_storage_health(m, buf, sizeof(buf)) :
-			   "");
+	if (m->health_last && strcmp(m->health_last, h) == 0)
+		return;
+	free(m->health_last);
+	m->health_last = strdup(h);
+	if (strcmp(h, "ok") == 0)
+		sd_notify(0, "STATUS=Ready");
+	else
+		sd_notifyf(0, "STATUS=Storage %s", h);
+	if (m->bus)
+		(void)sd_bus_emit_properties_changed(m->bus, "/org/apmatrix1",
+						     "org.apmatrix1.Manager", "Health", NULL);
 }
 
 static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -55,7 +65,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		log_notice("State directory %s takes writes again", m->config.state_dir);
 		m->health_timer = sd_event_source_disable_unref(m->health_timer);
 		m->health_retry_usec = 0;
-		notify_status(m);
+		health_changed(m);
 		return 0;
 	}
 	if (m->health_retry_usec < HEALTH_RETRY_MAX_USEC)
@@ -74,7 +84,7 @@ void manager_storage_failed(Manager *m)
 {
 	int r;
 
-	notify_status(m);
+	health_changed(m);
 	if (m->health_timer)
 		return;
 	m->health_retry_usec = HEALTH_RETRY_MIN_USEC;

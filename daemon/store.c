@@ -58,10 +58,11 @@ int store_open(const char *dir, struct store **ret)
 /*
  * Tests make the disk fail on purpose where no real device can be broken on
  * demand (EIO): while the file $APMATRIXD_TEST_STORE_FAULT_FILE exists and
- * holds an errno name, every write of the store fails with it. Read per
- * write so that a test can heal the disk without restarting the daemon.
+ * holds "ERRNO [WORD...]", every write of the store whose path contains one
+ * of the words (any write, without words) fails with ERRNO. Read per write
+ * so that a test can heal the disk without restarting the daemon.
  */
-static int injected_fault(void)
+static int injected_fault(const char *path)
 {
 	static const struct {
 		const char *name;
@@ -70,7 +71,9 @@ static int injected_fault(void)
 		{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EDQUOT", EDQUOT }
 	};
 	const char *f = getenv("APMATRIXD_TEST_STORE_FAULT_FILE");
-	char buf[16] = "";
+	char buf[512] = "", *save = NULL, *name, *word;
+	int error = 0;
+	bool any = true;
 	ssize_t n;
 	int fd;
 
@@ -83,11 +86,19 @@ static int injected_fault(void)
 	close(fd);
 	if (n <= 0)
 		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (strcmp(buf, names[i].name) == 0)
-			return -names[i].error;
-	return 0;
+	buf[n] = '\0';
+	name = strtok_r(buf, " \n", &save);
+	for (size_t i = 0; name && i < ELEMENTSOF(names); i++)
+		if (strcmp(name, names[i].name) == 0)
+			error = names[i].error;
+	if (!error)
+		return 0;
+	while ((word = strtok_r(NULL, " \n", &save))) {
+		if (strstr(path, word))
+			return -error;
+		any = false;
+	}
+	return any ? -error : 0;
 }
 
 static int fsync_dir_of(const char *path)
@@ -136,7 +147,7 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
 			 slash + 1, (int)getpid());
 	else
 		snprintf(tmp, sizeof(tmp), "%s/.#%s.%d", dir, name, (int)getpid());
-	r = injected_fault();
+	r = injected_fault(path);
 	if (r < 0)
 		return r;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -399,7 +410,7 @@ int store_save_many(struct store *s, const struct definition *const *defs, size_
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return note(s, dir, -errno);
-	r = injected_fault();
+	r = injected_fault(dir);
 	if (r < 0)
 		return note(s, dir, r);
 	for (; written < n; written++) {
@@ -489,7 +500,7 @@ int store_journal_clear(struct store *s)
 	snprintf(path, sizeof(path), "%s/journal.json", s->dir);
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	r = injected_fault();
+	r = injected_fault(path);
 	if (r < 0)
 		return note(s, path, r);
 	if (unlink(path) < 0) {

@@ -96,6 +96,10 @@ apm_cleanup() {
 	[ -n "${APM_DAEMON_PID:-}" ] && kill "$APM_DAEMON_PID" 2>/dev/null || true
 	[ -n "${APM_DBUS_PID:-}" ] && kill "$APM_DBUS_PID" 2>/dev/null || true
 	apm_sim_stop
+	# A test may mount a small filesystem on the state directory.
+	if [ -n "${STATE_DIR:-}" ] && mountpoint -q "$STATE_DIR" 2>/dev/null; then
+		umount -l "$STATE_DIR" || true
+	fi
 	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
 		echo "# --- daemon log (tail)"
 		tail -n 30 "$T/daemon.log" | sed 's/^/# /'
@@ -153,6 +157,26 @@ except ProcessLookupError:
 os.kill(pid, signal.SIGTERM)
 select.select([fd], [], [], 30)
 PY
+	APM_DAEMON_PID=
+}
+
+# Wait until PID is gone (on its pidfd, up to 30 s); status 1 if it is not.
+apm_wait_gone() {
+	python3 - "$1" <<'PY'
+import os, select, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[1]))
+except ProcessLookupError:
+    sys.exit(0)
+sys.exit(0 if select.select([fd], [], [], 30)[0] else 1)
+PY
+}
+
+# kill -9 the daemon, as a crash would, and wait until it is gone.
+apm_daemon_kill9() {
+	[ -n "${APM_DAEMON_PID:-}" ] || return 0
+	kill -KILL "$APM_DAEMON_PID" 2>/dev/null || true
+	apm_wait_gone "$APM_DAEMON_PID"
 	APM_DAEMON_PID=
 }
 
@@ -218,7 +242,7 @@ same_snapshot() {
 # (guest matrices, queue status: apsim filters asynchronously), plus the
 # kernel's matrices and masks and the stored definitions, to prove "unchanged".
 snapshot() {
-	state | jq -S 'del(.stats) | del(.host.adapters[].queues[].status) | del(.devices[].guest_matrix, .devices[].guest_adapters, .devices[].guest_domains, .devices[].guest_control_domains, .devices[].state)'
+	state | jq -S 'del(.stats) | del(.store.health, .store.journal_pending, .store.recovery) | del(.host.adapters[].queues[].status) | del(.devices[].guest_matrix, .devices[].guest_adapters, .devices[].guest_domains, .devices[].guest_control_domains, .devices[].state)'
 	for f in "$SYSFS_ROOT/bus/ap/apmask" "$SYSFS_ROOT/bus/ap/aqmask" \
 		"$SYSFS_ROOT"/devices/vfio_ap/matrix/*-*-*-*-*/matrix; do
 		[ -e "$f" ] && printf '%s: %s\n' "${f#"$SYSFS_ROOT"/}" "$(tr '\n' ' ' <"$f")"

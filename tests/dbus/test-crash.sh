@@ -27,18 +27,6 @@ points=$(sed -n '/^#define CRASH_POINTS/,/^$/p' "$APM_SOURCE_ROOT/daemon/crash-p
 	grep -o '"[a-z-]*"' | tr -d '"')
 check "the crash points are listed in crash-point.h" test "$(echo "$points" | wc -w)" -ge 7
 
-# Wait until PID is gone, on its pidfd.
-wait_gone() {
-	python3 - "$1" <<'PY'
-import os, select, sys
-try:
-    fd = os.pidfd_open(int(sys.argv[1]))
-except ProcessLookupError:
-    sys.exit(0)
-sys.exit(0 if select.select([fd], [], [], 30)[0] else 1)
-PY
-}
-
 invariant() { # invariant DESCRIPTION EXPECT...
 	desc=$1
 	shift
@@ -63,7 +51,7 @@ trial() { # trial POINT CONFIG
 	pid=$APM_DAEMON_PID
 	json="{\"devices\":[{\"uuid\":\"$U1\",\"adapters\":[2],\"domains\":[0,$d]},{\"uuid\":\"$U2\",\"adapters\":[3],\"domains\":[0,$d]}]}"
 	if call Apply string:"$json" uint64:0 >"$T/reply" 2>&1; then acked=1; else acked=0; fi
-	wait_gone "$pid" || bail "apmatrixd survived crash point $point"
+	apm_wait_gone "$pid" || bail "apmatrixd survived crash point $point"
 	APM_DAEMON_PID=
 	check "$point ($conf): the change was not acknowledged" test "$acked" -eq 0
 }
