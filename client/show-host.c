@@ -16,7 +16,7 @@ int show_status(struct json_object *state, bool json)
 	_cleanup_json_ struct json_object *summary = NULL;
 	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
 			    *host_domains = NULL;
-	struct json_object *host, *devices, *stats, *counts;
+	struct json_object *host, *devices, *stats, *counts, *store;
 	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
 	size_t n_devices;
 
@@ -62,6 +62,7 @@ int show_status(struct json_object *state, bool json)
 	json_object_object_add(summary, "guests",
 			       json_object_new_int64((int64_t)jlen(state, "guests")));
 	jcopy(summary, "stats", state);
+	jcopy(summary, "store", state);
 
 	if (json)
 		return output_json(summary, stdout);
@@ -82,6 +83,14 @@ int show_status(struct json_object *state, bool json)
 	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
 	       n_defined, n_active, n_in_use, n_drift);
 	printf("%18s %zu\n", "Guests:", jlen(state, "guests"));
+	store = jget(state, "store");
+	printf("%18s %s (%s)%s\n", "Storage:", jstr(store, "health") ?: "-",
+	       jstr(store, "state_dir") ?: "-",
+	       json_object_get_boolean(jget(store, "journal_pending")) ?
+		       ", an interrupted batch is not settled yet" :
+		       "");
+	if (jstr(store, "recovery"))
+		printf("%18s %s\n", "Last recovery:", jstr(store, "recovery"));
 	if (json_object_is_type(stats, json_type_object)) {
 		json_object_object_foreach(stats, key, val)
 		{

@@ -339,14 +339,39 @@ int store_read_definition(struct store *s, const char *uuid, struct definition *
 	return 0;
 }
 
+/*
+ * A kill between creating a temporary file and renaming it over the real one
+ * leaves the temporary behind; the real file is intact (old or new), so the
+ * leftover carries nothing and goes before anything reads the directory.
+ */
+static void remove_temp_files(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned int n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n++ < STORE_FILES_MAX) {
+		if (strncmp(de->d_name, ".#", 2) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+			log_warning_errno(-errno, "Failed to remove %s/%s", dir, de->d_name);
+		else
+			log_info("Removed %s/%s left by an interrupted write", dir, de->d_name);
+	}
+}
+
 int store_load(struct store *s, store_load_fn fn, void *userdata)
 {
 	char path[PATH_MAX];
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	unsigned int n = 0;
-	DIR *d;
 
+	remove_temp_files(s->dir);
 	snprintf(path, sizeof(path), "%s/devices", s->dir);
+	remove_temp_files(path);
 	d = opendir(path);
 	if (!d)
 		return log_error_errno(-errno, "Failed to open %s", path);
@@ -360,7 +385,6 @@ int store_load(struct store *s, store_load_fn fn, void *userdata)
 			continue;
 		(void)fn(&def, userdata);
 	}
-	closedir(d);
 	return 0;
 }
 
