@@ -48,12 +48,7 @@ Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
-	while (m->queue_head) {
-		struct request *r = m->queue_head;
-
-		m->queue_head = r->next;
-		request_free(r);
-	}
+	sender_queue_done(&m->queue);
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
 	sd_event_source_disable_unref(m->health_timer);
@@ -593,7 +588,8 @@ struct json_object *manager_state_to_json(Manager *m)
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(st, "batches", json_object_new_int64((int64_t)m->stats.batches));
 	json_object_object_add(st, "requests", json_object_new_int64((int64_t)m->stats.requests));
-	json_object_object_add(st, "queued", json_object_new_int64((int64_t)m->n_queued));
+	json_object_object_add(st, "queued", json_object_new_int64((int64_t)m->queue.n));
+	json_object_object_add(st, "throttled", json_object_new_int64((int64_t)m->stats.throttled));
 	json_object_object_add(st, "rejected", json_object_new_int64((int64_t)m->stats.rejected));
 	json_object_object_add(st, "kernel_writes",
 			       json_object_new_int64((int64_t)m->stats.kernel_writes));

@@ -14,6 +14,7 @@
 #include "device.h"
 #include "host.h"
 #include "request.h"
+#include "sender-queue.h"
 #include "store.h"
 
 #define BATCH_WINDOW_USEC_DEFAULT 2000
@@ -36,7 +37,7 @@ struct LibvirtFollower;
 
 struct manager_stats {
 	uint64_t batches, requests, rejected, kernel_writes, apcb_updates, rescans, refreshes,
-		uevents;
+		uevents, throttled;
 };
 
 /* What uevents said changed since the last refresh. */
@@ -61,8 +62,7 @@ struct Manager {
 	Device **devices;
 	size_t n_devices, allocated_devices;
 
-	struct request *queue_head, *queue_tail;
-	size_t n_queued;
+	struct sender_queue queue; /* requests waiting for the next batch */
 	sd_event_source *batch_timer;
 	bool in_batch; /* draining the bus into the batch about to run */
 	sd_event_source *rescan_timer;

@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "crash-point.h"
 #include "journal.h"
+#include "limits.h"
 #include "log.h"
 #include "manager.h"
 #include "request.h"
@@ -26,6 +27,7 @@
 #define ERR_BUSY "org.apmatrix1.Error.Busy"
 #define ERR_KERNEL "org.apmatrix1.Error.Kernel"
 #define ERR_STORAGE "org.apmatrix1.Error.Storage"
+#define ERR_TOO_MANY_REQUESTS "org.apmatrix1.Error.TooManyRequests"
 
 static uint64_t now_usec(void)
 {
@@ -80,17 +82,31 @@ static int on_batch_defer(sd_event_source *s, void *userdata)
 	return 0;
 }
 
+static void reply_error(struct request *r, const sd_bus_error *err);
+
 int manager_enqueue(Manager *m, struct request *r)
 {
 	int k;
 
-	r->next = NULL;
-	if (m->queue_tail)
-		m->queue_tail->next = r;
-	else
-		m->queue_head = r;
-	m->queue_tail = r;
-	m->n_queued++;
+	k = sender_queue_push(&m->queue, r);
+	if (k == -EXFULL) {
+		m->stats.throttled++;
+		(void)sd_bus_reply_method_errorf(
+			r->msg, ERR_TOO_MANY_REQUESTS,
+			"%s: this client already has %d requests waiting for the next batch; "
+			"wait for their replies",
+			request_type_to_string(r->type), REQUESTS_QUEUED_PER_CLIENT_MAX);
+		request_free(r);
+		return 0;
+	}
+	if (k < 0) {
+		_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+
+		sd_bus_error_set_errno(&err, k);
+		reply_error(r, &err);
+		request_free(r);
+		return log_oom();
+	}
 	if (m->batch_timer || m->in_batch)
 		return 0;
 	if (m->config.batch_window_usec == 0)
@@ -1097,9 +1113,8 @@ void manager_run_batch(Manager *m)
 	for (unsigned int i = 0; m->bus && i < BATCH_DRAIN_MAX; i++)
 		if (sd_bus_process(m->bus, NULL) <= 0)
 			break;
-	list = m->queue_head;
-	m->queue_head = m->queue_tail = NULL;
-	m->n_queued = 0;
+	/* Round-robin across senders: a flood from one client goes after the others. */
+	list = sender_queue_take_all(&m->queue);
 	m->in_batch = false;
 	if (!list)
 		return;

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The requests waiting for the next batch: one FIFO per sender (bus unique
+ * name; the daemon's own requests have sender ""), taken round-robin across
+ * senders, so a client that floods the daemon cannot push the others' requests
+ * behind its own, and at most REQUESTS_QUEUED_PER_CLIENT_MAX per bus client.
+ */
+#ifndef APMATRIXD_SENDER_QUEUE_H
+#define APMATRIXD_SENDER_QUEUE_H
+
+#include <stddef.h>
+
+struct request;
+
+struct sender_queue {
+	struct sender_fifo {
+		char *sender;
+		struct request *head, *tail;
+		size_t n;
+	} * fifos;
+	size_t n_fifos, allocated;
+	size_t n; /* requests in all fifos */
+};
+
+/*
+ * Append r to its sender's FIFO, taking ownership: 0, -EXFULL when the
+ * sender already has REQUESTS_QUEUED_PER_CLIENT_MAX queued (r is not taken),
+ * -ENOMEM.
+ */
+int sender_queue_push(struct sender_queue *q, struct request *r);
+/*
+ * Empty the queue: every request as one list (linked by ->next) in
+ * round-robin order across senders (senders in order of their first queued
+ * request, each sender's own requests in arrival order).
+ */
+struct request *sender_queue_take_all(struct sender_queue *q);
+/* Free every queued request and the FIFOs. */
+void sender_queue_done(struct sender_queue *q);
+
+#endif
