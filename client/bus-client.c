@@ -17,6 +17,7 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.OutOfRange", ERANGE),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Busy", EBUSY),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Kernel", EIO),
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.LimitExceeded", E2BIG),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -50,6 +51,7 @@ int exit_code_from_errno(int r)
 		return EXIT_OK;
 	case EINVAL:
 	case ERANGE:
+	case E2BIG:
 		return EXIT_USAGE;
 	case EADDRINUSE:
 	case EADDRNOTAVAIL:

@@ -12,15 +12,33 @@
 
 struct pending {
 	Manager *m;
-	struct request *r;
+	sd_bus_message *msg;
+	enum request_type type;
+	auth_handler_t handler;
 };
 
-static void deny(struct request *r)
+static int deny(sd_bus_message *msg, enum request_type type)
 {
-	(void)sd_bus_reply_method_errorf(r->msg, SD_BUS_ERROR_ACCESS_DENIED,
-					 "%s needs root, CAP_SYS_ADMIN or the polkit action %s",
-					 request_type_to_string(r->type), POLKIT_ACTION_MANAGE);
-	request_free(r);
+	return sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_ACCESS_DENIED,
+					  "%s needs root, CAP_SYS_ADMIN or the polkit action %s",
+					  request_type_to_string(type), POLKIT_ACTION_MANAGE);
+}
+
+/* Granted by polkit: run the handler now; its error is the reply. */
+static void run_granted(struct pending *p)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int k;
+
+	k = sd_bus_message_rewind(p->msg, true);
+	if (k >= 0)
+		k = p->handler(p->msg, p->m, &error);
+	if (k >= 0)
+		return;
+	if (sd_bus_error_is_set(&error))
+		(void)sd_bus_reply_method_error(p->msg, &error);
+	else
+		(void)sd_bus_reply_method_errno(p->msg, k, NULL);
 }
 
 static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
@@ -37,14 +55,16 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 			authorized = 0;
 	}
 	if (authorized)
-		(void)manager_enqueue(p->m, p->r);
+		run_granted(p);
 	else
-		deny(p->r);
+		(void)deny(p->msg, p->type);
+	sd_bus_message_unref(p->msg);
 	free(p);
 	return 0;
 }
 
-static int ask_polkit(Manager *m, struct request *r)
+static int ask_polkit(Manager *m, sd_bus_message *msg, enum request_type type,
+		      auth_handler_t handler)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	struct pending *p;
@@ -59,18 +79,21 @@ static int ask_polkit(Manager *m, struct request *r)
 	/* Never activate polkit just for this: "when it runs on the bus". */
 	(void)sd_bus_message_set_auto_start(call, 0);
 	k = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
-				  sd_bus_message_get_sender(r->msg), POLKIT_ACTION_MANAGE, 0,
+				  sd_bus_message_get_sender(msg), POLKIT_ACTION_MANAGE, 0,
 				  UINT32_C(1) /* allow user interaction */, "");
 	if (k < 0)
 		return k;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->m = m;
-	p->r = r;
+	*p = (struct pending){
+		.m = m, .msg = sd_bus_message_ref(msg), .type = type, .handler = handler
+	};
 	k = sd_bus_call_async(m->bus, NULL, call, on_polkit_reply, p, 0);
-	if (k < 0)
+	if (k < 0) {
+		sd_bus_message_unref(p->msg);
 		free(p);
+	}
 	return k;
 }
 
@@ -101,23 +124,27 @@ static void auth_remember(const char *sender)
 	auth_cache_next = (auth_cache_next + 1) % AUTH_CACHE_SIZE;
 }
 
-int auth_then_enqueue(Manager *m, struct request *r)
+int auth_then(Manager *m, sd_bus_message *msg, enum request_type type, auth_handler_t handler,
+	      sd_bus_error *error)
 {
-	const char *sender = sd_bus_message_get_sender(r->msg);
+	const char *sender = sd_bus_message_get_sender(msg);
 	int k;
 
 	if (auth_cached(sender))
-		return manager_enqueue(m, r);
+		return handler(msg, m, error);
 	/* >0 when the sender has CAP_SYS_ADMIN, or the daemon's own uid (root). */
-	k = sd_bus_query_sender_privilege(r->msg, CAP_SYS_ADMIN);
+	k = sd_bus_query_sender_privilege(msg, CAP_SYS_ADMIN);
 	if (k > 0) {
 		auth_remember(sender);
-		return manager_enqueue(m, r);
+		return handler(msg, m, error);
 	}
 	if (k < 0)
 		log_debug_errno(k, "Failed to query the sender's credentials");
-	k = ask_polkit(m, r);
-	if (k < 0)
-		deny(r);
-	return 0;
+	k = ask_polkit(m, msg, type, handler);
+	if (k < 0) {
+		k = deny(msg, type);
+		if (k < 0)
+			return k;
+	}
+	return 1;
 }

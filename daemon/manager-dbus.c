@@ -13,121 +13,25 @@
 #include <systemd/sd-id128.h>
 
 #include "auth.h"
+#include "bus-args.h"
 #include "config.h"
 #include "domain-xml.h"
 #include "log.h"
 #include "manager.h"
 
 #define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
-#define ERR_OUT_OF_RANGE "org.apmatrix1.Error.OutOfRange"
-#define JSON_ARG_MAX (1024 * 1024)
-#define IDS_MAX 4096
-#define APPLY_DEVICES_MAX 4096
 
-static int check_flags(uint64_t flags, sd_bus_error *error)
+/* The last step of every mutation: queue it, unless its sender has too many queued. */
+static int submit(Manager *m, struct request *r, sd_bus_error *error)
 {
-	if (flags & ~REQUEST_FLAGS_ALL)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "flags: unknown bits 0x%llx",
-					 (unsigned long long)(flags & ~REQUEST_FLAGS_ALL));
-	return 0;
-}
+	int k;
 
-/* A UUID, canonicalised to lower case. */
-static int parse_uuid(const char *s, const char *field, char out[static UUID_STR_LEN + 1],
-		      sd_bus_error *error)
-{
-	if (strlen(s) != UUID_STR_LEN || !uuid_is_valid(s))
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "%s: \"%.64s\" is not a UUID", field, s);
-	for (size_t i = 0; i <= UUID_STR_LEN; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	return 0;
-}
-
-static int parse_kind(const char *s, bool ids_only, enum id_kind *ret, sd_bus_error *error)
-{
-	if (strcmp(s, "adapter") == 0)
-		*ret = KIND_ADAPTER;
-	else if (strcmp(s, "domain") == 0)
-		*ret = KIND_DOMAIN;
-	else if (!ids_only && strcmp(s, "control-domain") == 0)
-		*ret = KIND_CONTROL_DOMAIN;
-	else
-		return sd_bus_error_setf(
-			error, SD_BUS_ERROR_INVALID_ARGS, "kind: \"%.32s\" is not one of %s", s,
-			ids_only ? "adapter, domain" : "adapter, domain, control-domain");
-	return 0;
-}
-
-static int read_ids(Manager *m, sd_bus_message *msg, enum id_kind kind, ap_mask *ret,
-		    sd_bus_error *error)
-{
-	unsigned int max = kind == KIND_ADAPTER ? m->host->max_apid : m->host->max_apqi;
-	const uint32_t *ids;
-	size_t size, bad = 0;
-	int r;
-
-	r = sd_bus_message_read_array(msg, 'u', (const void **)&ids, &size);
-	if (r < 0)
-		return r;
-	size /= sizeof(uint32_t);
-	if (size == 0)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "ids: empty list");
-	if (size > IDS_MAX)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "ids: %zu entries, at most %d", size, IDS_MAX);
-	if (ap_mask_from_ids(ids, size, max, ret, &bad) < 0)
-		return sd_bus_error_setf(
-			error, ERR_OUT_OF_RANGE, "ids[%zu]: %s %u is out of range 0-%u", bad,
-			kind == KIND_ADAPTER ? "adapter" : "domain", ids[bad], max);
-	return 0;
-}
-
-static int parse_json_arg(const char *s, const char *field, struct json_object **ret,
-			  sd_bus_error *error)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-	size_t len = strlen(s);
-
-	if (len > JSON_ARG_MAX)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "%s: %zu bytes, at most %d", field, len, JSON_ARG_MAX);
-	tok = json_tokener_new_ex(64);
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset != (int)len) {
-		int r = sd_bus_error_setf(
-			error, SD_BUS_ERROR_INVALID_ARGS, "%s: malformed JSON at offset %d: %s",
-			field, tok->char_offset,
-			o ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
-
-		json_object_put(o);
-		json_tokener_free(tok);
-		return r;
+	k = bus_check_client_queue(m, r->msg, error);
+	if (k < 0) {
+		request_free(r);
+		return k;
 	}
-	json_tokener_free(tok);
-	*ret = o;
-	return 0;
-}
-
-static int json_error(int r, const char *field, char *msg, sd_bus_error *error)
-{
-	int k = sd_bus_error_setf(error,
-				  r == -ERANGE ? ERR_OUT_OF_RANGE : SD_BUS_ERROR_INVALID_ARGS,
-				  "%s: %s", field, msg ? msg : "invalid");
-
-	free(msg);
-	return k;
-}
-
-static int submit(Manager *m, struct request *r)
-{
-	int k = auth_then_enqueue(m, r);
-
+	k = manager_enqueue(m, r);
 	return k < 0 ? k : 1;
 }
 
@@ -163,7 +67,7 @@ static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *
 	r = sd_bus_message_read(msg, "s", &s);
 	if (r < 0)
 		return r;
-	r = parse_uuid(s, "uuid", uuid, error);
+	r = bus_parse_uuid(s, "uuid", uuid, error);
 	if (r < 0)
 		return r;
 	d = manager_find_device(userdata, uuid);
@@ -208,60 +112,58 @@ static void random_uuid(char out[static UUID_STR_LEN + 1])
 		 s + 20);
 }
 
-static int method_define(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int define_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
 {
 	_cleanup_(request_freep) struct request *req = NULL;
 	_cleanup_json_ struct json_object *o = NULL;
-	Manager *m = userdata;
 	const char *uuid, *config;
-	char *err = NULL;
+	char keep[UUID_STR_LEN + 1], *err = NULL;
+	struct json_object *f;
 	uint64_t flags;
 	int r;
 
 	r = sd_bus_message_read(msg, "sst", &uuid, &config, &flags);
 	if (r < 0)
 		return r;
-	r = check_flags(flags, error);
+	r = bus_check_flags(flags, error);
 	if (r < 0)
 		return r;
 	req = request_new(REQ_DEFINE, msg, flags);
 	if (!req)
 		return -ENOMEM;
 	if (*uuid) {
-		r = parse_uuid(uuid, "uuid", req->def.uuid, error);
+		r = bus_parse_uuid(uuid, "uuid", req->def.uuid, error);
 		if (r < 0)
 			return r;
 	} else
 		random_uuid(req->def.uuid);
-	if (strlen(config) > DEFINITION_JSON_MAX)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "config_json: %zu bytes, at most %d", strlen(config),
-					 DEFINITION_JSON_MAX);
-	r = parse_json_arg(config, "config_json", &o, error);
+	r = bus_parse_json_object(config, "config_json", APM_LIMIT_CONFIG_JSON_BYTES,
+				  "ConfigJsonBytes", &o, error);
 	if (r < 0)
 		return r;
-	{
-		char keep[UUID_STR_LEN + 1];
-		struct json_object *f;
-
-		memcpy(keep, req->def.uuid, sizeof(keep));
-		if (json_object_is_type(o, json_type_object) &&
-		    json_object_object_get_ex(o, "uuid", &f) &&
-		    (!json_object_is_type(f, json_type_string) ||
-		     strcasecmp(json_object_get_string(f), keep) != 0))
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "config_json: uuid does not match the uuid "
-						 "argument");
-		r = definition_from_json(o, m->host->max_apid, m->host->max_apqi, &req->def, &err);
-		if (r < 0)
-			return json_error(r, "config_json", err, error);
-		memcpy(req->def.uuid, keep, sizeof(keep));
-	}
-	return submit(m, TAKE_PTR(req));
+	memcpy(keep, req->def.uuid, sizeof(keep));
+	if (json_object_object_get_ex(o, "uuid", &f) &&
+	    (!json_object_is_type(f, json_type_string) ||
+	     strcasecmp(json_object_get_string(f), keep) != 0))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "config_json: uuid does not match the uuid argument");
+	r = definition_from_json(o, m->host->max_apid, m->host->max_apqi, &req->def, &err);
+	if (r < 0)
+		return bus_json_error(r, "config_json", err, error);
+	memcpy(req->def.uuid, keep, sizeof(keep));
+	r = bus_check_matrix(&req->def.m, "config_json", error);
+	if (r < 0)
+		return r;
+	return submit(m, TAKE_PTR(req), error);
 }
 
-static int method_uuid_only(sd_bus_message *msg, void *userdata, sd_bus_error *error,
-			    enum request_type type)
+static int method_define(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return auth_then(userdata, msg, REQ_DEFINE, define_authorised, error);
+}
+
+static int uuid_only_authorised(sd_bus_message *msg, Manager *m, enum request_type type,
+				sd_bus_error *error)
 {
 	_cleanup_(request_freep) struct request *req = NULL;
 	const char *uuid;
@@ -271,39 +173,54 @@ static int method_uuid_only(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	r = sd_bus_message_read(msg, "st", &uuid, &flags);
 	if (r < 0)
 		return r;
-	r = check_flags(flags, error);
+	r = bus_check_flags(flags, error);
 	if (r < 0)
 		return r;
 	req = request_new(type, msg, flags);
 	if (!req)
 		return -ENOMEM;
-	r = parse_uuid(uuid, "uuid", req->uuid, error);
+	r = bus_parse_uuid(uuid, "uuid", req->uuid, error);
 	if (r < 0)
 		return r;
-	return submit(userdata, TAKE_PTR(req));
+	return submit(m, TAKE_PTR(req), error);
+}
+
+static int undefine_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return uuid_only_authorised(msg, m, REQ_UNDEFINE, error);
+}
+
+static int start_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return uuid_only_authorised(msg, m, REQ_START, error);
+}
+
+static int stop_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return uuid_only_authorised(msg, m, REQ_STOP, error);
 }
 
 static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_uuid_only(msg, userdata, error, REQ_UNDEFINE);
+	return auth_then(userdata, msg, REQ_UNDEFINE, undefine_authorised, error);
 }
 
 static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_uuid_only(msg, userdata, error, REQ_START);
+	return auth_then(userdata, msg, REQ_START, start_authorised, error);
 }
 
 static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_uuid_only(msg, userdata, error, REQ_STOP);
+	return auth_then(userdata, msg, REQ_STOP, stop_authorised, error);
 }
 
 /*
  * The "[s uuid,] s kind, au ids, t flags" methods: Assign/Unassign name a
  * device and any kind; Reserve/Release only adapters or domains.
  */
-static int method_ids(sd_bus_message *msg, void *userdata, sd_bus_error *error,
-		      enum request_type type)
+static int ids_authorised(sd_bus_message *msg, Manager *m, enum request_type type,
+			  sd_bus_error *error)
 {
 	_cleanup_(request_freep) struct request *req = NULL;
 	bool with_uuid = type == REQ_ASSIGN || type == REQ_UNASSIGN;
@@ -317,51 +234,70 @@ static int method_ids(sd_bus_message *msg, void *userdata, sd_bus_error *error,
 	if (with_uuid) {
 		r = sd_bus_message_read(msg, "s", &uuid);
 		if (r >= 0)
-			r = parse_uuid(uuid, "uuid", req->uuid, error);
+			r = bus_parse_uuid(uuid, "uuid", req->uuid, error);
 		if (r < 0)
 			return r;
 	}
 	r = sd_bus_message_read(msg, "s", &kind);
 	if (r >= 0)
-		r = parse_kind(kind, !with_uuid, &req->kind, error);
+		r = bus_parse_kind(kind, !with_uuid, &req->kind, error);
 	if (r >= 0)
-		r = read_ids(userdata, msg, req->kind, &req->ids, error);
+		r = bus_read_ids(m, msg, req->kind, &req->ids, error);
 	if (r >= 0)
 		r = sd_bus_message_read(msg, "t", &flags);
 	if (r >= 0)
-		r = check_flags(flags, error);
+		r = bus_check_flags(flags, error);
 	if (r < 0)
 		return r;
 	req->flags = flags;
-	return submit(userdata, TAKE_PTR(req));
+	return submit(m, TAKE_PTR(req), error);
+}
+
+static int assign_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return ids_authorised(msg, m, REQ_ASSIGN, error);
+}
+
+static int unassign_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return ids_authorised(msg, m, REQ_UNASSIGN, error);
+}
+
+static int reserve_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return ids_authorised(msg, m, REQ_RESERVE, error);
+}
+
+static int release_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return ids_authorised(msg, m, REQ_RELEASE, error);
 }
 
 static int method_assign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_ids(msg, userdata, error, REQ_ASSIGN);
+	return auth_then(userdata, msg, REQ_ASSIGN, assign_authorised, error);
 }
 
 static int method_unassign(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_ids(msg, userdata, error, REQ_UNASSIGN);
+	return auth_then(userdata, msg, REQ_UNASSIGN, unassign_authorised, error);
 }
 
 static int method_reserve(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_ids(msg, userdata, error, REQ_RESERVE);
+	return auth_then(userdata, msg, REQ_RESERVE, reserve_authorised, error);
 }
 
 static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	return method_ids(msg, userdata, error, REQ_RELEASE);
+	return auth_then(userdata, msg, REQ_RELEASE, release_authorised, error);
 }
 
-static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int apply_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
 {
 	_cleanup_(request_freep) struct request *req = NULL;
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *devs;
-	Manager *m = userdata;
 	const char *desired;
 	uint64_t flags;
 	size_t n;
@@ -370,14 +306,14 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
 	r = sd_bus_message_read(msg, "st", &desired, &flags);
 	if (r < 0)
 		return r;
-	r = check_flags(flags, error);
+	r = bus_check_flags(flags, error);
 	if (r < 0)
 		return r;
-	r = parse_json_arg(desired, "desired_json", &o, error);
+	r = bus_parse_json_object(desired, "desired_json", APM_LIMIT_DESIRED_JSON_BYTES,
+				  "DesiredJsonBytes", &o, error);
 	if (r < 0)
 		return r;
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "devices", &devs) ||
+	if (!json_object_object_get_ex(o, "devices", &devs) ||
 	    !json_object_is_type(devs, json_type_array))
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "desired_json: expected {\"devices\": [...]}");
@@ -391,9 +327,9 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
 	n = json_object_array_length(devs);
 	if (n == 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "devices: empty list");
-	if (n > APPLY_DEVICES_MAX)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "devices: %zu entries, at most %d", n, APPLY_DEVICES_MAX);
+	if (n > APM_LIMIT_APPLY_DEVICES)
+		return bus_error_limit(error, "devices", n, "entries", "ApplyDevices",
+				       APM_LIMIT_APPLY_DEVICES);
 	req = request_new(REQ_APPLY, msg, flags);
 	if (!req)
 		return -ENOMEM;
@@ -418,7 +354,7 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
 				return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 							 "%s.%s: unknown field", field, ekey);
 		}
-		r = parse_uuid(json_object_get_string(u), field, req->entries[i].uuid, error);
+		r = bus_parse_uuid(json_object_get_string(u), field, req->entries[i].uuid, error);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; k < i; k++)
@@ -429,10 +365,18 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
 		r = matrix_from_json(e, m->host->max_apid, m->host->max_apqi, &req->entries[i].m,
 				     &err);
 		if (r < 0)
-			return json_error(r, field, err, error);
+			return bus_json_error(r, field, err, error);
+		r = bus_check_matrix(&req->entries[i].m, field, error);
+		if (r < 0)
+			return r;
 		req->n_entries++;
 	}
-	return submit(m, TAKE_PTR(req));
+	return submit(m, TAKE_PTR(req), error);
+}
+
+static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return auth_then(userdata, msg, REQ_APPLY, apply_authorised, error);
 }
 
 static int prop_version(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "apm-limits.h"
 #include "apply.h"
 #include "crash-point.h"
 #include "journal.h"
@@ -280,6 +281,12 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 {
 	char q[APQN_STR_MAX];
 
+	/* A manual definition too: it is started as it is. */
+	if (self->defined && !ap_mask_is_empty(&self->def.m.adm) &&
+	    ap_mask_is_empty(&self->def.m.aqm))
+		return sd_bus_error_setf(
+			err, SD_BUS_ERROR_INVALID_ARGS,
+			"device %s: control domains need at least one usage domain", self->uuid);
 	for (int k = 0; k < 2; k++) {
 		ap_matrix mine;
 
@@ -366,6 +373,11 @@ static int validate(struct working *ws, const struct request *r, sd_bus_error *e
 			if (k < 0)
 				return k;
 		} else {
+			if (ws->n >= APM_LIMIT_DEVICES)
+				return sd_bus_error_setf(err, APM_ERROR_LIMIT_EXCEEDED,
+							 "devices: %zu devices, over the limit "
+							 "Devices=%d",
+							 ws->n + 1, APM_LIMIT_DEVICES);
 			w = working_append(ws, r->def.uuid);
 			if (!w)
 				return -ENOMEM;

@@ -190,7 +190,8 @@ int definition_from_json(struct json_object *o, unsigned int max_apid, unsigned 
 	int r;
 
 	if (!json_object_is_type(o, json_type_object)) {
-		if (reterr_msg && asprintf(reterr_msg, "expected a JSON object") < 0)
+		if (reterr_msg && asprintf(reterr_msg, "expected a JSON object, got %s",
+					   json_type_to_name(json_object_get_type(o))) < 0)
 			*reterr_msg = NULL;
 		return -EINVAL;
 	}
@@ -214,12 +215,21 @@ int definition_from_json(struct json_object *o, unsigned int max_apid, unsigned 
 		return -EINVAL;
 	if (json_object_object_get_ex(o, "guest", &f) && !json_object_is_type(f, json_type_null)) {
 		if (!json_object_is_type(f, json_type_string) ||
-		    (size_t)json_object_get_string_len(f) >= sizeof(d.guest) ||
+		    strlen(json_object_get_string(f)) != (size_t)json_object_get_string_len(f) ||
 		    strchr(json_object_get_string(f), '\n')) {
-			if (reterr_msg && asprintf(reterr_msg, "guest: expected a domain name (a "
-							       "string of at most 255 bytes)") < 0)
+			if (reterr_msg &&
+			    asprintf(reterr_msg, "guest: expected a domain name (a "
+						 "string without NUL or newline)") < 0)
 				*reterr_msg = NULL;
 			return -EINVAL;
+		}
+		if ((size_t)json_object_get_string_len(f) > APM_LIMIT_GUEST_NAME_BYTES) {
+			if (reterr_msg &&
+			    asprintf(reterr_msg,
+				     "guest: %d bytes, over the limit GuestNameBytes=%d",
+				     json_object_get_string_len(f), APM_LIMIT_GUEST_NAME_BYTES) < 0)
+				*reterr_msg = NULL;
+			return -E2BIG;
 		}
 		snprintf(d.guest, sizeof(d.guest), "%s", json_object_get_string(f));
 	}
@@ -294,7 +304,7 @@ static int load_one(struct store *s, const char *name, struct definition *ret)
 	snprintf(path, sizeof(path), "%s/devices/%s", s->dir, name);
 	if (stat(path, &st) < 0)
 		return -errno;
-	if (st.st_size > DEFINITION_JSON_MAX) {
+	if (st.st_size > APM_LIMIT_CONFIG_JSON_BYTES) {
 		reject(s, name, "file too large");
 		return -EFBIG;
 	}

@@ -15,16 +15,16 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "apm-limits.h"
 #include "matrix-json.h"
 #include "plan.h"
 
 #define STORE_FORMAT_VERSION 1
-#define DEFINITION_JSON_MAX (64 * 1024)
 
 struct definition {
 	char uuid[UUID_STR_LEN + 1];
 	bool autostart;
-	char guest[256];
+	char guest[APM_LIMIT_GUEST_NAME_BYTES + 1];
 	ap_matrix m;
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apm-limits.h"
 #include "error-msg.h"
 #include "id-list.h"
 #include "matrix-json.h"
@@ -66,10 +67,10 @@ int mask_from_json(struct json_object *o, const char *field, unsigned int max, a
 		size_t n = json_object_array_length(o);
 
 		/* An id list cannot meaningfully hold more entries than ids. */
-		if (n > 4 * AP_ID_COUNT)
-			return error_msgf(reterr_msg, -EINVAL,
-					  "%s: %zu elements, at most %d allowed", field, n,
-					  4 * AP_ID_COUNT);
+		if (n > APM_LIMIT_JSON_ID_ELEMENTS)
+			return error_msgf(reterr_msg, -E2BIG,
+					  "%s: %zu elements, over the limit JsonIdElements=%d",
+					  field, n, APM_LIMIT_JSON_ID_ELEMENTS);
 		for (size_t i = 0; i < n; i++) {
 			r = element_into(json_object_array_get_idx(o, i), field, (int)i, max, &m,
 					 reterr_msg);

@@ -19,9 +19,10 @@ typedef struct ap_matrix {
 } ap_matrix;
 
 /*
- * Parse one field. On error returns -EINVAL or -ERANGE and, if reterr_msg is
- * given, a malloc'ed message naming the field, the element index and the
- * problem, e.g. "domains[2]: id 300 is above the maximum 255".
+ * Parse one field. On error returns -EINVAL (malformed), -ERANGE (an id out
+ * of range) or -E2BIG (over APM_LIMIT_JSON_ID_ELEMENTS, apm-limits.h) and, if
+ * reterr_msg is given, a malloc'ed message naming the field, the element
+ * index and the problem, e.g. "domains[2]: id 300 is out of range 0-255".
  */
 int mask_from_json(struct json_object *o, const char *field, unsigned int max, ap_mask *ret,
 		   char **reterr_msg);

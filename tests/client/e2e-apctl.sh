@@ -118,11 +118,11 @@ printf '{"devices": [{"uuid": "%s", "adapters": [2], "domains": [0]}]}' "$UNKNOW
 unchanged_by 1 "$UNKNOWN" apply "$T/unknown.json"
 # Huge: above apctl's 16 MiB input limit, refused before the bus; and a
 # 3 MiB document of 40000 devices, above the daemon's 1 MiB limit for JSON
-# arguments: InvalidArgs, and the daemon keeps serving.
+# arguments (DesiredJsonBytes): LimitExceeded, and the daemon keeps serving.
 head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/huge.json"
 unchanged_by 1 "larger than" apply "$T/huge.json"
 python3 -c 'import json,sys; print(json.dumps({"devices": [{"uuid": "%08x-0000-4000-8000-000000000000" % i, "adapters": [2], "domains": [0]} for i in range(40000)]}))' >"$T/big.json"
-unchanged_by 2 "at most" apply "$T/big.json"
+unchanged_by 2 "over the limit DesiredJsonBytes" apply "$T/big.json"
 apctl_expect 0 "" status
 
 # An empty id list straight over the bus: InvalidArgs, nothing changed.

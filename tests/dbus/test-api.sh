@@ -86,7 +86,7 @@ expect_error org.freedesktop.DBus.Error.InvalidArgs "unknown JSON field" \
 	DefineDevice string:$U3 string:'{"adapter":[1]}' uint64:0
 # dbus-send takes at most 128 KiB per argument; the limit for a definition is 64 KiB.
 huge=$(python3 -c 'print("{\"adapters\":[" + ",".join(["1"] * 50000) + "]}")')
-expect_error org.freedesktop.DBus.Error.InvalidArgs "huge JSON" DefineDevice string:$U3 string:"$huge" uint64:0
+expect_error org.apmatrix1.Error.LimitExceeded "huge JSON" DefineDevice string:$U3 string:"$huge" uint64:0
 expect_error org.freedesktop.DBus.Error.InvalidArgs "empty id list" \
 	Assign string:$U1 string:adapter array:uint32: uint64:0
 expect_error org.freedesktop.DBus.Error.InvalidArgs "empty Apply list" \
