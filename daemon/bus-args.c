@@ -149,24 +149,3 @@ int bus_check_matrix(const ap_matrix *mx, const char *field, sd_bus_error *error
 					 field, ap_mask_next(&mx->adm, 0));
 	return 0;
 }
-
-int bus_check_client_queue(Manager *m, sd_bus_message *msg, sd_bus_error *error)
-{
-	const char *sender = sd_bus_message_get_sender(msg);
-	size_t n = 0;
-
-	/* Only a queue this long can hold too many of one sender's requests. */
-	if (!sender || m->n_queued < APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT)
-		return 0;
-	for (struct request *r = m->queue_head; r; r = r->next) {
-		const char *s = r->msg ? sd_bus_message_get_sender(r->msg) : NULL;
-
-		if (s && strcmp(s, sender) == 0)
-			n++;
-	}
-	if (n >= APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT)
-		return bus_error_limit(error, sender, n + 1, "queued requests",
-				       "QueuedRequestsPerClient",
-				       APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT);
-	return 0;
-}

@@ -55,7 +55,4 @@ int bus_json_error(int r, const char *field, char *msg, sd_bus_error *error);
 /* Control domains need at least one usage domain (InvalidArgs naming field). */
 int bus_check_matrix(const ap_matrix *mx, const char *field, sd_bus_error *error);
 
-/* At most QueuedRequestsPerClient requests of msg's sender wait in the queue. */
-int bus_check_client_queue(Manager *m, sd_bus_message *msg, sd_bus_error *error);
-
 #endif

@@ -21,16 +21,14 @@
 
 #define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
 
-/* The last step of every mutation: queue it, unless its sender has too many queued. */
+/*
+ * The last step of every mutation: queue it (the sender's FIFO refuses it with
+ * Error.TooManyRequests beyond APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT).
+ */
 static int submit(Manager *m, struct request *r, sd_bus_error *error)
 {
 	int k;
 
-	k = bus_check_client_queue(m, r->msg, error);
-	if (k < 0) {
-		request_free(r);
-		return k;
-	}
 	k = manager_enqueue(m, r);
 	return k < 0 ? k : 1;
 }

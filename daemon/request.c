@@ -12,7 +12,7 @@
 #include "apply.h"
 #include "crash-point.h"
 #include "journal.h"
-#include "limits.h"
+#include "apm-limits.h"
 #include "log.h"
 #include "manager.h"
 #include "request.h"
@@ -96,7 +96,7 @@ int manager_enqueue(Manager *m, struct request *r)
 			r->msg, ERR_TOO_MANY_REQUESTS,
 			"%s: this client already has %d requests waiting for the next batch; "
 			"wait for their replies",
-			request_type_to_string(r->type), REQUESTS_QUEUED_PER_CLIENT_MAX);
+			request_type_to_string(r->type), APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT);
 		request_free(r);
 		return 0;
 	}

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "apm-limits.h"
 #include "request.h"
 #include "sender-queue.h"
 
@@ -46,7 +46,7 @@ int sender_queue_push(struct sender_queue *q, struct request *r)
 	if (!f)
 		return -ENOMEM;
 	/* The daemon's own requests (autostart, enforce) are not a client's. */
-	if (r->msg && f->n >= REQUESTS_QUEUED_PER_CLIENT_MAX)
+	if (r->msg && f->n >= APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT)
 		return -EXFULL;
 	r->next = NULL;
 	if (f->tail)

@@ -3,7 +3,7 @@
  * The requests waiting for the next batch: one FIFO per sender (bus unique
  * name; the daemon's own requests have sender ""), taken round-robin across
  * senders, so a client that floods the daemon cannot push the others' requests
- * behind its own, and at most REQUESTS_QUEUED_PER_CLIENT_MAX per bus client.
+ * behind its own, and at most APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT per bus client.
  */
 #ifndef APMATRIXD_SENDER_QUEUE_H
 #define APMATRIXD_SENDER_QUEUE_H
@@ -24,7 +24,7 @@ struct sender_queue {
 
 /*
  * Append r to its sender's FIFO, taking ownership: 0, -EXFULL when the
- * sender already has REQUESTS_QUEUED_PER_CLIENT_MAX queued (r is not taken),
+ * sender already has APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT queued (r is not taken),
  * -ENOMEM.
  */
 int sender_queue_push(struct sender_queue *q, struct request *r);

@@ -33,7 +33,11 @@
 #define APM_LIMIT_APPLY_DEVICES 4096
 /* Devices: devices (defined or active) the daemon manages at once. */
 #define APM_LIMIT_DEVICES 4096
-/* QueuedRequestsPerClient: requests of one bus connection waiting for a batch. */
-#define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 256
+/*
+ * QueuedRequestsPerClient: requests of one bus connection waiting for a batch;
+ * beyond it org.apmatrix1.Error.TooManyRequests. Below the system bus's 128
+ * pending replies per connection, so that one connection can reach it.
+ */
+#define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 64
 
 #endif
