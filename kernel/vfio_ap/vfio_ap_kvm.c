@@ -57,7 +57,8 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	matrix_mdev->kvm = NULL;
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	mutex_unlock(&kvm->lock);
-	mutex_unlock(&vfio_ap_core.guests_lock);
+	/* The guest is gone: its queues finish resetting without its lock. */
+	vfio_ap_guests_unlock();
 	kvm_put_kvm(kvm);
 }
 
@@ -105,6 +106,24 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 	return 0;
 }
 
+/* Is @apqn plugged into the guest of an mdev other than @self? */
+static bool in_other_guest(const struct ap_matrix_mdev *self, unsigned long apid,
+			   unsigned long apqi)
+{
+	const struct ap_matrix_mdev *m;
+
+	list_for_each_entry(m, &vfio_ap_core.mdev_list, node)
+		if (m != self && vfio_ap_matrix_has_apqn(&m->shadow_apcb, apid, apqi))
+			return true;
+	return false;
+}
+
+/*
+ * guests_lock orders this after any ap_config_batch (which commits the
+ * matrices before the givers' guests let go of their queues), and a queue
+ * still plugged into another guest is never reset from here. The resets
+ * run in parallel with neither kvm->lock nor mdevs_lock held.
+ */
 int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 {
 	struct ap_matrix *matrix = &matrix_mdev->matrix;
@@ -112,18 +131,27 @@ int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 	struct vfio_ap_queue *q;
 	int ret = 0;
 
+	mutex_lock(&vfio_ap_core.guests_lock);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
 	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
 		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
-			if (!q)
-				continue;
-			vfio_ap_reset_queue(matrix_mdev, q);
-			if (q->reset_status.response_code != AP_RESPONSE_NORMAL)
+			if (q && !in_other_guest(matrix_mdev, apid, apqi))
+				vfio_ap_reset_queue(matrix_mdev, q);
+		}
+	}
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_wait_resets();
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (q && !vfio_ap_queue_passable(q))
 				ret = -EIO;
 		}
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
 	return ret;
 }
 

@@ -301,7 +301,7 @@ static void test_pqap(void)
 
 		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "VFIO_DEVICE_RESET: reset_queues");
 		tap_is_int(resets_of(2, 2) - r, 1, "  resets 02.0002");
-		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_CHECKSTOPPED, 2);
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_INVALID_ADDRESS, 2);
 		tap_is_int(vfio_ap_core_reset_queues(ma), -EIO, "  a failing reset: EIO");
 		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), 0, 0);
 		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "  and a good one clears it");
