@@ -17,9 +17,9 @@
 int vfio_ap_sim_init(void);
 void vfio_ap_sim_exit(void);
 
-/* open_device: install the PQAP hook on @kvm, then set_kvm (-EPERM...). */
+/* open_device: set_kvm, which installs the PQAP hook too (-EPERM...). */
 int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
-/* close_device: unset_kvm, remove the hook. */
+/* close_device: unset_kvm, which removes the hook too. */
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev);
 
 typedef void (*vfio_ap_sim_mdev_hook_t)(struct ap_matrix_mdev *matrix_mdev, void *userdata);

@@ -134,6 +134,10 @@ struct ap_matrix_mdev {
  *               before the queue is reset or leaves the mdev.
  * @request_release: ask user space to release the mdev (the mdev is being
  *               removed while in use). May be NULL.
+ * @set_pqap_hook: install (@on) or remove the PQAP hook of @kvm; called by
+ *               set_kvm/unset_kvm with guests_lock and kvm->lock held and
+ *               mdevs_lock not held, so hook and mdev->kvm change together.
+ *               May be NULL.
  *
  * Queue resets (ZAPQ, re-issued while it answers BUSY or RESET_IN_PROGRESS,
  * then TAPQ polled until the reset is done, bounded) are done by the core
@@ -148,6 +152,7 @@ struct vfio_ap_core_ops {
 	struct ap_queue_status (*irq_disable)(struct ap_matrix_mdev *matrix_mdev,
 					      struct vfio_ap_queue *q);
 	void (*request_release)(struct ap_matrix_mdev *matrix_mdev);
+	void (*set_pqap_hook)(struct kvm *kvm, bool on);
 };
 
 /**
@@ -266,9 +271,10 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev);
 
 /*
  * PQAP(AQIC) from @vcpu for @apqn: takes mdevs_lock only (the vCPU thread
- * holds vcpu->mutex, see LOCKING). Returns -EOPNOTSUPP when no mdev uses
- * vcpu->kvm (the intercept goes to user space), else 0 with the status for
- * the guest in *ret_status.
+ * holds vcpu->mutex, see LOCKING). Returns 0 with the status for the guest
+ * in *ret_status: response code 01 when no mdev uses vcpu->kvm (the hook
+ * is installed before and removed after mdev->kvm changes) or the queue
+ * is not in the guest, as upstream.
  */
 int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable, u8 isc, u64 nib,
 			   struct ap_queue_status *ret_status);

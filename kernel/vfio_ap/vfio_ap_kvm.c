@@ -12,6 +12,13 @@
 #include <linux/kvm_host.h>
 #include "vfio_ap_internal.h"
 
+static void set_pqap_hook(struct kvm *kvm, bool on)
+{
+	lockdep_assert_held(&kvm->lock);
+	if (vfio_ap_core.ops && vfio_ap_core.ops->set_pqap_hook)
+		vfio_ap_core.ops->set_pqap_hook(kvm, on);
+}
+
 int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 {
 	struct ap_matrix_mdev *m;
@@ -25,6 +32,12 @@ int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 	}
 	kvm_get_kvm(kvm);
 	mutex_lock(&kvm->lock);
+	/*
+	 * Hook and kvm come together under kvm->lock (the hook's rwsem nests
+	 * inside it and outside mdevs_lock): a PQAP sees either no hook (KVM
+	 * answers 01) or the hook, which answers 01 until mdev->kvm is set.
+	 */
+	set_pqap_hook(kvm, true);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
 	matrix_mdev->kvm = kvm;
 	vfio_ap_filter(matrix_mdev, &matrix_mdev->shadow_apcb);
@@ -50,6 +63,7 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 		return;
 	}
 	mutex_lock(&kvm->lock);
+	set_pqap_hook(kvm, false);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
 	kvm_arch_crypto_clear_masks(kvm);
 	matrix_mdev->apcb_updates++;
@@ -66,6 +80,7 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 			   struct ap_queue_status *ret_status)
 {
 	struct kvm *kvm = vcpu->kvm;
+	/* Upstream's answer for a queue or a guest vfio_ap does not serve. */
 	struct ap_queue_status status = { .response_code = AP_RESPONSE_Q_NOT_AVAIL };
 	struct ap_matrix_mdev *m, *found = NULL;
 	struct vfio_ap_queue *q;
@@ -77,11 +92,7 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 			break;
 		}
 	}
-	if (!found) {
-		mutex_unlock(&vfio_ap_core.mdevs_lock);
-		return -EOPNOTSUPP;
-	}
-	q = vfio_ap_find_queue(apqn);
+	q = found ? vfio_ap_find_queue(apqn) : NULL;
 	if (q &&
 	    vfio_ap_matrix_has_apqn(&found->shadow_apcb, AP_QID_CARD(apqn), AP_QID_QUEUE(apqn))) {
 		const struct vfio_ap_core_ops *ops = vfio_ap_core.ops;
