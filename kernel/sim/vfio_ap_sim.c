@@ -48,11 +48,20 @@ static struct ap_queue_status sim_irq_enable(struct ap_matrix_mdev *matrix_mdev,
 	return ap_aqic(q->apqn, ctrl, nib);
 }
 
+static struct ap_matrix_mdev *last_irq_disable_mdev;
+
+struct ap_matrix_mdev *vfio_ap_sim_last_irq_disable(void)
+{
+	return __atomic_load_n(&last_irq_disable_mdev, __ATOMIC_RELAXED);
+}
+
+/* The kernel glue unpins the NIB through the vfio device of @matrix_mdev. */
 static struct ap_queue_status sim_irq_disable(struct ap_matrix_mdev *matrix_mdev,
 					      struct vfio_ap_queue *q)
 {
 	struct ap_qirq_ctrl ctrl = { 0 };
 
+	__atomic_store_n(&last_irq_disable_mdev, matrix_mdev, __ATOMIC_RELAXED);
 	return ap_aqic(q->apqn, ctrl, 0);
 }
 

@@ -22,6 +22,9 @@ int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
 /* close_device: unset_kvm, which removes the hook too. */
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev);
 
+/* The mdev the last ops->irq_disable named (the glue unpins through it). */
+struct ap_matrix_mdev *vfio_ap_sim_last_irq_disable(void);
+
 typedef void (*vfio_ap_sim_mdev_hook_t)(struct ap_matrix_mdev *matrix_mdev, void *userdata);
 /* Called (mdevs_lock held: do not call back into the core) on cfg changes. */
 void vfio_ap_sim_set_cfg_changed_hook(vfio_ap_sim_mdev_hook_t hook, void *userdata);

@@ -287,8 +287,9 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev);
 
 /*
- * The guest unmapped [iova, iova + length): disable interrupts of the
- * mdev's queues whose NIB lies in that range. Takes mdevs_lock.
+ * The guest unmapped [iova, iova + length): disable every interrupt the
+ * mdev's guest enabled whose NIB lies in that range, whichever matrix the
+ * queue is in now. Takes mdevs_lock.
  */
 void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length);
 

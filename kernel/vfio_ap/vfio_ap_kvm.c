@@ -101,13 +101,16 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 			status = ops->irq_enable(found, q, vcpu, isc, nib);
 			if (status.response_code == AP_RESPONSE_NORMAL) {
 				q->irq_enabled = true;
+				q->irq_mdev = found;
 				q->isc = isc;
 				q->nib = nib;
 			}
 		} else if (!enable && ops && ops->irq_disable) {
 			status = ops->irq_disable(found, q);
-			if (status.response_code == AP_RESPONSE_NORMAL)
+			if (status.response_code == AP_RESPONSE_NORMAL) {
 				q->irq_enabled = false;
+				q->irq_mdev = NULL;
+			}
 		} else {
 			status.response_code = AP_RESPONSE_NORMAL;
 		}
@@ -166,20 +169,22 @@ int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev)
 	return ret;
 }
 
+/*
+ * Every interrupt this mdev's guest enabled, wherever the queue is now: in
+ * an ap_config_batch the matrix may already have moved on while the guest
+ * still has the queue, and the pin must go before ->dma_unmap returns.
+ */
 void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length)
 {
-	struct ap_matrix *matrix = &matrix_mdev->matrix;
-	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
+	unsigned int bkt;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
-	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
-		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {
-			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
-			if (!q || !q->irq_enabled || q->nib < iova || q->nib - iova >= length)
-				continue;
-			vfio_ap_irq_disable(matrix_mdev, q);
-		}
+	hash_for_each(vfio_ap_core.queues, bkt, q, node) {
+		if (q->irq_mdev != matrix_mdev || !q->irq_enabled || q->nib < iova ||
+		    q->nib - iova >= length)
+			continue;
+		vfio_ap_irq_disable(matrix_mdev, q);
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 }
