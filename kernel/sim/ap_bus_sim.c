@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/bitmap.h>
 #include <linux/errno.h>
@@ -42,6 +43,9 @@ struct sim_queue {
 	unsigned int polls_left;
 	u8 fault_rc;
 	unsigned int fault_polls;
+	u8 zapq_rc; /* BUSY or RESET_IN_PROGRESS until zapq_until_ns */
+	u64 zapq_until_ns;
+	unsigned int zapq_refused;
 };
 
 struct ap_perms ap_perms;
@@ -660,6 +664,49 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	return 0;
 }
 
+static u64 sim_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms)
+{
+	if (apqn >= AP_DEVICES * AP_DOMAINS ||
+	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS))
+		return -EINVAL;
+	pthread_mutex_lock(&hw_lock);
+	queues[apqn].zapq_rc = rc;
+	queues[apqn].zapq_until_ns = ms ? sim_now_ns() + (u64)ms * 1000000ull : 0;
+	pthread_mutex_unlock(&hw_lock);
+	return 0;
+}
+
+unsigned int ap_sim_queue_zapq_refused(unsigned int apqn)
+{
+	unsigned int n;
+
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return 0;
+	pthread_mutex_lock(&hw_lock);
+	n = queues[apqn].zapq_refused;
+	pthread_mutex_unlock(&hw_lock);
+	return n;
+}
+
+/* Called with hw_lock held: is a BUSY / RESET_IN_PROGRESS window open? */
+static bool zapq_window(struct sim_queue *q, u8 rc)
+{
+	if (!q->zapq_until_ns || q->zapq_rc != rc)
+		return false;
+	if (sim_now_ns() < q->zapq_until_ns)
+		return true;
+	q->zapq_until_ns = 0;
+	return false;
+}
+
 int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls)
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
@@ -712,14 +759,22 @@ static struct ap_queue_status reset(ap_qid_t qid)
 {
 	struct sim_queue *q = &queues[qid & 0xffff];
 	struct ap_queue_status st = { 0 };
+	bool lost = false;
 
 	pthread_mutex_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
 		st.response_code = AP_RESPONSE_DECONFIGURED;
+		lost = true;
 	} else if (cards[AP_QID_CARD(qid)].card.chkstop) {
 		st.response_code = AP_RESPONSE_CHECKSTOPPED;
+		lost = true;
+	} else if (zapq_window(q, AP_RESPONSE_BUSY) ||
+		   zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS)) {
+		/* Not executed: the queue keeps its state and its messages. */
+		q->zapq_refused++;
+		st.response_code = q->zapq_rc;
 	} else {
 		q->resets++;
 		q->reset_pending = true;
@@ -728,6 +783,13 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		st.response_code = AP_RESPONSE_NORMAL;
 	}
 	pthread_mutex_unlock(&hw_lock);
+	/*
+	 * A check-stopped or deconfigured adapter cannot be reached, and the
+	 * machine resets it before it works again: its contents are gone,
+	 * which is why vfio_ap (like upstream) takes these answers as done.
+	 */
+	if (lost)
+		kvm_sim_apqn_reset(qid);
 	return st;
 }
 
@@ -752,8 +814,10 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
 		st.response_code = AP_RESPONSE_DECONFIGURED;
-	} else if (q->reset_pending && q->polls_left) {
-		q->polls_left--;
+	} else if (zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS) ||
+		   (q->reset_pending && q->polls_left)) {
+		if (q->reset_pending && q->polls_left)
+			q->polls_left--;
 		st.response_code = AP_RESPONSE_RESET_IN_PROGRESS;
 	} else {
 		if (q->reset_pending) {

@@ -132,6 +132,14 @@ int ap_sim_set_aqmask(const unsigned long *mask, bool *ret_changed);
 int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state);
 /* Fault injection: the next resets of @apqn end with @rc after @polls TAPQs. */
 int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls);
+/*
+ * For the next @ms milliseconds ZAPQ on @apqn is not executed and answers
+ * @rc: AP_RESPONSE_BUSY, or AP_RESPONSE_RESET_IN_PROGRESS (a reset the
+ * driver did not issue runs; TAPQ answers it too). @ms 0 clears.
+ */
+int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms);
+/* ZAPQs answered BUSY or RESET_IN_PROGRESS (not executed) on @apqn. */
+unsigned int ap_sim_queue_zapq_refused(unsigned int apqn);
 /* Counters: bus scans, queues bound to any driver / existing queues. */
 unsigned int ap_sim_scans(void);
 void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total);

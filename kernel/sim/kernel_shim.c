@@ -286,6 +286,24 @@ unsigned long find_next_bit_inv(const unsigned long *addr, unsigned long size, u
 /* printk */
 static sim_printk_hook_t printk_hook;
 
+/* state[0]: start of the interval (s), state[1]: messages in it. */
+bool sim_printk_ratelimit(unsigned long *state)
+{
+	static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct timespec ts;
+	bool ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&rl_lock);
+	if (!state[0] || (unsigned long)ts.tv_sec >= state[0] + 5) {
+		state[0] = (unsigned long)ts.tv_sec ? (unsigned long)ts.tv_sec : 1;
+		state[1] = 0;
+	}
+	ok = state[1]++ < 10;
+	pthread_mutex_unlock(&rl_lock);
+	return ok;
+}
+
 void sim_printk_set_hook(sim_printk_hook_t hook)
 {
 	__atomic_store_n(&printk_hook, hook, __ATOMIC_RELEASE);

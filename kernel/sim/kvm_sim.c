@@ -324,8 +324,17 @@ static int pqap_locked(struct kvm_sim_vcpu *v, unsigned int apqn, bool enable, u
 	v->run.s.regs.gprs[1] = (enable ? 1ull << 15 : 0) | (isc & 7);
 	v->run.s.regs.gprs[2] = nib;
 	down_read(&kvm->arch.crypto.pqap_hook_rwsem);
-	if (kvm->arch.crypto.pqap_hook)
+	if (kvm->arch.crypto.pqap_hook) {
 		r = (*kvm->arch.crypto.pqap_hook)(&v->vcpu);
+	} else {
+		/* Like KVM's handle_pqap(): no driver, no queues: response code 01. */
+		memset(&st, 0, sizeof(st));
+		st.response_code = AP_RESPONSE_Q_NOT_AVAIL;
+		up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+		if (ret_rc)
+			*ret_rc = st.response_code;
+		return 0;
+	}
 	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
 	if (r) {
 		__atomic_fetch_add(&s->pqap_unhandled, 1, __ATOMIC_RELAXED);

@@ -23,7 +23,7 @@ struct kvm_sim_stats {
 	u64 kvm_lock_hold_ns;
 	u64 vcpu_stall_ns; /* sum over vCPUs of time kept out of SIE */
 	u64 pqap_calls; /* PQAP intercepts handled by the hook */
-	u64 pqap_unhandled; /* PQAP with no hook or hook error */
+	u64 pqap_unhandled; /* PQAP the hook refused: QEMU would inject an exception */
 };
 
 struct kvm_sim_vcpu_cfg {
@@ -49,8 +49,8 @@ bool kvm_sim_vcpus_running(const struct kvm *kvm);
 /*
  * Issue one PQAP(AQIC) as vCPU @idx would: take vcpu->mutex, read the hook
  * under pqap_hook_rwsem, call it with gprs 0/1/2 = apqn/enable-isc/nib.
- * Returns the hook's result, -EOPNOTSUPP without hook; *ret_rc gets the
- * response code the guest sees.
+ * Returns the hook's result; without hook 0 and response code 01, as KVM
+ * answers; *ret_rc gets the response code the guest sees.
  */
 int kvm_sim_vcpu_pqap(struct kvm *kvm, unsigned int idx, unsigned int apqn, bool enable, u8 isc,
 		      u64 nib, u8 *ret_rc);

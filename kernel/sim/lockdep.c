@@ -28,6 +28,7 @@ struct lock_class {
 	const void *key;
 	const char *name;
 	int rank; /* 0: not in the documented order */
+	bool no_sleep; /* sleeping while holding it is a violation */
 };
 
 struct held_lock {
@@ -100,6 +101,24 @@ unsigned int lockdep_sim_held_count(void)
 	return depth;
 }
 
+/* Locks no thread may sleep under (see lockdep_sim.h). */
+static const char *const no_sleep_suffix[] = { "kvm->lock", "mdevs_lock" };
+
+static bool suffix_is(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+
+	return n >= m && strcmp(name + n - m, suffix) == 0;
+}
+
+static bool no_sleep_of(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(no_sleep_suffix); i++)
+		if (suffix_is(name, no_sleep_suffix[i]))
+			return true;
+	return false;
+}
+
 static int rank_of(const char *name)
 {
 	size_t n = strlen(name);
@@ -139,6 +158,7 @@ static int class_of_locked(struct lockdep_map *map)
 	classes[id].key = key;
 	classes[id].name = map->name;
 	classes[id].rank = rank_of(map->name);
+	classes[id].no_sleep = no_sleep_of(map->name);
 found:
 	__atomic_store_n(&map->class_id, id, __ATOMIC_RELAXED);
 	return id;
@@ -244,6 +264,24 @@ void lock_acquire(struct lockdep_map *map, bool trylock, bool read)
 	held[depth].map = map;
 	held[depth].class_id = cls;
 	depth++;
+}
+
+void lockdep_sim_might_sleep(const char *what)
+{
+	char now[STACK_TEXT];
+	char msg[256];
+
+	pthread_mutex_lock(&graph_lock);
+	for (unsigned int i = 0; i < depth; i++) {
+		if (!classes[held[i].class_id].no_sleep)
+			continue;
+		format_stack(now, sizeof(now), NULL);
+		snprintf(msg, sizeof(msg), "%s while holding %s", what,
+			 classes[held[i].class_id].name);
+		report(msg, now, "no-sleep locks", "    kvm->lock, mdevs_lock\n");
+		break;
+	}
+	pthread_mutex_unlock(&graph_lock);
 }
 
 void lock_release(struct lockdep_map *map)

@@ -23,6 +23,8 @@ u64 lockdep_sim_violations(void);
 void lockdep_sim_last_report(char *buf, size_t size);
 /* Forget the dependency graph (classes stay); for tests. */
 void lockdep_sim_reset(void);
+/* Called before every sleep: a violation if a no-sleep lock is held. */
+void lockdep_sim_might_sleep(const char *what);
 /* Number of locks the calling thread holds. */
 unsigned int lockdep_sim_held_count(void);
 

@@ -261,6 +261,23 @@ static int parse_queue(char **tok, size_t n, struct sim_cmd *c)
 	unsigned int polls = 0;
 	int r;
 
+	if (n == 4 && (strcmp(tok[2], "zapq-busy") == 0 || strcmp(tok[2], "zapq-rip") == 0)) {
+		char *end;
+		unsigned long v;
+
+		c->kind = tok[2][5] == 'b' ? SIM_CMD_QUEUE_ZAPQ_BUSY : SIM_CMD_QUEUE_ZAPQ_RIP;
+		r = parse_apqn(tok[1], &c->apqn);
+		if (r < 0)
+			return r;
+		if (!isdigit((unsigned char)tok[3][0]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(tok[3], &end, 10);
+		if (errno || *end || v > 600000)
+			return -EINVAL;
+		c->count = (unsigned int)v;
+		return 0;
+	}
 	if (n < 4 || n > 5 || strcmp(tok[2], "reset-fault") != 0)
 		return -EINVAL;
 	c->kind = SIM_CMD_QUEUE_RESET_FAULT;

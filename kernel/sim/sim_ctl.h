@@ -13,6 +13,12 @@
  *   fault PATH ERRNO [COUNT]      the next COUNT (default 1) writes to PATH fail
  *   queue AA.DDDD reset-fault RC [POLLS]   resets of the queue end with response
  *                                 code RC (0 clears) after POLLS TAPQs
+ *   queue AA.DDDD zapq-busy MS    for the next MS milliseconds ZAPQ answers
+ *                                 BUSY (05) and is not executed (0 clears)
+ *   queue AA.DDDD zapq-rip MS     for the next MS milliseconds a reset the
+ *                                 driver did not issue is in progress: ZAPQ
+ *                                 and TAPQ answer RESET_IN_PROGRESS (02), ZAPQ
+ *                                 is not executed (0 clears)
  *
  * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
  * number.
@@ -37,6 +43,8 @@ enum sim_cmd_kind {
 	SIM_CMD_GUEST_STOP,
 	SIM_CMD_FAULT,
 	SIM_CMD_QUEUE_RESET_FAULT,
+	SIM_CMD_QUEUE_ZAPQ_BUSY,
+	SIM_CMD_QUEUE_ZAPQ_RIP,
 };
 
 #define SIM_NAME_MAX 64
@@ -53,7 +61,7 @@ struct sim_cmd {
 	unsigned int vcpus;
 	char path[SIM_PATH_MAX]; /* fault */
 	int error; /* fault: positive errno */
-	unsigned int count; /* fault; reset-fault: POLLS */
+	unsigned int count; /* fault; reset-fault: POLLS; zapq-busy/zapq-rip: MS */
 	unsigned int apqn; /* reset-fault: card << 8 | domain */
 	unsigned int rc; /* reset-fault */
 };

@@ -1178,6 +1178,10 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return sim_fault_add(c->path, c->error, c->count);
 	case SIM_CMD_QUEUE_RESET_FAULT:
 		return ap_sim_queue_set_reset_fault(c->apqn, (u8)c->rc, c->count);
+	case SIM_CMD_QUEUE_ZAPQ_BUSY:
+		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_BUSY, c->count);
+	case SIM_CMD_QUEUE_ZAPQ_RIP:
+		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
 	}
 	return -EINVAL;
 }

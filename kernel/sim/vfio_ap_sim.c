@@ -48,18 +48,37 @@ static struct ap_queue_status sim_irq_enable(struct ap_matrix_mdev *matrix_mdev,
 	return ap_aqic(q->apqn, ctrl, nib);
 }
 
+static struct ap_matrix_mdev *last_irq_disable_mdev;
+
+struct ap_matrix_mdev *vfio_ap_sim_last_irq_disable(void)
+{
+	return __atomic_load_n(&last_irq_disable_mdev, __ATOMIC_RELAXED);
+}
+
+/* The kernel glue unpins the NIB through the vfio device of @matrix_mdev. */
 static struct ap_queue_status sim_irq_disable(struct ap_matrix_mdev *matrix_mdev,
 					      struct vfio_ap_queue *q)
 {
 	struct ap_qirq_ctrl ctrl = { 0 };
 
+	__atomic_store_n(&last_irq_disable_mdev, matrix_mdev, __ATOMIC_RELAXED);
 	return ap_aqic(q->apqn, ctrl, 0);
+}
+
+static int sim_pqap_hook(struct kvm_vcpu *vcpu);
+
+static void sim_set_pqap_hook(struct kvm *kvm, bool on)
+{
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	kvm->arch.crypto.pqap_hook = on ? sim_pqap_hook : NULL;
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
 }
 
 static const struct vfio_ap_core_ops sim_ops = {
 	.cfg_changed = sim_cfg_changed,
 	.irq_enable = sim_irq_enable,
 	.irq_disable = sim_irq_disable,
+	.set_pqap_hook = sim_set_pqap_hook,
 };
 
 void vfio_ap_sim_set_cfg_changed_hook(vfio_ap_sim_mdev_hook_t hook, void *userdata)
@@ -104,29 +123,14 @@ static int sim_pqap_hook(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* open_device: set_kvm installs the hook together with the kvm. */
 int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 {
-	int r;
-
-	r = vfio_ap_core_set_kvm(matrix_mdev, kvm);
-	if (r)
-		return r;
-	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
-	kvm->arch.crypto.pqap_hook = sim_pqap_hook;
-	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
-	return 0;
+	return vfio_ap_core_set_kvm(matrix_mdev, kvm);
 }
 
+/* close_device: unset_kvm removes the hook together with the kvm. */
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev)
 {
-	struct kvm *kvm = READ_ONCE(matrix_mdev->kvm);
-
-	if (!kvm)
-		return;
-	kvm_get_kvm(kvm);
-	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
-	kvm->arch.crypto.pqap_hook = NULL;
-	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
 	vfio_ap_core_unset_kvm(matrix_mdev);
-	kvm_put_kvm(kvm);
 }

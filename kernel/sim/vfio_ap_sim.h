@@ -17,10 +17,13 @@
 int vfio_ap_sim_init(void);
 void vfio_ap_sim_exit(void);
 
-/* open_device: install the PQAP hook on @kvm, then set_kvm (-EPERM...). */
+/* open_device: set_kvm, which installs the PQAP hook too (-EPERM...). */
 int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
-/* close_device: unset_kvm, remove the hook. */
+/* close_device: unset_kvm, which removes the hook too. */
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev);
+
+/* The mdev the last ops->irq_disable named (the glue unpins through it). */
+struct ap_matrix_mdev *vfio_ap_sim_last_irq_disable(void);
 
 typedef void (*vfio_ap_sim_mdev_hook_t)(struct ap_matrix_mdev *matrix_mdev, void *userdata);
 /* Called (mdevs_lock held: do not call back into the core) on cfg changes. */

@@ -14,6 +14,10 @@
 #include <linux/kvm_host.h>
 #include "vfio_ap_internal.h"
 
+/*
+ * A reset is waited for in steps of VFIO_AP_RESET_POLL_MS, at most
+ * VFIO_AP_RESET_POLLS of them (1 s) for all queues in flight together.
+ */
 #define VFIO_AP_RESET_POLLS 50
 #define VFIO_AP_RESET_POLL_MS 20
 
@@ -34,57 +38,175 @@ struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev)
 	return kvm;
 }
 
+/* Release what vfio_ap_lock_for_mdev() took; resets end before guests_lock. */
 void vfio_ap_unlock_for_mdev(struct kvm *kvm)
 {
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	if (kvm)
 		mutex_unlock(&kvm->lock);
+	vfio_ap_guests_unlock();
+}
+
+/* Wait for the resets started under guests_lock, then release it. */
+void vfio_ap_guests_unlock(void)
+{
+	vfio_ap_wait_resets();
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }
 
-/* @matrix_mdev: the mdev whose guest enabled the interrupt (or NULL). */
+/*
+ * A queue is passable to a guest unless its last reset failed. Normal end,
+ * DECONFIGURED and CHECKSTOPPED count as done, as upstream: the machine
+ * refuses every instruction to such a queue, so nothing can leak.
+ */
+bool vfio_ap_queue_passable(const struct vfio_ap_queue *q)
+{
+	switch (q->reset_status.response_code) {
+	case AP_RESPONSE_NORMAL:
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* @matrix_mdev: the mdev whose guest had @q (or NULL). */
 void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
 {
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	/* The NIB was pinned through the device of the guest that enabled it. */
+	if (q->irq_mdev)
+		matrix_mdev = q->irq_mdev;
 	if ((q->irq_enabled || q->glue) && vfio_ap_core.ops && vfio_ap_core.ops->irq_disable)
 		vfio_ap_core.ops->irq_disable(matrix_mdev, q);
 	q->irq_enabled = false;
+	q->irq_mdev = NULL;
 }
 
-/* Reset @q, which @matrix_mdev's guest had (or NULL: no guest had it). */
-void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
+static void reset_failed(struct vfio_ap_queue *q, const char *what)
+{
+	/* The queue's adapter is no longer passable: refilter it in full. */
+	set_bit_inv(AP_QID_CARD(q->apqn), vfio_ap_core.failed_apm);
+	pr_warn_ratelimited("vfio_ap: reset of queue %02x.%04x: %s, response code %u\n",
+			    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), what,
+			    q->reset_status.response_code);
+}
+
+/* Issue ZAPQ; true while the reset is in flight (check it later). */
+static bool reset_issue(struct vfio_ap_queue *q)
+{
+	struct ap_queue_status status = ap_zapq(q->apqn, 0);
+
+	q->reset_status = status;
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+		q->reset_reissue = false;
+		return true;
+	case AP_RESPONSE_RESET_IN_PROGRESS:
+	case AP_RESPONSE_BUSY:
+		/* Not executed: a zeroize is guaranteed only by our own ZAPQ. */
+		q->reset_reissue = true;
+		return true;
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		return false;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+		/* The queue is gone: nothing to reset, the filter drops it. */
+		q->reset_status.response_code = AP_RESPONSE_NORMAL;
+		return false;
+	default:
+		reset_failed(q, "ZAPQ refused");
+		return false;
+	}
+}
+
+/* One TAPQ (or a ZAPQ re-issue) for a reset in flight; true when it ended. */
+static bool reset_check(struct vfio_ap_queue *q)
 {
 	struct ap_queue_status status;
-	unsigned int polls;
 
+	if (q->reset_reissue) {
+		if (reset_issue(q))
+			return false; /* executed now, or refused again */
+		q->reset_reissue = false;
+		return true;
+	}
+	status = ap_tapq(q->apqn, NULL);
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+		if (!status.queue_empty)
+			return false;
+		q->reset_status = status;
+		return true;
+	case AP_RESPONSE_RESET_IN_PROGRESS:
+	case AP_RESPONSE_BUSY:
+		return false;
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		q->reset_status = status;
+		return true;
+	case AP_RESPONSE_ASSOC_SECRET_NOT_UNIQUE:
+	case AP_RESPONSE_ASSOC_FAILED:
+		/* Every instruction fails like this until the queue is reset again. */
+		q->reset_reissue = true;
+		return false;
+	default:
+		q->reset_status = status;
+		reset_failed(q, "TAPQ after ZAPQ");
+		return true;
+	}
+}
+
+/*
+ * Start resetting @q, which @matrix_mdev's guest had (or NULL: no guest
+ * had it): interrupts off, ZAPQ. The reset ends in vfio_ap_wait_resets(),
+ * which the caller reaches through vfio_ap_guests_unlock() once kvm->lock
+ * and mdevs_lock are released; guests_lock keeps @q alive until then.
+ */
+void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q)
+{
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
 	vfio_ap_irq_disable(matrix_mdev, q);
+	if (!list_empty(&q->reset_node))
+		list_del_init(&q->reset_node);
+	if (reset_issue(q))
+		list_add_tail(&q->reset_node, &vfio_ap_core.resets);
+}
 
-	status = ap_zapq(q->apqn, 0);
-	if (status.response_code != AP_RESPONSE_NORMAL &&
-	    status.response_code != AP_RESPONSE_RESET_IN_PROGRESS &&
-	    status.response_code != AP_RESPONSE_BUSY) {
-		q->reset_status = status;
+/*
+ * Wait for every reset in flight, all queues in parallel: sleep without
+ * kvm->lock and mdevs_lock (a vCPU's PQAP and other guests' updates go on),
+ * then poll each queue under mdevs_lock, re-issuing ZAPQ where it was
+ * refused. A reset that has not ended after VFIO_AP_RESET_POLLS steps
+ * fails: the queue is not passable until it is reset successfully.
+ */
+void vfio_ap_wait_resets(void)
+{
+	struct vfio_ap_queue *q, *tmp;
+	unsigned int polls;
+
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	for (polls = 0; !list_empty(&vfio_ap_core.resets) && polls < VFIO_AP_RESET_POLLS; polls++) {
+		/* Most resets end at once: look before the first sleep. */
+		if (polls)
+			msleep(VFIO_AP_RESET_POLL_MS);
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		list_for_each_entry_safe(q, tmp, &vfio_ap_core.resets, reset_node)
+			if (reset_check(q))
+				list_del_init(&q->reset_node);
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+	}
+	if (list_empty(&vfio_ap_core.resets))
 		return;
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	list_for_each_entry_safe(q, tmp, &vfio_ap_core.resets, reset_node) {
+		list_del_init(&q->reset_node);
+		q->reset_status.response_code = AP_RESPONSE_BUSY;
+		reset_failed(q, "timed out");
 	}
-	for (polls = 0; polls < VFIO_AP_RESET_POLLS; polls++) {
-		status = ap_tapq(q->apqn, NULL);
-		if (status.response_code == AP_RESPONSE_NORMAL && status.queue_empty) {
-			q->reset_status = status;
-			return;
-		}
-		if (status.response_code != AP_RESPONSE_NORMAL &&
-		    status.response_code != AP_RESPONSE_RESET_IN_PROGRESS &&
-		    status.response_code != AP_RESPONSE_BUSY) {
-			q->reset_status = status;
-			return;
-		}
-		msleep(VFIO_AP_RESET_POLL_MS);
-	}
-	q->reset_status = status;
-	q->reset_status.response_code = AP_RESPONSE_BUSY;
-	pr_warn("vfio_ap: reset of queue %02x.%04x timed out\n", AP_QID_CARD(q->apqn),
-		AP_QID_QUEUE(q->apqn));
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 }
 
 static void reset_rect(struct ap_matrix_mdev *matrix_mdev, const unsigned long *apm,

@@ -71,12 +71,22 @@ static bool gives(const struct ap_matrix_mdev *g, const struct ap_matrix_mdev *h
 	       bitmap_intersects(g->shadow_apcb.aqm, h->batch.target.aqm, AP_DOMAINS);
 }
 
+/*
+ * One APCB update of @m's guest to @target (NULL: the mdev's target,
+ * filtered now, after the resets of the rounds before, so that a queue
+ * whose reset failed is not passed on). The resets of the queues that
+ * left are started; the caller waits for them after the round.
+ */
 static void update_guest_to(struct ap_matrix_mdev *m, const struct ap_matrix *target)
 {
 	struct kvm *kvm = m->kvm;
 
 	mutex_lock(&kvm->lock);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
+	if (!target) {
+		vfio_ap_filter(m, &m->batch.target);
+		target = &m->batch.target;
+	}
 	vfio_ap_commit_shadow(m, target);
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	mutex_unlock(&kvm->lock);
@@ -117,37 +127,50 @@ static struct ap_matrix_mdev *cycle_member(struct ap_matrix_mdev **mdevs, unsign
 	return x;
 }
 
-/* Called with guests_lock held, mdevs_lock not held. */
-static void apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
+/*
+ * Called with guests_lock held, mdevs_lock not held. Rounds: every guest
+ * that takes nothing another undone guest still holds gets its update;
+ * then the resets of all queues that left in this round are waited for
+ * together, with no kvm->lock held; then the next round. Returns 0, or
+ * -EIO if the dependency walk failed (a bug: the matrices are committed,
+ * the guests not updated are left as they were).
+ */
+static int apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
 {
 	unsigned int i, rounds, left = 0;
 
 	for (i = 0; i < n; i++)
 		if (!mdevs[i]->batch.done)
 			left++;
-	for (rounds = 0; left && rounds < 2 * n; rounds++) {
-		struct ap_matrix_mdev *c = NULL;
+	for (rounds = 0; left && rounds < 2 * n + 1; rounds++) {
+		struct ap_matrix_mdev *c;
 		struct ap_matrix step;
+		bool any = false;
 
-		for (i = 0; i < n && !c; i++)
-			if (!mdevs[i]->batch.done && ready(mdevs, n, mdevs[i]))
-				c = mdevs[i];
-		if (c) {
-			update_guest_to(c, &c->batch.target);
-			c->batch.done = true;
+		for (i = 0; i < n; i++)
+			mdevs[i]->batch.ready = !mdevs[i]->batch.done && ready(mdevs, n, mdevs[i]);
+		for (i = 0; i < n; i++) {
+			if (!mdevs[i]->batch.ready)
+				continue;
+			update_guest_to(mdevs[i], NULL);
+			mdevs[i]->batch.done = true;
 			left--;
-			continue;
+			any = true;
 		}
-		c = cycle_member(mdevs, n);
-		if (WARN_ON(!c || c->batch.split))
-			break;
-		step = c->shadow_apcb;
-		bitmap_and(step.apm, step.apm, c->batch.target.apm, AP_DEVICES);
-		bitmap_and(step.aqm, step.aqm, c->batch.target.aqm, AP_DOMAINS);
-		bitmap_and(step.adm, step.adm, c->batch.target.adm, AP_DOMAINS);
-		update_guest_to(c, &step);
-		c->batch.split = true;
+		if (!any) {
+			c = cycle_member(mdevs, n);
+			if (WARN_ON(!c || c->batch.split))
+				return -EIO;
+			step = c->shadow_apcb;
+			bitmap_and(step.apm, step.apm, c->batch.target.apm, AP_DEVICES);
+			bitmap_and(step.aqm, step.aqm, c->batch.target.aqm, AP_DOMAINS);
+			bitmap_and(step.adm, step.adm, c->batch.target.adm, AP_DOMAINS);
+			update_guest_to(c, &step);
+			c->batch.split = true;
+		}
+		vfio_ap_wait_resets();
 	}
+	return WARN_ON(left) ? -EIO : 0;
 }
 
 static unsigned int count_lines(const char *buf, size_t count)
@@ -219,8 +242,8 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	if (ret) {
 		err.error = ret;
 		vfio_ap_core.last_batch_error = err;
-		pr_warn("vfio_ap: ap_config_batch: line %u (%s): error %d\n", err.line,
-			err.uuid[0] ? err.uuid : "-", ret);
+		pr_warn_ratelimited("vfio_ap: ap_config_batch: line %u (%s): error %d\n", err.line,
+				    err.uuid[0] ? err.uuid : "-", ret);
 		mutex_unlock(&vfio_ap_core.mdevs_lock);
 		goto out;
 	}
@@ -238,12 +261,22 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 			m->batch.done = true;
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	apply_guest_updates(mdevs, n);
-	ret = count;
+	vfio_ap_wait_resets();
+	ret = apply_guest_updates(mdevs, n);
+	if (ret) {
+		err.line = 0;
+		err.uuid[0] = '\0';
+		err.error = ret;
+		vfio_ap_core.last_batch_error = err;
+		pr_warn_ratelimited(
+			"vfio_ap: ap_config_batch: guest updates incomplete: error %d\n", ret);
+	} else {
+		ret = count;
+	}
 out:
 	for (i = 0; i < n; i++)
 		mdevs[i]->batch.named = false;
-	mutex_unlock(&vfio_ap_core.guests_lock);
+	vfio_ap_guests_unlock();
 	mutex_unlock(&ap_perms_mutex);
 	kfree(mdevs);
 	return ret;

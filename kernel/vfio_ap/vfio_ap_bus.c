@@ -52,6 +52,7 @@ int vfio_ap_core_probe_queue(struct ap_queue *aq)
 	q->aq = aq;
 	q->apqn = aq->qid;
 	q->reset_status.response_code = AP_RESPONSE_NORMAL;
+	INIT_LIST_HEAD(&q->reset_node);
 
 	kvm = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), &m);
 	hash_add(vfio_ap_core.queues, &q->node, q->apqn);
@@ -80,9 +81,10 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 		if (m && !vfio_ap_core.scan_in_progress)
 			vfio_ap_update_guest_adapter(m, apid);
 		vfio_ap_reset_queue(m, q);
-		kfree(q);
 	}
+	/* Waits for the reset (q is out of the hash, guests_lock held). */
 	vfio_ap_unlock_for_mdev(kvm);
+	kfree(q);
 }
 
 /* Called by the AP bus with ap_perms_mutex held. */
@@ -101,7 +103,7 @@ int vfio_ap_core_in_use(unsigned long *apm, unsigned long *aqm)
 		}
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&vfio_ap_core.guests_lock);
+	vfio_ap_guests_unlock();
 	return ret;
 }
 
@@ -147,7 +149,7 @@ void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 		m->matrix.adm_max = host.adm_max;
 	}
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&vfio_ap_core.guests_lock);
+	vfio_ap_guests_unlock();
 }
 
 void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_config_info *old_info)
@@ -169,5 +171,5 @@ void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_co
 		if (kvm)
 			mutex_unlock(&kvm->lock);
 	}
-	mutex_unlock(&vfio_ap_core.guests_lock);
+	vfio_ap_guests_unlock();
 }

@@ -58,7 +58,14 @@ struct ap_matrix {
  * @aq:           the AP bus queue device
  * @apqn:         the APQN
  * @reset_status: outcome of the last reset; a queue whose last reset did not
- *                end normally is not usable and its adapter is filtered out
+ *                end normally (or with DECONFIGURED / CHECKSTOPPED, which
+ *                leave nothing to zeroize) is not usable and its adapter is
+ *                filtered out
+ * @reset_node:   link in vfio_ap_core.resets while a reset is in flight
+ * @reset_reissue: the last ZAPQ was refused (BUSY, RESET_IN_PROGRESS) or the
+ *                queue asks for another reset: issue ZAPQ again
+ * @irq_mdev:     the mdev whose guest enabled the interrupt (whose device
+ *                pinned the NIB), or NULL
  * @irq_enabled:  interrupts enabled by the guest through PQAP(AQIC)
  * @isc:          guest interruption subclass of the enabled interrupt
  * @nib:          guest address of the notification indicator byte
@@ -69,6 +76,9 @@ struct vfio_ap_queue {
 	struct ap_queue *aq;
 	unsigned int apqn;
 	struct ap_queue_status reset_status;
+	struct list_head reset_node;
+	bool reset_reissue;
+	struct ap_matrix_mdev *irq_mdev;
 	bool irq_enabled;
 	u8 isc;
 	u64 nib;
@@ -106,6 +116,7 @@ struct ap_matrix_mdev {
 		bool seen;
 		bool named;
 		bool done;
+		bool ready;
 		bool split;
 	} batch;
 };
@@ -123,9 +134,15 @@ struct ap_matrix_mdev {
  *               before the queue is reset or leaves the mdev.
  * @request_release: ask user space to release the mdev (the mdev is being
  *               removed while in use). May be NULL.
+ * @set_pqap_hook: install (@on) or remove the PQAP hook of @kvm; called by
+ *               set_kvm/unset_kvm with guests_lock and kvm->lock held and
+ *               mdevs_lock not held, so hook and mdev->kvm change together.
+ *               May be NULL.
  *
- * Queue resets (ZAPQ, then TAPQ polled with msleep() until the reset is
- * done, bounded) are done by the core itself with the <asm/ap.h> inlines.
+ * Queue resets (ZAPQ, re-issued while it answers BUSY or RESET_IN_PROGRESS,
+ * then TAPQ polled until the reset is done, bounded) are done by the core
+ * itself with the <asm/ap.h> inlines: started under mdevs_lock, waited for
+ * in parallel after kvm->lock and mdevs_lock are released.
  */
 struct vfio_ap_core_ops {
 	void (*cfg_changed)(struct ap_matrix_mdev *matrix_mdev);
@@ -135,6 +152,7 @@ struct vfio_ap_core_ops {
 	struct ap_queue_status (*irq_disable)(struct ap_matrix_mdev *matrix_mdev,
 					      struct vfio_ap_queue *q);
 	void (*request_release)(struct ap_matrix_mdev *matrix_mdev);
+	void (*set_pqap_hook)(struct kvm *kvm, bool on);
 };
 
 /**
@@ -161,6 +179,12 @@ struct vfio_ap_batch_error {
  * @info:         host AP configuration (QCI) as last seen
  * @host:         @info as MSB-first bitmaps, with the highest ids
  * @ops:          the glue's plumbing
+ * @resets:       queues whose reset is in flight (guests_lock); waited for
+ *                by vfio_ap_guests_unlock() with neither kvm->lock nor
+ *                mdevs_lock held
+ * @failed_apm:   adapters with a queue whose reset failed since the shadows
+ *                were last filtered in full; the incremental filter checks
+ *                them over all domains (mdevs_lock)
  * @scan_in_progress: between on_config_changed and on_scan_complete; probe
  *                and remove then defer guest updates to on_scan_complete
  * @last_batch_error: where the last failed ap_config_batch failed
@@ -174,6 +198,8 @@ struct vfio_ap_matrix_dev {
 	struct list_head mdev_list;
 	unsigned int nr_mdevs;
 	DECLARE_HASHTABLE(queues, 12);
+	struct list_head resets;
+	DECLARE_BITMAP(failed_apm, AP_DEVICES);
 	struct ap_config_info info;
 	struct ap_matrix host;
 	const struct vfio_ap_core_ops *ops;
@@ -245,9 +271,10 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev);
 
 /*
  * PQAP(AQIC) from @vcpu for @apqn: takes mdevs_lock only (the vCPU thread
- * holds vcpu->mutex, see LOCKING). Returns -EOPNOTSUPP when no mdev uses
- * vcpu->kvm (the intercept goes to user space), else 0 with the status for
- * the guest in *ret_status.
+ * holds vcpu->mutex, see LOCKING). Returns 0 with the status for the guest
+ * in *ret_status: response code 01 when no mdev uses vcpu->kvm (the hook
+ * is installed before and removed after mdev->kvm changes) or the queue
+ * is not in the guest, as upstream.
  */
 int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable, u8 isc, u64 nib,
 			   struct ap_queue_status *ret_status);
@@ -260,8 +287,9 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 int vfio_ap_core_reset_queues(struct ap_matrix_mdev *matrix_mdev);
 
 /*
- * The guest unmapped [iova, iova + length): disable interrupts of the
- * mdev's queues whose NIB lies in that range. Takes mdevs_lock.
+ * The guest unmapped [iova, iova + length): disable every interrupt the
+ * mdev's guest enabled whose NIB lies in that range, whichever matrix the
+ * queue is in now. Takes mdevs_lock.
  */
 void vfio_ap_core_dma_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova, u64 length);
 

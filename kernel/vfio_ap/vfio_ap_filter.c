@@ -5,8 +5,8 @@
  * - adapters and domains the host configuration (QCI) does not have are
  *   dropped;
  * - an adapter is dropped if any of its APQNs in the resulting matrix is
- *   not usable: not bound to vfio_ap, or its last reset did not end
- *   normally. Domains are filtered by the host configuration only, so one
+ *   not usable: not bound to vfio_ap, or its last reset failed (normal
+ *   end, DECONFIGURED and CHECKSTOPPED count as done, as upstream). Domains are filtered by the host configuration only, so one
  *   bad queue costs the guest its adapter, never a domain on every adapter;
  * - control domains are filtered by the host configuration.
  * The work is one hash lookup per APQN of this mdev's matrix.
@@ -18,7 +18,7 @@ static bool queue_usable(unsigned long apid, unsigned long apqi)
 {
 	struct vfio_ap_queue *q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 
-	return q && q->reset_status.response_code == AP_RESPONSE_NORMAL;
+	return q && vfio_ap_queue_passable(q);
 }
 
 void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *ret_shadow)
@@ -48,7 +48,9 @@ void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *
  * adapters in @recheck are checked over all domains, adapters already in the
  * shadow only over the domains that are new to it, and adapters that were
  * filtered out are checked again only if domains left the shadow (their
- * bad queue may have gone with them). Cost: O(|recheck| x |aqm| + |shadow
+ * bad queue may have gone with them). Adapters with a queue whose reset
+ * failed after the shadow was computed (vfio_ap_core.failed_apm) are
+ * checked over all domains, so the result is vfio_ap_filter()'s. Cost: O(|recheck| x |aqm| + |shadow
  * adapters| x |new domains|), not O(|apm| x |aqm|).
  */
 void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned long *recheck,
@@ -73,6 +75,7 @@ void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned l
 		const unsigned long *check = new_domains;
 
 		if ((recheck && test_bit_inv(apid, recheck)) ||
+		    test_bit_inv(apid, vfio_ap_core.failed_apm) ||
 		    (domains_left && !test_bit_inv(apid, old->apm)))
 			check = ret_shadow->aqm;
 		else if (!test_bit_inv(apid, old->apm))

@@ -32,6 +32,9 @@ void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned l
 /* vfio_ap_apcb.c */
 struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
+void vfio_ap_guests_unlock(void);
+void vfio_ap_wait_resets(void);
+bool vfio_ap_queue_passable(const struct vfio_ap_queue *q);
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target);
 void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid);

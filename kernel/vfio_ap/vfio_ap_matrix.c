@@ -72,6 +72,7 @@ int vfio_ap_core_init(const struct vfio_ap_core_ops *ops)
 	mutex_init(&vfio_ap_core.guests_lock);
 	mutex_init(&vfio_ap_core.mdevs_lock);
 	INIT_LIST_HEAD(&vfio_ap_core.mdev_list);
+	INIT_LIST_HEAD(&vfio_ap_core.resets);
 	hash_init(vfio_ap_core.queues);
 	vfio_ap_core.ops = ops;
 	if (ap_qci(&vfio_ap_core.info))

@@ -9,9 +9,10 @@
  * they are plain AP instructions, which apsim simulates.
  *
  * Locks: the core's locks are taken only by the core. The glue adds
- * kvm->arch.crypto.pqap_hook_rwsem (taken for writing with no other lock
- * held; KVM takes it for reading under vcpu->mutex before calling the hook,
- * which then takes only mdevs_lock inside the core) and the per-mdev
+ * kvm->arch.crypto.pqap_hook_rwsem (taken for writing by ops->set_pqap_hook
+ * under guests_lock and kvm->lock, never with mdevs_lock held; KVM takes it
+ * for reading under vcpu->mutex before calling the hook, which then takes
+ * only mdevs_lock inside the core) and the per-mdev
  * trigger_lock spinlock, innermost of all. vfio_pin_pages() runs under
  * mdevs_lock, and ->dma_unmap takes mdevs_lock (through the core): no cycle,
  * because vfio (type1 and iommufd) calls ->dma_unmap without holding the lock
@@ -218,14 +219,6 @@ static void vfio_ap_glue_cfg_changed(struct ap_matrix_mdev *matrix_mdev)
 	vfio_ap_signal(m, &m->cfg_trigger);
 }
 
-const struct vfio_ap_core_ops vfio_ap_glue_ops = {
-	.cfg_changed = vfio_ap_glue_cfg_changed,
-	.irq_enable = vfio_ap_glue_irq_enable,
-	.irq_disable = vfio_ap_glue_irq_disable,
-	/* vfio_unregister_group_dev() asks user space itself (->request). */
-	.request_release = NULL,
-};
-
 /*
  * The PQAP intercept. KVM calls it for PQAP(AQIC) with vcpu->mutex held:
  * GR0 holds the APQN, GR1 the IR bit (bit 16) and the guest ISC, GR2 the
@@ -252,12 +245,26 @@ static int vfio_ap_handle_pqap(struct kvm_vcpu *vcpu)
 
 static crypto_hook vfio_ap_pqap_hook = vfio_ap_handle_pqap;
 
-static void vfio_ap_set_pqap_hook(struct kvm *kvm, crypto_hook *hook)
+/*
+ * ops->set_pqap_hook: called by set_kvm/unset_kvm under kvm->lock, before
+ * mdevs_lock, so that the hook and mdev->kvm change together (one mdev per
+ * kvm: the hook is this mdev's for as long as it is attached).
+ */
+static void vfio_ap_glue_set_pqap_hook(struct kvm *kvm, bool on)
 {
 	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
-	kvm->arch.crypto.pqap_hook = hook;
+	kvm->arch.crypto.pqap_hook = on ? &vfio_ap_pqap_hook : NULL;
 	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
 }
+
+const struct vfio_ap_core_ops vfio_ap_glue_ops = {
+	.cfg_changed = vfio_ap_glue_cfg_changed,
+	.irq_enable = vfio_ap_glue_irq_enable,
+	.irq_disable = vfio_ap_glue_irq_disable,
+	/* vfio_unregister_group_dev() asks user space itself (->request). */
+	.request_release = NULL,
+	.set_pqap_hook = vfio_ap_glue_set_pqap_hook,
+};
 
 static int vfio_ap_vfio_init(struct vfio_device *vdev)
 {
@@ -271,8 +278,6 @@ static int vfio_ap_vfio_open(struct vfio_device *vdev)
 {
 	struct vfio_ap_mdev *m = container_of(vdev, struct vfio_ap_mdev, vdev);
 	struct kvm *kvm = vdev->kvm;
-	bool hooked;
-	int ret;
 
 	/* vfio-ap is useless without a guest: QEMU always passes one. */
 	if (!kvm)
@@ -284,21 +289,8 @@ static int vfio_ap_vfio_open(struct vfio_device *vdev)
 	if (!kvm->arch.crypto.crycbd)
 		return 0;
 
-	/*
-	 * Hook first, so that a PQAP right after the APCB update is seen. The
-	 * hook is shared by all mdevs (the core finds the mdev by kvm), so a
-	 * hook already there belongs to another mdev of this kvm: leave it.
-	 */
-	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
-	hooked = !kvm->arch.crypto.pqap_hook;
-	if (hooked)
-		kvm->arch.crypto.pqap_hook = &vfio_ap_pqap_hook;
-	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
-
-	ret = vfio_ap_core_set_kvm(&m->core, kvm);
-	if (ret && hooked)
-		vfio_ap_set_pqap_hook(kvm, NULL);
-	return ret;
+	/* set_kvm installs the PQAP hook with the kvm, under kvm->lock. */
+	return vfio_ap_core_set_kvm(&m->core, kvm);
 }
 
 static void vfio_ap_swap_trigger(struct vfio_ap_mdev *m, struct eventfd_ctx **trigger,
@@ -317,11 +309,9 @@ static void vfio_ap_swap_trigger(struct vfio_ap_mdev *m, struct eventfd_ctx **tr
 static void vfio_ap_vfio_close(struct vfio_device *vdev)
 {
 	struct vfio_ap_mdev *m = container_of(vdev, struct vfio_ap_mdev, vdev);
-	struct kvm *kvm = m->core.kvm;
 
+	/* Removes the PQAP hook with the kvm, under kvm->lock. */
 	vfio_ap_core_unset_kvm(&m->core);
-	if (kvm)
-		vfio_ap_set_pqap_hook(kvm, NULL);
 	vfio_ap_swap_trigger(m, &m->req_trigger, NULL);
 	vfio_ap_swap_trigger(m, &m->cfg_trigger, NULL);
 }

@@ -282,7 +282,8 @@ static void test_pqap(void)
 	kvm_sim_vcpu_pqap(ga, 0, AP_MKQID(3, 1), true, 3, 0x4000, &rc);
 	tap_is_int(rc, AP_RESPONSE_Q_NOT_AVAIL, "  for 03.0001 (B's): Q_NOT_AVAIL");
 	tap_is_int(vfio_ap_core_pqap_aqic(kvm_sim_vcpu(gy, 0), AP_MKQID(2, 1), true, 3, 0, &status),
-		   -EOPNOTSUPP, "PQAP for a kvm without mdev: EOPNOTSUPP");
+		   0, "PQAP for a kvm without mdev: handled");
+	tap_is_int(status.response_code, AP_RESPONSE_Q_NOT_AVAIL, "  response code 01 (upstream)");
 	mdev_store(ma, "unassign_domain", "1");
 	ap_sim_queue_state(AP_MKQID(2, 1), &st);
 	tap_ok(!st.irq_enabled, "a queue leaving the guest has its interrupts disabled");
@@ -301,7 +302,7 @@ static void test_pqap(void)
 
 		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "VFIO_DEVICE_RESET: reset_queues");
 		tap_is_int(resets_of(2, 2) - r, 1, "  resets 02.0002");
-		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_CHECKSTOPPED, 2);
+		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_INVALID_ADDRESS, 2);
 		tap_is_int(vfio_ap_core_reset_queues(ma), -EIO, "  a failing reset: EIO");
 		ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), 0, 0);
 		tap_is_int(vfio_ap_core_reset_queues(ma), 0, "  and a good one clears it");

@@ -64,7 +64,7 @@ int main(void)
 		} else if (op < 17) {
 			unsigned int apqn = AP_MKQID(rand_r(&seed) % 12, rand_r(&seed) % 12);
 
-			ap_sim_queue_set_reset_fault(apqn, rand_r(&seed) & 1 ? 0x04 : 0, 0);
+			ap_sim_queue_set_reset_fault(apqn, rand_r(&seed) & 1 ? 0x06 : 0, 0);
 		} else {
 			snprintf(val, sizeof(val), "%u", rand_r(&seed) % 12);
 			mdev_store(m[i], op & 1 ? "unassign_domain" : "assign_domain", val);

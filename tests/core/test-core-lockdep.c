@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/delay.h>
+
 #include "tap.h"
 #include "core-fixture.h"
 
@@ -94,6 +96,27 @@ static void plant_kvm_lock_under_mdevs_lock(void)
 	mutex_lock(&seed_kvm->lock);
 }
 
+static void plant_sleep_under_kvm_lock(void)
+{
+	mutex_lock(&seed_kvm->lock);
+	msleep(1);
+}
+
+static void plant_sleep_under_mdevs_lock(void)
+{
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	msleep(1);
+}
+
+static void sleep_under_guests_lock(void)
+{
+	mutex_lock(&vfio_ap_core.guests_lock);
+	msleep(1);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	if (lockdep_sim_violations())
+		abort();
+}
+
 static void plant_recursion(void)
 {
 	mutex_lock(&lock_a);
@@ -150,6 +173,15 @@ int main(void)
 
 	st = run_child(plant_kvm_lock_under_mdevs_lock, out, sizeof(out));
 	tap_ok(aborted(st), "kvm->lock under mdevs_lock: aborts");
+
+	st = run_child(plant_sleep_under_kvm_lock, out, sizeof(out));
+	tap_ok(aborted(st), "msleep holding kvm->lock: aborts");
+	tap_ok(strstr(out, "msleep while holding") && strstr(out, "kvm->lock"),
+	       "  reports the sleep and names kvm->lock");
+	st = run_child(plant_sleep_under_mdevs_lock, out, sizeof(out));
+	tap_ok(aborted(st), "msleep holding mdevs_lock: aborts");
+	st = run_child(sleep_under_guests_lock, out, sizeof(out));
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "msleep holding only guests_lock: no report");
 
 	st = run_child(plant_recursion, out, sizeof(out));
 	tap_ok(aborted(st), "taking a held lock again: aborts");

@@ -102,6 +102,13 @@ int main(void)
 	       "reset-fault fields");
 	tap_is_int(parse("queue 02.0100 reset-fault 3", &c), -ERANGE, "domain above 255");
 	tap_is_int(parse("queue 2 reset-fault 3", &c), -EINVAL, "not an APQN");
+	tap_is_int(parse("queue 01.0002 zapq-busy 250", &c), 0, "queue zapq-busy");
+	tap_ok(c.kind == SIM_CMD_QUEUE_ZAPQ_BUSY && c.apqn == 0x0102 && c.count == 250,
+	       "zapq-busy fields");
+	tap_is_int(parse("queue 01.0002 zapq-rip 0", &c), 0, "queue zapq-rip 0 (clears)");
+	tap_ok(c.kind == SIM_CMD_QUEUE_ZAPQ_RIP && c.count == 0, "zapq-rip fields");
+	tap_is_int(parse("queue 01.0002 zapq-busy", &c), -EINVAL, "zapq-busy needs MS");
+	tap_is_int(parse("queue 01.0002 zapq-busy -1", &c), -EINVAL, "zapq-busy MS not negative");
 
 	tap_is_int(sim_fault_add("/a", EIO, 2), 0, "fault armed");
 	tap_is_int(sim_fault_check("/b"), 0, "other path unaffected");

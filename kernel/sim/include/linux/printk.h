@@ -37,6 +37,20 @@ __printf(2, 3) void sim_printk(int level, const char *fmt, ...);
 			sim_printk(7, pr_fmt(fmt), ##__VA_ARGS__); \
 	} while (0)
 
+/*
+ * Like the kernel's printk_ratelimited(): at most 10 messages a call site
+ * every 5 seconds (DEFAULT_RATELIMIT_BURST / DEFAULT_RATELIMIT_INTERVAL).
+ */
+bool sim_printk_ratelimit(unsigned long *state);
+#define sim_printk_ratelimited(level, fmt, ...)                        \
+	do {                                                           \
+		static unsigned long rs_[2];                           \
+		if (sim_printk_ratelimit(rs_))                         \
+			sim_printk(level, pr_fmt(fmt), ##__VA_ARGS__); \
+	} while (0)
+#define pr_warn_ratelimited(fmt, ...) sim_printk_ratelimited(4, fmt, ##__VA_ARGS__)
+#define pr_notice_ratelimited(fmt, ...) sim_printk_ratelimited(5, fmt, ##__VA_ARGS__)
+
 #define WARN_ON(c)                                                                       \
 	({                                                                               \
 		bool w_ = !!(c);                                                         \
