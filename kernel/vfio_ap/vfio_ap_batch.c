@@ -268,8 +268,8 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 		err.uuid[0] = '\0';
 		err.error = ret;
 		vfio_ap_core.last_batch_error = err;
-		pr_warn_ratelimited(
-			"vfio_ap: ap_config_batch: guest updates incomplete: error %d\n", ret);
+		pr_warn_ratelimited("vfio_ap: ap_config_batch: guests not updated: error %d\n",
+				    ret);
 	} else {
 		ret = count;
 	}

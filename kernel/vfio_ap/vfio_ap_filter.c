@@ -6,7 +6,8 @@
  *   dropped;
  * - an adapter is dropped if any of its APQNs in the resulting matrix is
  *   not usable: not bound to vfio_ap, or its last reset failed (normal
- *   end, DECONFIGURED and CHECKSTOPPED count as done, as upstream). Domains are filtered by the host configuration only, so one
+ *   end, DECONFIGURED and CHECKSTOPPED count as done, as upstream).
+ *   Domains are filtered by the host configuration only, so one
  *   bad queue costs the guest its adapter, never a domain on every adapter;
  * - control domains are filtered by the host configuration.
  * The work is one hash lookup per APQN of this mdev's matrix.
@@ -50,8 +51,9 @@ void vfio_ap_filter(const struct ap_matrix_mdev *matrix_mdev, struct ap_matrix *
  * filtered out are checked again only if domains left the shadow (their
  * bad queue may have gone with them). Adapters with a queue whose reset
  * failed after the shadow was computed (vfio_ap_core.failed_apm) are
- * checked over all domains, so the result is vfio_ap_filter()'s. Cost: O(|recheck| x |aqm| + |shadow
- * adapters| x |new domains|), not O(|apm| x |aqm|).
+ * checked over all domains, so the result is vfio_ap_filter()'s.
+ * Cost: O(|recheck| x |aqm| + |shadow adapters| x |new domains|), not
+ * O(|apm| x |aqm|).
  */
 void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned long *recheck,
 		      struct ap_matrix *ret_shadow)
