@@ -42,6 +42,7 @@
 #include <poll.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -900,8 +901,9 @@ static int flood(double secs, const char *uf, const char *uo)
 static int slow_reader(void)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	struct pollfd p[2];
 	sigset_t ss;
-	int r, sig;
+	int r;
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
@@ -915,7 +917,14 @@ static int slow_reader(void)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	(void)sigwait(&ss, &sig);
+	/* Never POLLIN: only the bus going away (or SIGTERM) ends it. */
+	p[0] = (struct pollfd){ .fd = sd_bus_get_fd(bus), .events = POLLRDHUP };
+	p[1] = (struct pollfd){ .fd = signalfd(-1, &ss, SFD_CLOEXEC), .events = POLLIN };
+	if (p[1].fd < 0)
+		return -errno;
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	close(p[1].fd);
 	return 0;
 }
 

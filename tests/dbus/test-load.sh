@@ -23,6 +23,7 @@ rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 mkfifo "$T/slow.out"
 "$LOAD" slow-reader >"$T/slow.out" &
 SLOW=$!
+APM_CLIENT_PIDS=$SLOW
 read -r line <"$T/slow.out"
 check "the slow reader is subscribed" test "$line" = subscribed
 
