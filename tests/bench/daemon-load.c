@@ -534,7 +534,7 @@ static int load(double secs, int n, const char *expect_path)
 		return r;
 	for (int i = 0; i < n; i++) {
 		struct client *c = &cs[i];
-		char *p = NULL, rule[256];
+		char *p = NULL;
 
 		c->idx = i;
 		c->rng = (unsigned int)i * 2654435761u + 1;
@@ -559,6 +559,12 @@ static int load(double secs, int n, const char *expect_path)
 				strerror(-r));
 			return r;
 		}
+	}
+	/* Subscribed only once every device is defined: no backlog of setup signals. */
+	for (int i = 0; i < n; i++) {
+		struct client *c = &cs[i];
+		char rule[256];
+
 		r = sd_bus_match_signal(c->bus, NULL, DEST, PATH, IFACE, "BatchApplied",
 					on_batch_applied, c);
 		snprintf(rule, sizeof(rule),
