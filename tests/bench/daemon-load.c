@@ -42,6 +42,7 @@
 #include <poll.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apm-limits.h"
 #include "macro.h"
 #include "matrix-json.h"
 
@@ -59,7 +61,7 @@
 #define IFACE "org.apmatrix1.Manager"
 #define DEVICE_IFACE "org.apmatrix1.Device"
 #define CALL_TIMEOUT_USEC (120 * 1000000ULL)
-#define QUEUED_MAX 64 /* daemon/limits.h REQUESTS_QUEUED_PER_CLIENT_MAX */
+#define QUEUED_MAX APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT
 #define IDS 85 /* domain ids 0-84 on apsim's default host */
 
 static uint64_t now_usec(void)
@@ -533,7 +535,7 @@ static int load(double secs, int n, const char *expect_path)
 		return r;
 	for (int i = 0; i < n; i++) {
 		struct client *c = &cs[i];
-		char *p = NULL, rule[256];
+		char *p = NULL;
 
 		c->idx = i;
 		c->rng = (unsigned int)i * 2654435761u + 1;
@@ -558,6 +560,12 @@ static int load(double secs, int n, const char *expect_path)
 				strerror(-r));
 			return r;
 		}
+	}
+	/* Subscribed only once every device is defined: no backlog of setup signals. */
+	for (int i = 0; i < n; i++) {
+		struct client *c = &cs[i];
+		char rule[256];
+
 		r = sd_bus_match_signal(c->bus, NULL, DEST, PATH, IFACE, "BatchApplied",
 					on_batch_applied, c);
 		snprintf(rule, sizeof(rule),
@@ -900,8 +908,9 @@ static int flood(double secs, const char *uf, const char *uo)
 static int slow_reader(void)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	struct pollfd p[2];
 	sigset_t ss;
-	int r, sig;
+	int r;
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
@@ -915,7 +924,14 @@ static int slow_reader(void)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	(void)sigwait(&ss, &sig);
+	/* Never POLLIN: only the bus going away (or SIGTERM) ends it. */
+	p[0] = (struct pollfd){ .fd = sd_bus_get_fd(bus), .events = POLLRDHUP };
+	p[1] = (struct pollfd){ .fd = signalfd(-1, &ss, SFD_CLOEXEC), .events = POLLIN };
+	if (p[1].fd < 0)
+		return -errno;
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	close(p[1].fd);
 	return 0;
 }
 

@@ -95,6 +95,8 @@ apm_cleanup() {
 	rc=$?
 	[ -n "${APM_DAEMON_PID:-}" ] && kill "$APM_DAEMON_PID" 2>/dev/null || true
 	[ -n "${APM_DBUS_PID:-}" ] && kill "$APM_DBUS_PID" 2>/dev/null || true
+	# Clients a test started in the background (APM_CLIENT_PIDS="pid ...").
+	for p in ${APM_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null || true; done
 	apm_sim_stop
 	# A test may mount a small filesystem on the state directory.
 	if [ -n "${STATE_DIR:-}" ] && mountpoint -q "$STATE_DIR" 2>/dev/null; then

@@ -8,7 +8,8 @@
 #
 # DIR must exist and be reachable by "nobody" (unprivileged tests). Prints
 # shell assignments: DBUS_SYSTEM_BUS_ADDRESS (exported) and APM_DBUS_PID.
-# Stop it with: kill "$APM_DBUS_PID".
+# Stop it with: kill "$APM_DBUS_PID". APM_BUS_EXTRA_CONF is added to the
+# configuration (e.g. <limit> elements, for the slow-reader measurements).
 set -eu
 dir=${1:?usage: private-bus.sh DIR [POLICY_DIR]}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +42,7 @@ cat >"$dir/bus.conf" <<CONF
     <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Debug.Stats"/>
   </policy>
   <includedir>$policy</includedir>
+${APM_BUS_EXTRA_CONF:-}
 </busconfig>
 CONF
 
