@@ -33,7 +33,8 @@
 #define APM_LIMIT_APPLY_DEVICES 4096
 /* Devices: devices (defined or active) the daemon manages at once. */
 #define APM_LIMIT_DEVICES 4096
-/* QueuedRequestsPerClient: requests of one bus connection waiting for a batch. */
-#define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 256
+/* QueuedRequestsPerClient: requests of one bus connection waiting for a batch (below
+ * the system bus's 128 pending replies per connection, above the benchmarks' 100). */
+#define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 120
 
 #endif
