@@ -13,12 +13,10 @@
 
 #include "apply.h"
 #include "config.h"
+#include "daemon-config.h"
 #include "log.h"
 #include "manager.h"
 #include "sysfs.h"
-
-#define CONFIG_LINE_MAX 4096
-#define CONFIG_LINES_MAX 10000
 
 struct options {
 	struct manager_config mc;
@@ -36,62 +34,10 @@ static void options_done(struct options *o)
 	free(o->config_file);
 }
 
-static int set_str(char **p, const char *v)
-{
-	char *n = strdup(v);
-
-	if (!n)
-		return -ENOMEM;
-	free(*p);
-	*p = n;
-	return 0;
-}
-
-static int parse_bool(const char *v, bool *ret)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
-		*ret = true;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
-		*ret = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_usec(const char *v, uint64_t *ret)
-{
-	char *end;
-	unsigned long long u;
-
-	errno = 0;
-	u = strtoull(v, &end, 10);
-	if (errno || end == v || *end || u > 10 * 1000000ULL)
-		return -EINVAL;
-	*ret = u;
-	return 0;
-}
-
-static char *strip(char *s)
-{
-	char *e;
-
-	s += strspn(s, " \t");
-	e = s + strlen(s);
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * key=value lines; "[Section]" headers and "#"/";" comments are ignored.
- * Command line options given explicitly win over the file.
- */
+/* The command line wins over the file: what it set explicitly is kept. */
 static int read_config(struct options *o)
 {
 	_cleanup_fclose_ FILE *f = NULL;
-	char line[CONFIG_LINE_MAX];
-	unsigned int n = 0;
-	int r;
 
 	f = fopen(o->config_file, "re");
 	if (!f) {
@@ -99,51 +45,7 @@ static int read_config(struct options *o)
 			return 0;
 		return log_error_errno(-errno, "Failed to open %s", o->config_file);
 	}
-	while (fgets(line, sizeof(line), f) && n++ < CONFIG_LINES_MAX) {
-		char *s = strip(line), *eq, *k, *v;
-
-		if (!*s || *s == '#' || *s == ';' || *s == '[')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			log_error("%s:%u: expected key=value", o->config_file, n);
-			return -EINVAL;
-		}
-		*eq = '\0';
-		k = strip(s);
-		v = strip(eq + 1);
-		if (!strcmp(k, "BatchWindowUSec")) {
-			if (o->batch_window_set)
-				continue;
-			r = parse_usec(v, &o->mc.batch_window_usec);
-		} else if (!strcmp(k, "Enforce"))
-			r = parse_bool(v, &o->mc.enforce);
-		else if (!strcmp(k, "StateDirectory"))
-			r = o->mc.state_dir ? 0 : set_str(&o->mc.state_dir, v);
-		else if (!strcmp(k, "LibvirtURI"))
-			r = o->mc.libvirt_uri ? 0 : set_str(&o->mc.libvirt_uri, v);
-		else if (!strcmp(k, "LockFile"))
-			r = o->mc.lock_path ? 0 : set_str(&o->mc.lock_path, v);
-		else if (!strcmp(k, "WriteInterface")) {
-			r = 0;
-			if (!strcmp(v, "auto") || !strcmp(v, "ap_config_batch"))
-				o->mc.write_iface_max = WRITE_AP_CONFIG_BATCH;
-			else if (!strcmp(v, "ap_config"))
-				o->mc.write_iface_max = WRITE_AP_CONFIG;
-			else if (!strcmp(v, "single"))
-				o->mc.write_iface_max = WRITE_SINGLE;
-			else
-				r = -EINVAL;
-		} else {
-			log_warning("%s:%u: unknown key %s, ignored", o->config_file, n, k);
-			r = 0;
-		}
-		if (r < 0) {
-			log_error("%s:%u: bad value for %s: %s", o->config_file, n, k, v);
-			return r;
-		}
-	}
-	return 0;
+	return config_parse(f, o->config_file, o->batch_window_set, &o->mc);
 }
 
 static void help(void)
@@ -181,17 +83,17 @@ static int parse_argv(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
 		case ARG_STATE_DIR:
-			r = set_str(&o->mc.state_dir, optarg);
+			r = config_set_str(&o->mc.state_dir, optarg);
 			break;
 		case ARG_CONFIG:
-			r = set_str(&o->config_file, optarg);
+			r = config_set_str(&o->config_file, optarg);
 			o->config_explicit = true;
 			break;
 		case ARG_LIBVIRT:
-			r = set_str(&o->mc.libvirt_uri, optarg);
+			r = config_set_str(&o->mc.libvirt_uri, optarg);
 			break;
 		case ARG_WINDOW:
-			r = parse_usec(optarg, &o->mc.batch_window_usec);
+			r = config_parse_usec(optarg, &o->mc.batch_window_usec);
 			if (r < 0)
 				log_error("--batch-window-usec: bad value %s", optarg);
 			o->batch_window_set = true;
@@ -247,10 +149,10 @@ static int run(int argc, char **argv)
 		log_set_max_level(LOG_DEBUG);
 	if (getenv("JOURNAL_STREAM") && !o.foreground_log)
 		log_set_prefix_priority(1);
-	if (!o.config_file && (r = set_str(&o.config_file, CONFIG_FILE_DEFAULT)) < 0)
+	if (!o.config_file && (r = config_set_str(&o.config_file, CONFIG_FILE_DEFAULT)) < 0)
 		goto out;
 	lock_env = getenv("APMATRIXD_LOCK_FILE");
-	if (lock_env && *lock_env && (r = set_str(&o.mc.lock_path, lock_env)) < 0)
+	if (lock_env && *lock_env && (r = config_set_str(&o.mc.lock_path, lock_env)) < 0)
 		goto out;
 	r = read_config(&o);
 	if (r < 0)

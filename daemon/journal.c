@@ -12,13 +12,10 @@
 #include "apply.h"
 #include "crash-point.h"
 #include "domain-xml.h"
+#include "journal-parse.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
-
-/* A journal lists the mdevs of one batch: at most the devices there can be. */
-#define JOURNAL_ITEMS_MAX 65536
-#define BOOT_ID_LEN 36
 
 static uint64_t now_usec(void)
 {
@@ -69,107 +66,6 @@ struct json_object *journal_new(uint64_t batch, const struct plan_input *in,
 	}
 	json_object_object_add(j, "items", a);
 	return j;
-}
-
-/* One mdev of a journal, both sides. */
-struct side {
-	bool exists, defined;
-	bool def_known; /* false: a journal of the first format, without definition_before */
-	ap_matrix m;
-	struct definition def;
-};
-
-struct jitem {
-	char uuid[UUID_STR_LEN + 1];
-	struct side before, after;
-};
-
-static int parse_side(struct json_object *it, const char *exists, const char *matrix,
-		      const char *def, struct side *ret)
-{
-	struct json_object *f;
-
-	*ret = (struct side){ 0 };
-	if (!json_object_object_get_ex(it, exists, &f) ||
-	    !json_object_is_type(f, json_type_boolean))
-		return -EINVAL;
-	ret->exists = json_object_get_boolean(f);
-	if (!json_object_object_get_ex(it, matrix, &f) ||
-	    matrix_from_json(f, AP_ID_MAX, AP_ID_MAX, &ret->m, NULL) < 0)
-		return -EINVAL;
-	if (!json_object_object_get_ex(it, def, &f))
-		return 0;
-	ret->def_known = true;
-	if (f) {
-		if (definition_from_json(f, AP_ID_MAX, AP_ID_MAX, &ret->def, NULL) < 0)
-			return -EINVAL;
-		ret->defined = true;
-	}
-	return 0;
-}
-
-static int parse_mask(struct json_object *j, const char *field, ap_mask *ret)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(j, field, &f))
-		return 0; /* older journals: masks untouched */
-	return mask_from_json(f, field, AP_ID_MAX, ret, NULL);
-}
-
-struct journal {
-	struct jitem *items;
-	size_t n;
-	bool same_boot;
-	bool legacy; /* written before definition_before existed */
-	ap_mask apmask[2], aqmask[2]; /* [0] before, [1] after */
-};
-
-static int journal_parse(Manager *m, struct json_object *j, struct journal *ret)
-{
-	struct json_object *items, *f;
-	char id[BOOT_ID_LEN + 1];
-	struct journal jn = { .same_boot = true };
-	size_t n;
-
-	if (!json_object_object_get_ex(j, "items", &items) ||
-	    !json_object_is_type(items, json_type_array))
-		return -EINVAL;
-	n = json_object_array_length(items);
-	if (n > JOURNAL_ITEMS_MAX)
-		return -E2BIG;
-	boot_id(id);
-	if (json_object_object_get_ex(j, "boot_id", &f) && json_object_get_string_len(f) && id[0])
-		jn.same_boot = strcmp(json_object_get_string(f), id) == 0;
-	jn.apmask[0] = jn.apmask[1] = m->host->apmask;
-	jn.aqmask[0] = jn.aqmask[1] = m->host->aqmask;
-	if (parse_mask(j, "apmask_before", &jn.apmask[0]) < 0 ||
-	    parse_mask(j, "apmask_after", &jn.apmask[1]) < 0 ||
-	    parse_mask(j, "aqmask_before", &jn.aqmask[0]) < 0 ||
-	    parse_mask(j, "aqmask_after", &jn.aqmask[1]) < 0)
-		return -EINVAL;
-	jn.items = calloc(n ? n : 1, sizeof(*jn.items));
-	if (!jn.items)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-		struct jitem *ji = &jn.items[i];
-
-		if (!json_object_object_get_ex(it, "uuid", &f) ||
-		    !uuid_is_valid(json_object_get_string(f)) ||
-		    parse_side(it, "before_exists", "before", "definition_before", &ji->before) <
-			    0 ||
-		    parse_side(it, "after_exists", "after", "definition", &ji->after) < 0) {
-			free(jn.items);
-			return -EINVAL;
-		}
-		snprintf(ji->uuid, sizeof(ji->uuid), "%s", json_object_get_string(f));
-		if (!ji->before.def_known)
-			jn.legacy = true;
-	}
-	jn.n = n;
-	*ret = jn;
-	return 0;
 }
 
 /* Whether the definitions on disk are those after the batch: it got past its commit point. */
@@ -334,8 +230,12 @@ int manager_settle_journal(Manager *m, bool prefer_back)
 		m->journal_pending = false;
 		return 0;
 	}
-	if (r >= 0)
-		r = journal_parse(m, j, &jn);
+	if (r >= 0) {
+		char id[BOOT_ID_LEN + 1];
+
+		boot_id(id);
+		r = journal_parse(j, id, &m->host->apmask, &m->host->aqmask, &jn);
+	}
 	if (r < 0) {
 		/* Written atomically, so never torn: this is not ours to guess at. */
 		log_error_errno(r, "Unreadable journal in %s; left for inspection",

@@ -7,6 +7,8 @@
  *   daemon-client burst K UUID...        K Assign control-domain calls per device, all at once
  *   daemon-client sustained SEC INFLIGHT UUID...   Assign/Unassign for SEC seconds
  *   daemon-client define N [start]       N domain-only devices (and StartDevice each)
+ *   daemon-client flood N UUID           N Assign control-domain 0 calls at once (the
+ *                                        per-client queue limit; prints each error name)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -96,6 +98,36 @@ static int burst(int k, char **uuids, int n)
 	return r;
 }
 
+static int on_flood_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	if (sd_bus_message_is_method_error(m, NULL))
+		printf("error %s: %s\n", sd_bus_message_get_error(m)->name,
+		       sd_bus_message_get_error(m)->message);
+	else
+		printf("ok\n");
+	return on_reply(m, userdata, ret_error);
+}
+
+static int flood(int n, const char *uuid)
+{
+	for (int i = 0; i < n; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+		int r;
+
+		r = sd_bus_message_new_method_call(bus, &m, "org.apmatrix1", "/org/apmatrix1",
+						   "org.apmatrix1.Manager", "Assign");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "ssaut", uuid, "control-domain", 1, 0,
+						  UINT64_C(0));
+		if (r >= 0)
+			r = sd_bus_call_async(bus, NULL, m, on_flood_reply, NULL, 60 * 1000000ULL);
+		if (r < 0)
+			return r;
+		sent++;
+	}
+	return wait_until(sent);
+}
+
 static int sustained(double secs, unsigned long inflight, char **uuids, int n)
 {
 	double t0 = now_s(), t1;
@@ -169,6 +201,8 @@ int main(int argc, char **argv)
 		r = burst(atoi(argv[2]), argv + 3, argc - 3);
 	else if (strcmp(argv[1], "sustained") == 0 && argc > 4)
 		r = sustained(atof(argv[2]), strtoul(argv[3], NULL, 10), argv + 4, argc - 4);
+	else if (strcmp(argv[1], "flood") == 0 && argc == 4)
+		r = flood(atoi(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "define") == 0) {
 		double t0 = now_s();
 

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "apm-limits.h"
 #include "manager.h"
 #include "tap.h"
 
@@ -129,6 +130,23 @@ int main(void)
 	expect(r, SD_BUS_ERROR_INVALID_ARGS, "control domains", NULL,
 	       "control domains without a usage domain");
 
+	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000003");
+	ap_mask_set(&r->def.m.adm, 5);
+	expect(r, SD_BUS_ERROR_INVALID_ARGS, "control domains", "22222222",
+	       "a manual definition with control domains only");
+
+	r = req(REQ_ASSIGN, U3, KIND_CONTROL_DOMAIN, 4);
+	expect(r, NULL, NULL, NULL, "control domain 4 next to usage domain 0");
+	{
+		Device *d = manager_find_device(m, U3);
+
+		ap_mask_set(&d->def.m.adm, 4);
+		expect(req(REQ_UNASSIGN, U3, KIND_DOMAIN, 0), SD_BUS_ERROR_INVALID_ARGS, U3,
+		       "usage domain", "unassigning the last usage domain of a manual definition");
+		ap_mask_zero(&d->def.m.adm);
+	}
+
 	r = req(REQ_UNASSIGN, U1, KIND_DOMAIN, 0);
 	ap_mask_set(&r->ids, 1);
 	ap_mask_set(&r->ids, 9);
@@ -141,6 +159,24 @@ int main(void)
 	tap_ok(manager_find_device(m, U1)->active &&
 		       manager_find_device(m, U3)->def.m.aqm.w[0] == ((UINT64_C(1) << 63) >> 0),
 	       "validation changed nothing");
+
+	/* Devices: a new definition beyond the limit is LimitExceeded, a redefinition is not. */
+	for (size_t i = m->n_devices; i < APM_LIMIT_DEVICES; i++) {
+		char u[UUID_STR_LEN + 1];
+
+		snprintf(u, sizeof(u), "33333333-0000-4000-8000-%012zu", i);
+		if (!add(u, true, false, false, "", "", ""))
+			return 1;
+	}
+	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000004");
+	expect(r, APM_ERROR_LIMIT_EXCEEDED, "4097 devices", "Devices=4096",
+	       "one device more than the limit");
+	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", U3);
+	ap_mask_set(&r->def.m.apm, 1);
+	ap_mask_set(&r->def.m.aqm, 0);
+	expect(r, NULL, NULL, NULL, "redefining a device at the limit");
 	manager_free(m);
 	return tap_done();
 }

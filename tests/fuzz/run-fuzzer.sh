@@ -1,11 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-#   run-fuzzer.sh TARGET SOURCE_ROOT BUILD_DIR SECONDS [LIB_SOURCE...]
+#   run-fuzzer.sh TARGET SOURCE_ROOT BUILD_DIR SECONDS [--profile P] [SOURCE...]
 #
-# LIB_SOURCE: the libapm sources (meson passes lib/meson.build's list;
-# default: every lib/*.c).
-# Builds tests/fuzz/TARGET.c with clang against the libapm sources
+# Profiles (what TARGET is built against):
+#   lib     (default) libapm: SOURCE are the libapm sources (meson passes
+#           lib/meson.build's list; default: every lib/*.c)
+#   daemon  libapm + the daemon files named in SOURCE (pure parsers only)
+#   kernel  the vfio_ap core + apsim's simulated host (SOURCE), on the shim
+#           headers of kernel/sim/include, as apsim builds it
+# Builds tests/fuzz/TARGET.c with clang against those sources
 # (-fsanitize=fuzzer,address,undefined; the project itself builds with gcc)
 # into BUILD_DIR, then runs it for SECONDS on a working corpus in BUILD_DIR
 # seeded from tests/fuzz/corpus/TARGET (SECONDS=0: the seed corpus once).
@@ -13,12 +17,17 @@
 # property fails.
 set -eu
 
-[ $# -ge 4 ] || { echo "usage: $0 TARGET SOURCE_ROOT BUILD_DIR SECONDS [LIB_SOURCE...]" >&2; exit 2; }
+[ $# -ge 4 ] || { echo "usage: $0 TARGET SOURCE_ROOT BUILD_DIR SECONDS [--profile P] [SOURCE...]" >&2; exit 2; }
 target=$1
 src=$2
 out=$3
 seconds=$4
 shift 4
+profile=lib
+if [ "${1:-}" = --profile ]; then
+	profile=$2
+	shift 2
+fi
 if [ $# -gt 0 ]; then
 	lib_sources="$*"
 else
@@ -35,10 +44,38 @@ resdir=$(clang -print-resource-dir)
 ls "$resdir"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
 	fail "libFuzzer runtime missing in $resdir: install the Debian package libclang-rt-14-dev"
 command -v pkg-config >/dev/null 2>&1 || fail "pkg-config not found: install the Debian package pkg-config"
-# libapm's own dependencies (as in the top-level meson.build).
-dep_cflags=$(pkg-config --cflags json-c libxml-2.0) ||
-	fail "json-c or libxml-2.0 not found: install the Debian packages libjson-c-dev libxml2-dev"
-dep_libs=$(pkg-config --libs json-c libxml-2.0)
+case $profile in
+lib)
+	# libapm's own dependencies (as in the top-level meson.build).
+	dep_cflags=$(pkg-config --cflags json-c libxml-2.0) ||
+		fail "json-c or libxml-2.0 not found: install the Debian packages libjson-c-dev libxml2-dev"
+	dep_libs=$(pkg-config --libs json-c libxml-2.0)
+	inc="-I$src/lib -I$src/tests/fuzz"
+	extra_cflags=
+	headers="$src/tests/fuzz/fuzz-util.h $src/lib/*.h"
+	;;
+daemon)
+	# The daemon's headers name sd-bus and libudev types; only the parsers link.
+	dep_cflags=$(pkg-config --cflags json-c libxml-2.0 libsystemd libudev) ||
+		fail "json-c, libxml-2.0, libsystemd or libudev not found: install libjson-c-dev libxml2-dev libsystemd-dev libudev-dev"
+	dep_libs=$(pkg-config --libs json-c libxml-2.0 libsystemd)
+	inc="-I$src/lib -I$src/daemon -I$src/tests/fuzz -I$out/fuzz-config"
+	# daemon/ includes the generated config.h; the parsers need nothing from it.
+	mkdir -p "$out/fuzz-config"
+	[ -f "$out/fuzz-config/config.h" ] || : >"$out/fuzz-config/config.h"
+	extra_cflags=
+	headers="$src/tests/fuzz/fuzz-util.h $src/lib/*.h $src/daemon/*.h"
+	;;
+kernel)
+	# As kernel/vfio_ap/meson.build: the shim first, kernel C warnings relaxed.
+	dep_cflags=
+	dep_libs=-pthread
+	inc="-I$src/kernel/sim/include -I$src/kernel/vfio_ap -I$src/kernel/sim -I$src/tests/core"
+	extra_cflags="-Wno-sign-compare -Wno-missing-field-initializers -fno-common -pthread"
+	headers="$src/kernel/sim/include/*/*.h $src/kernel/sim/include/*.h $src/kernel/sim/*.h $src/kernel/vfio_ap/*.h $src/tests/core/core-fixture.h"
+	;;
+*) fail "unknown profile $profile" ;;
+esac
 
 main=$src/tests/fuzz/$target.c
 [ -f "$main" ] || fail "no such fuzz target: $main"
@@ -49,7 +86,8 @@ bin=$out/$target
 stale=true
 if [ -x "$bin" ]; then
 	stale=false
-	for f in "$main" "$src/tests/fuzz/fuzz-util.h" $lib_sources "$src"/lib/*.h "$0"; do
+	# shellcheck disable=SC2086 # the header globs are meant to expand
+	for f in "$main" $headers $lib_sources "$0"; do
 		[ "$f" -nt "$bin" ] && stale=true
 	done
 fi
@@ -58,7 +96,7 @@ if $stale; then
 	# shellcheck disable=SC2086 # word splitting of the flag lists is meant
 	clang -g -O1 -std=gnu17 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -I"$src/lib" -I"$src/tests/fuzz" $dep_cflags \
+		-fno-omit-frame-pointer $inc $dep_cflags $extra_cflags \
 		"$main" $lib_sources $dep_libs -o "$bin.tmp"
 	mv "$bin.tmp" "$bin"
 fi
