@@ -78,7 +78,7 @@ check "release end stopped H1 (defined, mdev gone, record gone)" \
 
 # --- a device that was already running stays running ------------------------
 H2=$("$A" define --adapters 3 --domains 0-1 --guest vm4)
-"$A" start "$H2"
+"$A" start "$H2" >/dev/null
 hook_expect 0 "" vm4 prepare begin "$H2"
 check "no record for a device the hook did not start" test ! -e "$APCTL_HOOK_STATE_DIR/$H2"
 hook_expect 0 "" vm4 release end "$H2"
