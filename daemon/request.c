@@ -94,9 +94,10 @@ int manager_enqueue(Manager *m, struct request *r)
 		m->stats.throttled++;
 		(void)sd_bus_reply_method_errorf(
 			r->msg, ERR_TOO_MANY_REQUESTS,
-			"%s: this client already has %d requests waiting for the next batch; "
-			"wait for their replies",
-			request_type_to_string(r->type), APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT);
+			"%s: this client already has %d requests waiting for the next batch, "
+			"the limit QueuedRequestsPerClient=%d; wait for their replies",
+			request_type_to_string(r->type), APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT,
+			APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT);
 		request_free(r);
 		return 0;
 	}

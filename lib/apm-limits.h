@@ -33,11 +33,9 @@
 #define APM_LIMIT_APPLY_DEVICES 4096
 /* Devices: devices (defined or active) the daemon manages at once. */
 #define APM_LIMIT_DEVICES 4096
-/*
- * QueuedRequestsPerClient: requests of one bus connection waiting for a batch;
+/* QueuedRequestsPerClient: requests of one bus connection waiting for a batch;
  * beyond it org.apmatrix1.Error.TooManyRequests. Below the system bus's 128
- * pending replies per connection, so that one connection can reach it.
- */
+ * pending replies per connection, so that one connection can reach it. */
 #define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 64
 
 #endif

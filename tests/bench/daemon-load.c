@@ -542,8 +542,7 @@ static int load(double secs, int n, const char *expect_path)
 		c->active = i < 10;
 		c->last_batch = -1;
 		if (c->active)
-			snprintf(c->uuid, sizeof(c->uuid), "ffffffff-0000-4000-8000-00000000000%d",
-				 i);
+			snprintf(c->uuid, sizeof(c->uuid), "ffffffff-0000-4000-8000-%012d", i);
 		else
 			snprintf(c->uuid, sizeof(c->uuid), "cccccccc-0000-4000-8000-%012d", i);
 		r = sd_bus_open_system(&c->bus);

@@ -221,14 +221,14 @@ denied "UndefineDevice unknown" UndefineDevice string:$U3 uint64:0
 check "denied calls changed nothing" same_snapshot "$before"
 check "the daemon is alive after the battery" kill -0 "$APM_DAEMON_PID"
 
-# One connection, 125 requests inside one long batch window: 120 are
-# queued, the others get LimitExceeded naming QueuedRequestsPerClient.
+# One connection, 69 requests inside one long batch window: 64 are
+# queued, the others get TooManyRequests naming QueuedRequestsPerClient.
 apm_daemon_stop
 apm_daemon_start --batch-window-usec 3000000
-"$CLIENT" flood 125 "$U1" >"$T/flood" 2>&1 || true
-check "flood: 120 requests accepted" test "$(grep -c '^ok$' "$T/flood")" -eq 120
-check "flood: 5 refused with LimitExceeded naming the limit" test "$(grep -c \
-	"^error $LIM: .*: 121 queued requests, over the limit QueuedRequestsPerClient=120" \
+"$CLIENT" flood 69 "$U1" >"$T/flood" 2>&1 || true
+check "flood: 64 requests accepted" test "$(grep -c '^ok$' "$T/flood")" -eq 64
+check "flood: 5 refused with TooManyRequests naming the limit" test "$(grep -c \
+	"^error org.apmatrix1.Error.TooManyRequests: .*: this client already has 64 requests waiting for the next batch, the limit QueuedRequestsPerClient=64" \
 	"$T/flood")" -eq 5
 check "the daemon still answers" call GetState
 tap_done
