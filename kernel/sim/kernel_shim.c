@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <linux/bitmap.h>
@@ -19,6 +20,7 @@
 #include <linux/rwsem.h>
 #include <linux/sysfs.h>
 #include <linux/uuid.h>
+#include "sim_hist.h"
 
 /* kstrtox: one optional trailing newline, base 0 autodetect, no sign. */
 int kstrtoull(const char *s, unsigned int base, unsigned long long *res)
@@ -408,6 +410,15 @@ void __mutex_init(struct mutex *lock, const char *name, const struct lock_class_
 	lock->acquisitions = 0;
 	lock->hold_ns = 0;
 	lock->acquired_at_ns = 0;
+	memset(lock->hold_hist, 0, sizeof(lock->hold_hist));
+	memset(lock->wait_hist, 0, sizeof(lock->wait_hist));
+}
+
+static void record_both(struct sim_hist *const *h, u64 ns)
+{
+	for (unsigned int i = 0; i < 2; i++)
+		if (h[i])
+			sim_hist_record(h[i], ns);
 }
 
 void mutex_destroy(struct mutex *lock)
@@ -417,10 +428,14 @@ void mutex_destroy(struct mutex *lock)
 
 void mutex_lock(struct mutex *lock)
 {
+	u64 asked;
+
 	lock_acquire(&lock->dep_map, false, false);
+	asked = now_ns();
 	pthread_mutex_lock(&lock->m);
 	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
 	lock->acquired_at_ns = now_ns();
+	record_both(lock->wait_hist, lock->acquired_at_ns - asked);
 }
 
 int mutex_trylock(struct mutex *lock)
@@ -430,12 +445,16 @@ int mutex_trylock(struct mutex *lock)
 	lock_acquire(&lock->dep_map, true, false);
 	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
 	lock->acquired_at_ns = now_ns();
+	record_both(lock->wait_hist, 0);
 	return 1;
 }
 
 void mutex_unlock(struct mutex *lock)
 {
-	__atomic_fetch_add(&lock->hold_ns, now_ns() - lock->acquired_at_ns, __ATOMIC_RELAXED);
+	u64 held = now_ns() - lock->acquired_at_ns;
+
+	__atomic_fetch_add(&lock->hold_ns, held, __ATOMIC_RELAXED);
+	record_both(lock->hold_hist, held);
 	lock_release(&lock->dep_map);
 	pthread_mutex_unlock(&lock->m);
 }

@@ -33,6 +33,7 @@ struct kvm_sim_vcpu {
 	pthread_t thread;
 	bool started;
 	unsigned int seed;
+	u64 next_pqap_ns;
 };
 
 struct kvm_sim {
@@ -60,8 +61,10 @@ struct kvm_sim {
 	u64 stall_ns;
 	u64 pqap_calls;
 	u64 pqap_unhandled;
+	struct kvm_sim_timing timing;
 };
 
+static struct kvm_sim_timing total_timing;
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kvm_sim *owner[NR_APQNS];
 static bool needs_reset[NR_APQNS];
@@ -88,6 +91,7 @@ static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 {
 	struct kvm_sim *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	pthread_condattr_t cattr;
 	unsigned int i;
 
 	if (!s)
@@ -102,9 +106,17 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->refcount = 1;
 	s->kvm.sim = s;
 	__mutex_init(&s->kvm.lock, "kvm->lock", &kvm_lock_key);
+	s->kvm.lock.hold_hist[0] = &s->timing.kvm_lock_hold;
+	s->kvm.lock.hold_hist[1] = &total_timing.kvm_lock_hold;
+	s->kvm.lock.wait_hist[0] = &s->timing.kvm_lock_wait;
+	s->kvm.lock.wait_hist[1] = &total_timing.kvm_lock_wait;
 	init_rwsem(&s->kvm.arch.crypto.pqap_hook_rwsem);
 	pthread_mutex_init(&s->sie_lock, NULL);
-	pthread_cond_init(&s->sie_cond, NULL);
+	/* Sleeping vCPUs wait with CLOCK_MONOTONIC deadlines. */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sie_cond, &cattr);
+	pthread_condattr_destroy(&cattr);
 	for (i = 0; i < nr_vcpus; i++) {
 		struct kvm_sim_vcpu *v = &s->vcpus[i];
 
@@ -179,6 +191,8 @@ static void block_all(struct kvm_sim *s)
 	pthread_mutex_lock(&s->sie_lock);
 	s->blocked_at_ns = now_ns();
 	s->blocked = true;
+	/* The kick: a vCPU sleeping in SIE leaves it now. */
+	pthread_cond_broadcast(&s->sie_cond);
 	while (s->in_sie)
 		pthread_cond_wait(&s->sie_cond, &s->sie_lock);
 	pthread_mutex_unlock(&s->sie_lock);
@@ -187,9 +201,15 @@ static void block_all(struct kvm_sim *s)
 /* Every running vCPU was kept out of SIE from the kick until now. */
 static void unblock_all(struct kvm_sim *s)
 {
+	u64 stalled;
+
 	pthread_mutex_lock(&s->sie_lock);
-	if (s->running)
-		s->stall_ns += (now_ns() - s->blocked_at_ns) * s->nr_vcpus;
+	stalled = now_ns() - s->blocked_at_ns;
+	if (s->running) {
+		s->stall_ns += stalled * s->nr_vcpus;
+		sim_hist_record(&s->timing.vcpu_stall, stalled);
+		sim_hist_record(&total_timing.vcpu_stall, stalled);
+	}
 	s->blocked = false;
 	pthread_cond_broadcast(&s->sie_cond);
 	pthread_mutex_unlock(&s->sie_lock);
@@ -311,6 +331,14 @@ void kvm_sim_pqap_set_status(struct kvm_vcpu *vcpu, struct ap_queue_status statu
 	vcpu->run->s.regs.gprs[1] = (u64)word << 32;
 }
 
+static void pqap_answered(struct kvm_sim *s, u64 entered)
+{
+	u64 ns = now_ns() - entered;
+
+	sim_hist_record(&s->timing.pqap_latency, ns);
+	sim_hist_record(&total_timing.pqap_latency, ns);
+}
+
 static int pqap_locked(struct kvm_sim_vcpu *v, unsigned int apqn, bool enable, u8 isc, u64 nib,
 		       u8 *ret_rc)
 {
@@ -318,6 +346,7 @@ static int pqap_locked(struct kvm_sim_vcpu *v, unsigned int apqn, bool enable, u
 	struct kvm_sim *s = to_sim(kvm);
 	struct ap_queue_status st;
 	int r = -EOPNOTSUPP;
+	u64 entered = now_ns();
 	u32 word;
 
 	v->run.s.regs.gprs[0] = (0x03ull << 24) | (apqn & 0xffff);
@@ -331,11 +360,13 @@ static int pqap_locked(struct kvm_sim_vcpu *v, unsigned int apqn, bool enable, u
 		memset(&st, 0, sizeof(st));
 		st.response_code = AP_RESPONSE_Q_NOT_AVAIL;
 		up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+		pqap_answered(s, entered);
 		if (ret_rc)
 			*ret_rc = st.response_code;
 		return 0;
 	}
 	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+	pqap_answered(s, entered);
 	if (r) {
 		__atomic_fetch_add(&s->pqap_unhandled, 1, __ATOMIC_RELAXED);
 		return r;
@@ -388,12 +419,44 @@ static unsigned int pick_apqn(struct kvm_sim *s, unsigned int *seed)
 	return AP_MKQID(apid, apqi);
 }
 
+/* In SIE until the slice (or the wait for the next PQAP) ends or a kick. */
+static void sleep_in_sie(struct kvm_sim *s, struct kvm_sim_vcpu *v)
+{
+	u64 deadline = now_ns() + (u64)s->cfg.slice_us * 1000;
+	struct timespec ts;
+
+	if (s->cfg.pqap_hz && v->next_pqap_ns < deadline)
+		deadline = v->next_pqap_ns;
+	ts.tv_sec = (time_t)(deadline / 1000000000ull);
+	ts.tv_nsec = (long)(deadline % 1000000000ull);
+	while (!s->blocked && !s->stop && now_ns() < deadline)
+		pthread_cond_timedwait(&s->sie_cond, &s->sie_lock, &ts);
+}
+
+static bool pqap_due(struct kvm_sim *s, struct kvm_sim_vcpu *v)
+{
+	u64 now, period;
+
+	if (!s->cfg.slice_us)
+		return (unsigned int)rand_r(&v->seed) % 1000 < s->cfg.pqap_per_mille;
+	if (!s->cfg.pqap_hz)
+		return false;
+	now = now_ns();
+	if (now < v->next_pqap_ns)
+		return false;
+	period = 1000000000ull / s->cfg.pqap_hz;
+	/* A vCPU kept out of SIE does not catch up with a burst. */
+	v->next_pqap_ns = v->next_pqap_ns + period > now ? v->next_pqap_ns + period : now + period;
+	return true;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_sim_vcpu *v = arg;
 	struct kvm_sim *s = to_sim(v->vcpu.kvm);
 	bool stop = false;
 
+	v->next_pqap_ns = now_ns();
 	while (!stop) {
 		unsigned int slice;
 
@@ -403,25 +466,30 @@ static void *vcpu_thread(void *arg)
 			while (s->blocked && !s->stop)
 				pthread_cond_wait(&s->sie_cond, &s->sie_lock);
 			stop = s->stop;
-			if (!stop)
+			if (!stop) {
 				s->in_sie++;
+				if (s->cfg.slice_us)
+					sleep_in_sie(s, v);
+			}
 			pthread_mutex_unlock(&s->sie_lock);
 			if (stop)
 				break;
-			sched_yield(); /* guest code runs */
+			if (!s->cfg.slice_us)
+				sched_yield(); /* guest code runs */
 			pthread_mutex_lock(&s->sie_lock);
 			s->in_sie--;
 			if (s->blocked)
 				pthread_cond_broadcast(&s->sie_cond);
 			pthread_mutex_unlock(&s->sie_lock);
-			if ((unsigned int)rand_r(&v->seed) % 1000 < s->cfg.pqap_per_mille) {
+			if (pqap_due(s, v)) {
 				unsigned int apqn = pick_apqn(s, &v->seed);
 
 				pqap_locked(v, apqn, rand_r(&v->seed) & 1, 3, 0x1000 + apqn, NULL);
 			}
 		}
 		mutex_unlock(&v->vcpu.mutex);
-		sched_yield();
+		if (!s->cfg.slice_us)
+			sched_yield();
 	}
 	return NULL;
 }
@@ -520,6 +588,34 @@ void kvm_sim_get_stats(struct kvm *kvm, struct kvm_sim_stats *ret_stats)
 	ret_stats->kvm_lock_hold_ns = __atomic_load_n(&kvm->lock.hold_ns, __ATOMIC_RELAXED);
 	ret_stats->pqap_calls = __atomic_load_n(&s->pqap_calls, __ATOMIC_RELAXED);
 	ret_stats->pqap_unhandled = __atomic_load_n(&s->pqap_unhandled, __ATOMIC_RELAXED);
+}
+
+const struct kvm_sim_timing *kvm_sim_timing(struct kvm *kvm)
+{
+	return &to_sim(kvm)->timing;
+}
+
+const struct kvm_sim_timing *kvm_sim_timing_total(void)
+{
+	return &total_timing;
+}
+
+static void timing_reset(struct kvm_sim_timing *t)
+{
+	sim_hist_reset(&t->kvm_lock_hold);
+	sim_hist_reset(&t->kvm_lock_wait);
+	sim_hist_reset(&t->vcpu_stall);
+	sim_hist_reset(&t->pqap_latency);
+}
+
+void kvm_sim_timing_reset(struct kvm *kvm)
+{
+	timing_reset(&to_sim(kvm)->timing);
+}
+
+void kvm_sim_timing_total_reset(void)
+{
+	timing_reset(&total_timing);
 }
 
 void kvm_sim_get_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm, unsigned long *adm)

@@ -16,6 +16,7 @@
 
 #include <linux/kvm_host.h>
 #include <linux/types.h>
+#include "sim_hist.h"
 
 struct kvm_sim_stats {
 	u64 apcb_updates; /* kvm_arch_crypto_set_masks/clear_masks calls */
@@ -26,11 +27,34 @@ struct kvm_sim_stats {
 	u64 pqap_unhandled; /* PQAP the hook refused: QEMU would inject an exception */
 };
 
+/*
+ * Per-event timings (CLOCK_MONOTONIC), per guest and over all guests:
+ * kvm->lock hold and wait per acquisition (every taker is host side: the
+ * vCPUs never take kvm->lock), how long one APCB update kept the guest's
+ * vCPUs out of SIE (wall time from the kick to the unblock), and PQAP
+ * latency from the intercept to the answer (pqap_hook_rwsem and the
+ * driver's matrix lock waits included).
+ */
+struct kvm_sim_timing {
+	struct sim_hist kvm_lock_hold;
+	struct sim_hist kvm_lock_wait;
+	struct sim_hist vcpu_stall;
+	struct sim_hist pqap_latency;
+};
+
 struct kvm_sim_vcpu_cfg {
 	unsigned int nr_vcpus;
 	unsigned int pqap_per_mille; /* chance per SIE exit to issue PQAP(AQIC) */
 	unsigned int run_slices; /* SIE entries per KVM_RUN (vcpu->mutex hold) */
 	unsigned int seed;
+	/*
+	 * 0: each SIE entry is a sched_yield() (the core tests' busy vCPUs).
+	 * Otherwise a vCPU sleeps in SIE for up to slice_us and leaves it at
+	 * once when kicked, like a guest on a CPU of its own, and issues PQAP
+	 * pqap_hz times a second instead of by pqap_per_mille.
+	 */
+	unsigned int slice_us;
+	unsigned int pqap_hz;
 };
 
 /* A guest with nr_vcpus vCPUs (threads not started). Reference count 1. */
@@ -65,6 +89,11 @@ void kvm_sim_lock_all_vcpus(struct kvm *kvm);
 void kvm_sim_unlock_all_vcpus(struct kvm *kvm);
 
 void kvm_sim_get_stats(struct kvm *kvm, struct kvm_sim_stats *ret_stats);
+/* The guest's timings, and the same over every guest since the last reset. */
+const struct kvm_sim_timing *kvm_sim_timing(struct kvm *kvm);
+const struct kvm_sim_timing *kvm_sim_timing_total(void);
+void kvm_sim_timing_reset(struct kvm *kvm);
+void kvm_sim_timing_total_reset(void);
 /* The CRYCB masks (MSB-first bitmaps of 256 bits each). */
 void kvm_sim_get_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm, unsigned long *adm);
 /* APCB updates that put an APQN into two guests at once (must stay 0). */

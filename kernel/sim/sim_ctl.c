@@ -176,6 +176,26 @@ static int parse_id_verb(char **tok, size_t n, const struct id_verb *verbs, size
 	return n == 3 ? 0 : -EINVAL;
 }
 
+/* "key=N" with lo <= N <= hi; -ENOENT if tok is not about key. */
+static int parse_key_uint(const char *tok, const char *key, unsigned long lo, unsigned long hi,
+			  unsigned int *ret)
+{
+	size_t kl = strlen(key);
+	unsigned long v;
+	char *end;
+
+	if (strncmp(tok, key, kl) != 0 || tok[kl] != '=')
+		return -ENOENT;
+	if (!isdigit((unsigned char)tok[kl + 1]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(tok + kl + 1, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
 static int parse_guest(char **tok, size_t n, struct sim_cmd *c)
 {
 	if (n < 3 || strlen(tok[2]) >= SIM_NAME_MAX)
@@ -185,24 +205,29 @@ static int parse_guest(char **tok, size_t n, struct sim_cmd *c)
 		c->kind = SIM_CMD_GUEST_STOP;
 		return n == 3 ? 0 : -EINVAL;
 	}
-	if (strcmp(tok[1], "start") != 0 || n < 4 || n > 5 || !uuid_valid(tok[3]))
+	if (strcmp(tok[1], "start") != 0 || n < 4 || n > 6 || !uuid_valid(tok[3]))
 		return -EINVAL;
 	c->kind = SIM_CMD_GUEST_START;
 	for (size_t i = 0; i < 37; i++)
 		c->uuid[i] = (char)tolower((unsigned char)tok[3][i]);
 	c->vcpus = 1;
-	if (n == 5) {
-		char *end;
-		unsigned long v;
+	c->pqap_hz = SIM_GUEST_PQAP_HZ_DEFAULT;
+	for (size_t i = 4; i < n; i++) {
+		int r = parse_key_uint(tok[i], "vcpus", 1, 64, &c->vcpus);
 
-		if (strncmp(tok[4], "vcpus=", 6) != 0 || !isdigit((unsigned char)tok[4][6]))
+		if (r == -ENOENT)
+			r = parse_key_uint(tok[i], "pqap_hz", 0, 100000, &c->pqap_hz);
+		if (r < 0)
 			return -EINVAL;
-		errno = 0;
-		v = strtoul(tok[4] + 6, &end, 10);
-		if (errno || *end || v < 1 || v > 64)
-			return -EINVAL;
-		c->vcpus = (unsigned int)v;
 	}
+	return 0;
+}
+
+static int parse_stats(char **tok, size_t n, struct sim_cmd *c)
+{
+	if (n != 2 || strcmp(tok[1], "reset") != 0)
+		return -EINVAL;
+	c->kind = SIM_CMD_STATS_RESET;
 	return 0;
 }
 
@@ -334,6 +359,8 @@ int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 		r = parse_fault(tok, n, &c);
 	else if (strcmp(tok[0], "queue") == 0)
 		r = parse_queue(tok, n, &c);
+	else if (strcmp(tok[0], "stats") == 0)
+		r = parse_stats(tok, n, &c);
 	else
 		r = -EINVAL;
 	if (r < 0)

@@ -8,7 +8,8 @@
  *   adapter ID remove             hot unplug: the adapter leaves QCI
  *   domain ID config on|off       configure / deconfigure a usage domain
  *   domain ID add|remove          the domain enters / leaves QCI
- *   guest start NAME UUID [vcpus=N]   a VMM opens the mdev (set_kvm), N vCPUs run
+ *   guest start NAME UUID [vcpus=N] [pqap_hz=R]   a VMM opens the mdev (set_kvm),
+ *                                 N vCPUs run, each issuing R PQAP(AQIC) a second
  *   guest stop NAME               the VMM closes it (unset_kvm), vCPUs stop
  *   fault PATH ERRNO [COUNT]      the next COUNT (default 1) writes to PATH fail
  *   queue AA.DDDD reset-fault RC [POLLS]   resets of the queue end with response
@@ -19,6 +20,8 @@
  *                                 driver did not issue is in progress: ZAPQ
  *                                 and TAPQ answer RESET_IN_PROGRESS (02), ZAPQ
  *                                 is not executed (0 clears)
+ *
+ *   stats reset                   zero the timing histograms of stats.json
  *
  * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
  * number.
@@ -45,7 +48,11 @@ enum sim_cmd_kind {
 	SIM_CMD_QUEUE_RESET_FAULT,
 	SIM_CMD_QUEUE_ZAPQ_BUSY,
 	SIM_CMD_QUEUE_ZAPQ_RIP,
+	SIM_CMD_STATS_RESET,
 };
+
+/* PQAP(AQIC) per second and vCPU of a started guest, unless pqap_hz= says. */
+#define SIM_GUEST_PQAP_HZ_DEFAULT 200
 
 #define SIM_NAME_MAX 64
 #define SIM_PATH_MAX 512
@@ -59,6 +66,7 @@ struct sim_cmd {
 	char name[SIM_NAME_MAX]; /* guest name */
 	char uuid[37];
 	unsigned int vcpus;
+	unsigned int pqap_hz; /* guest start */
 	char path[SIM_PATH_MAX]; /* fault */
 	int error; /* fault: positive errno */
 	unsigned int count; /* fault; reset-fault: POLLS; zapq-busy/zapq-rip: MS */

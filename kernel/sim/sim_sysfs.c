@@ -55,6 +55,7 @@ struct sim_guest {
 	struct kvm *kvm;
 	struct sim_mdev *mdev; /* NULL once the mdev was removed under it */
 	unsigned int vcpus;
+	unsigned int pqap_hz;
 };
 
 static pthread_mutex_t mask_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1057,9 +1058,10 @@ static struct sim_guest *guest_find_locked(const char *name)
 
 static int guest_start(const struct sim_cmd *c)
 {
-	struct kvm_sim_vcpu_cfg cfg = { .nr_vcpus = c->vcpus,
-					.pqap_per_mille = 20,
-					.run_slices = 4 };
+	/* vCPUs on CPUs of their own: they sleep in SIE, PQAP at a set rate. */
+	struct kvm_sim_vcpu_cfg cfg = {
+		.nr_vcpus = c->vcpus, .run_slices = 4, .slice_us = 1000, .pqap_hz = c->pqap_hz
+	};
 	struct sim_mdev *sm;
 	struct sim_guest *g;
 	int r;
@@ -1090,6 +1092,7 @@ static int guest_start(const struct sim_cmd *c)
 	snprintf(g->name, sizeof(g->name), "%s", c->name);
 	snprintf(g->uuid, sizeof(g->uuid), "%s", c->uuid);
 	g->vcpus = c->vcpus;
+	g->pqap_hz = c->pqap_hz;
 	g->kvm = kvm_sim_create(c->name, c->vcpus);
 	if (!g->kvm) {
 		free(g);
@@ -1143,6 +1146,8 @@ static int guest_stop(const struct sim_cmd *c)
 	return g ? 0 : -ENOENT;
 }
 
+static void stats_reset(void);
+
 int sim_ctl_execute(const struct sim_cmd *c)
 {
 	int r;
@@ -1182,6 +1187,9 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_BUSY, c->count);
 	case SIM_CMD_QUEUE_ZAPQ_RIP:
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
+	case SIM_CMD_STATS_RESET:
+		stats_reset();
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -1219,6 +1227,40 @@ static int write_hook(const char *path, const struct sim_attr *attr)
 	return sim_fault_check(path);
 }
 
+static void stats_reset(void)
+{
+	pthread_mutex_lock(&mdev_lock);
+	for (struct sim_guest *g = guests; g; g = g->next)
+		kvm_sim_timing_reset(g->kvm);
+	kvm_sim_timing_total_reset();
+	pthread_mutex_unlock(&mdev_lock);
+}
+
+static struct json_object *hist_json(const struct sim_hist *h)
+{
+	struct json_object *o = json_object_new_object();
+	struct sim_hist_summary s;
+
+	sim_hist_summarize(h, &s);
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)s.count));
+	json_object_object_add(o, "sum_ns", json_object_new_int64((int64_t)s.sum_ns));
+	json_object_object_add(o, "p50_ns", json_object_new_int64((int64_t)s.p50_ns));
+	json_object_object_add(o, "p99_ns", json_object_new_int64((int64_t)s.p99_ns));
+	json_object_object_add(o, "max_ns", json_object_new_int64((int64_t)s.max_ns));
+	return o;
+}
+
+static struct json_object *timing_json(const struct kvm_sim_timing *t)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kvm_lock_hold", hist_json(&t->kvm_lock_hold));
+	json_object_object_add(o, "kvm_lock_wait", hist_json(&t->kvm_lock_wait));
+	json_object_object_add(o, "vcpu_stall", hist_json(&t->vcpu_stall));
+	json_object_object_add(o, "pqap_latency", hist_json(&t->pqap_latency));
+	return o;
+}
+
 static struct json_object *guest_json(struct sim_guest *g)
 {
 	struct json_object *o = json_object_new_object();
@@ -1237,6 +1279,8 @@ static struct json_object *guest_json(struct sim_guest *g)
 	json_object_object_add(o, "pqap_calls", json_object_new_int64((int64_t)s.pqap_calls));
 	json_object_object_add(o, "pqap_unhandled",
 			       json_object_new_int64((int64_t)s.pqap_unhandled));
+	json_object_object_add(o, "pqap_hz", json_object_new_int((int)g->pqap_hz));
+	json_object_object_add(o, "timing", timing_json(kvm_sim_timing(g->kvm)));
 	if (g->mdev)
 		json_object_object_add(
 			o, "cfg_changed",
@@ -1267,6 +1311,7 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 			ws, n, json_object_new_int64((int64_t)atomic_load(&write_counts[i].n)));
 	}
 	json_object_object_add(o, "guests", gs);
+	json_object_object_add(o, "timing", timing_json(kvm_sim_timing_total()));
 	json_object_object_add(o, "writes", ws);
 	json_object_object_add(o, "apcb_updates_total",
 			       json_object_new_int64((int64_t)kvm_sim_total_apcb_updates()));

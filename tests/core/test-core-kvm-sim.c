@@ -4,6 +4,8 @@
  * handed to a guest without a reset after it left another, is counted; and
  * an APCB update really waits for running vCPUs to leave SIE.
  */
+#include <unistd.h>
+
 #include "tap.h"
 #include "core-fixture.h"
 
@@ -52,6 +54,37 @@ int main(void)
 	tap_ok(st.vcpu_stall_ns > 0, "vCPUs were kept out of SIE (stall %llu ns)",
 	       (unsigned long long)st.vcpu_stall_ns);
 	tap_ok(st.kvm_lock_acquisitions >= 200, "kvm->lock acquisitions counted");
+	kvm_sim_stop_vcpus(a);
+	tap_ok(kvm_sim_timing(a)->kvm_lock_hold.count >= 200 &&
+		       kvm_sim_timing_total()->kvm_lock_hold.count >= 200,
+	       "kvm->lock hold recorded per acquisition, per guest and in total");
+	tap_ok(kvm_sim_timing(a)->vcpu_stall.count >= 200, "one vCPU stall per APCB update");
+
+	/* vCPUs that sleep in SIE: a kick ends the sleep, PQAP comes at its rate. */
+	cfg = (struct kvm_sim_vcpu_cfg){
+		.nr_vcpus = 2, .run_slices = 4, .slice_us = 200000, .pqap_hz = 1000
+	};
+	kvm_sim_timing_reset(a);
+	tap_is_int(kvm_sim_timing(a)->vcpu_stall.count, 0, "timing reset");
+	tap_is_int(kvm_sim_start_vcpus(a, &cfg), 0, "start sleeping vCPUs");
+	for (int i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&kvm_sim_timing(a)->pqap_latency.count, __ATOMIC_RELAXED) >= 20)
+			break;
+		usleep(1000);
+	}
+	tap_ok(kvm_sim_timing(a)->pqap_latency.count >= 20,
+	       "PQAPs arrive at the set rate although a slice is 200 ms");
+	for (int i = 0; i < 20; i++)
+		set_masks(a, i % 2 ? 3 : 256, 4);
+	{
+		struct sim_hist_summary h;
+
+		sim_hist_summarize(&kvm_sim_timing(a)->vcpu_stall, &h);
+		tap_is_int(h.count, 20, "20 stalls recorded");
+		tap_ok(h.max_ns < 100000000ull,
+		       "a kick wakes a vCPU sleeping in SIE (max stall %llu ns, slice 200 ms)",
+		       (unsigned long long)h.max_ns);
+	}
 	kvm_sim_stop_vcpus(a);
 	kvm_sim_destroy(a);
 	kvm_sim_destroy(b);

@@ -274,6 +274,34 @@ is "stats: writes per attribute" \
 	"$(echo "$STATS" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["writes"]["assign_domain"] >= 5)')" "True"
 is "stats: invariant and lock order" \
 	"$(echo "$STATS" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["invariant_ok"], s["lock_order_reports"])')" "True 0"
+
+# Timing histograms: stats reset zeroes them, PQAPs of the running vCPUs
+# arrive at the guest's rate, one host write is one APCB update's stall.
+tget() { # GUEST|- HIST FIELD
+	apsim_stats | python3 -c 'import json,sys
+s = json.load(sys.stdin); g, h, f = sys.argv[1:]
+t = s["timing"] if g == "-" else s["guests"][g]["timing"]
+print(t[h][f])' "$@"
+}
+apsim_ctl stats reset
+is "stats reset: no kvm->lock hold recorded" "$(tget g1 kvm_lock_hold count)" "0"
+is "stats reset: no vCPU stall recorded" "$(tget - vcpu_stall count)" "0"
+for _ in $(seq 500); do
+	[ "$(tget g1 pqap_latency count)" -ge 5 ] && break
+	sleep 0.01
+done
+is "the vCPUs of g1 issue PQAP at their rate (200/s each)" \
+	"$(($(tget g1 pqap_latency count) >= 5))" "1"
+is "PQAP latency p50 <= p99 <= max" \
+	"$(apsim_stats | python3 -c 'import json,sys
+h = json.load(sys.stdin)["guests"]["g1"]["timing"]["pqap_latency"]
+print(0 < h["p50_ns"] <= h["p99_ns"] <= h["max_ns"])')" "True"
+wr_is "control domain 7 while g1 runs" $A1/assign_control_domain 7 ""
+is "one APCB update: one vCPU stall recorded" "$(tget g1 vcpu_stall count)" "1"
+is "the stall took time" "$(($(tget g1 vcpu_stall sum_ns) > 0))" "1"
+is "kvm->lock held for it" "$(($(tget g1 kvm_lock_hold count) >= 1))" "1"
+is "totals over all guests count it too" "$(tget - vcpu_stall count)" "1"
+is "stats reset takes nothing else" "$( (apsim_ctl stats reset now) 2>&1 | sed 's/.*: //')" "$EINVAL"
 apsim_ctl guest stop g1
 is "guest stop" "$?" "0"
 wr_is "unassign_domain 8" $A1/unassign_domain 8 ""

@@ -88,6 +88,19 @@ int main(void)
 	tap_ok(c.kind == SIM_CMD_GUEST_START && c.vcpus == 4 && strcmp(c.name, "g1") == 0 &&
 		       strcmp(c.uuid, "0c9b9e6f-0000-4000-8000-000000000001") == 0,
 	       "guest fields");
+	tap_ok(c.pqap_hz == SIM_GUEST_PQAP_HZ_DEFAULT, "PQAP rate defaults to %u/s",
+	       SIM_GUEST_PQAP_HZ_DEFAULT);
+	tap_is_int(
+		parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 pqap_hz=0 vcpus=2", &c),
+		0, "guest start with pqap_hz, any order");
+	tap_ok(c.pqap_hz == 0 && c.vcpus == 2, "pqap_hz=0 and vcpus=2 parsed");
+	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 pqap_hz=100001", &c),
+		   -EINVAL, "pqap_hz above 100000");
+	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 hz=1", &c), -EINVAL,
+		   "unknown guest option");
+	tap_is_int(parse("stats reset", &c), 0, "stats reset");
+	tap_ok(c.kind == SIM_CMD_STATS_RESET, "stats reset kind");
+	tap_is_int(parse("stats", &c), -EINVAL, "stats without verb");
 	tap_is_int(parse("guest start g1 not-a-uuid", &c), -EINVAL, "bad uuid");
 	tap_is_int(parse("guest stop g1", &c), 0, "guest stop");
 	tap_is_int(parse("fault bus//ap/apmask EBUSY 2", &c), 0, "fault");

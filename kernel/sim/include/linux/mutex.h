@@ -13,6 +13,8 @@
 #include <linux/lockdep.h>
 #include <linux/types.h>
 
+struct sim_hist;
+
 struct mutex {
 	pthread_mutex_t m;
 	struct lockdep_map dep_map;
@@ -20,6 +22,9 @@ struct mutex {
 	u64 acquisitions;
 	u64 hold_ns;
 	u64 acquired_at_ns;
+	/* Per-acquisition histograms (kvm->lock only; NULL elsewhere). */
+	struct sim_hist *hold_hist[2];
+	struct sim_hist *wait_hist[2];
 };
 
 #define __MUTEX_INITIALIZER(lockname)                                                         \
