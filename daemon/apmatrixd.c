@@ -55,29 +55,46 @@ static void help(void)
 	       "  --state-dir DIR           definitions and journal (default %s)\n"
 	       "  --config FILE             configuration (default %s)\n"
 	       "  --libvirt-uri URI         follow libvirt guests at URI (default: none)\n"
-	       "  --batch-window-usec N     collect requests for N us into one batch (default "
-	       "%d, 0 = off)\n"
+	       "  --batch-policy POLICY     adaptive (default) or window\n"
+	       "  --batch-window-usec N     window policy: collect requests for N us into one "
+	       "batch\n"
+	       "                            (default %d, 0 = next loop iteration)\n"
+	       "  --pacing-usec N           adaptive policy: at most one update per guest per N "
+	       "us\n"
+	       "                            (default %d)\n"
 	       "  --foreground-log          plain log lines on stderr\n"
 	       "  --help, --version\n\n"
 	       "Environment: SYSFS_ROOT (default /sys), DBUS_SYSTEM_BUS_ADDRESS,\n"
 	       "APMATRIXD_LOCK_FILE (default %s).\n",
 	       STATE_DIR_DEFAULT, CONFIG_FILE_DEFAULT, BATCH_WINDOW_USEC_DEFAULT,
-	       AP_LOCK_PATH_DEFAULT);
+	       BATCH_PACING_USEC_DEFAULT, AP_LOCK_PATH_DEFAULT);
 }
 
 static int parse_argv(int argc, char **argv, struct options *o)
 {
-	enum { ARG_STATE_DIR = 0x100, ARG_CONFIG, ARG_LIBVIRT, ARG_WINDOW, ARG_FG, ARG_VERSION };
+	enum {
+		ARG_STATE_DIR = 0x100,
+		ARG_CONFIG,
+		ARG_LIBVIRT,
+		ARG_POLICY,
+		ARG_WINDOW,
+		ARG_PACING,
+		ARG_FG,
+		ARG_VERSION
+	};
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, ARG_STATE_DIR },
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "libvirt-uri", required_argument, NULL, ARG_LIBVIRT },
+		{ "batch-policy", required_argument, NULL, ARG_POLICY },
 		{ "batch-window-usec", required_argument, NULL, ARG_WINDOW },
+		{ "pacing-usec", required_argument, NULL, ARG_PACING },
 		{ "foreground-log", no_argument, NULL, ARG_FG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{},
 	};
+	bool policy_given = false;
 	int c, r = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
@@ -92,11 +109,26 @@ static int parse_argv(int argc, char **argv, struct options *o)
 		case ARG_LIBVIRT:
 			r = config_set_str(&o->mc.libvirt_uri, optarg);
 			break;
+		case ARG_POLICY:
+			r = batch_policy_from_string(optarg, &o->mc.batch_policy);
+			if (r < 0)
+				log_error("--batch-policy: %s is neither adaptive nor window",
+					  optarg);
+			o->batch_window_set = true;
+			policy_given = true;
+			break;
 		case ARG_WINDOW:
 			r = config_parse_usec(optarg, &o->mc.batch_window_usec);
 			if (r < 0)
 				log_error("--batch-window-usec: bad value %s", optarg);
 			o->batch_window_set = true;
+			if (!policy_given)
+				o->mc.batch_policy = BATCH_POLICY_WINDOW;
+			break;
+		case ARG_PACING:
+			r = config_parse_usec(optarg, &o->mc.pacing_usec);
+			if (r < 0)
+				log_error("--pacing-usec: bad value %s", optarg);
 			break;
 		case ARG_FG:
 			o->foreground_log = true;
@@ -135,6 +167,9 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int run(int argc, char **argv)
 {
 	struct options o = { .mc.batch_window_usec = BATCH_WINDOW_USEC_DEFAULT,
+			     .mc.batch_policy = BATCH_POLICY_ADAPTIVE,
+			     .mc.pacing_usec = BATCH_PACING_USEC_DEFAULT,
+			     .mc.gather_usec = BATCH_GATHER_USEC_DEFAULT,
 			     .mc.write_iface_max = WRITE_AP_CONFIG_BATCH };
 	Manager *m = NULL;
 	sigset_t ss;

@@ -58,6 +58,7 @@ static char *strip(char *s)
 int config_parse(FILE *f, const char *name, bool batch_window_set, struct manager_config *mc)
 {
 	char line[CONFIG_LINE_MAX];
+	bool saw_policy = false, saw_window = false;
 	unsigned int n = 0;
 	int r;
 
@@ -77,8 +78,18 @@ int config_parse(FILE *f, const char *name, bool batch_window_set, struct manage
 		if (!strcmp(k, "BatchWindowUSec")) {
 			if (batch_window_set)
 				continue;
+			saw_window = true;
 			r = config_parse_usec(v, &mc->batch_window_usec);
-		} else if (!strcmp(k, "Enforce"))
+		} else if (!strcmp(k, "BatchPolicy")) {
+			if (batch_window_set)
+				continue;
+			saw_policy = true;
+			r = batch_policy_from_string(v, &mc->batch_policy);
+		} else if (!strcmp(k, "PacingUSec"))
+			r = config_parse_usec(v, &mc->pacing_usec);
+		else if (!strcmp(k, "GatherUSec"))
+			r = config_parse_usec(v, &mc->gather_usec);
+		else if (!strcmp(k, "Enforce"))
 			r = parse_bool(v, &mc->enforce);
 		else if (!strcmp(k, "StateDirectory"))
 			r = mc->state_dir ? 0 : config_set_str(&mc->state_dir, v);
@@ -105,5 +116,8 @@ int config_parse(FILE *f, const char *name, bool batch_window_set, struct manage
 			return r;
 		}
 	}
+	/* A window alone in the file asks for the fixed window, as before policies. */
+	if (saw_window && !saw_policy)
+		mc->batch_policy = BATCH_POLICY_WINDOW;
 	return 0;
 }

@@ -38,6 +38,7 @@ typedef struct Device {
 	enum guest_state guest_state;
 	char libvirt_guest[256]; /* the libvirt domain holding it, when libvirt says so */
 	bool drift; /* defined and active, and the kernel differs from the definition */
+	uint64_t updated_usec; /* CLOCK_MONOTONIC of its last batch-applied change (pacing) */
 } Device;
 
 #define DEVICE_PATH_PREFIX "/org/apmatrix1/device"

@@ -392,6 +392,15 @@ static int prop_write_iface(sd_bus *bus, const char *path, const char *interface
 	return sd_bus_message_append(reply, "s", write_iface_to_string(host_write_iface(m->host)));
 }
 
+static int prop_batch_policy(sd_bus *bus, const char *path, const char *interface,
+			     const char *property, sd_bus_message *reply, void *userdata,
+			     sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "s", batch_policy_to_string(m->config.batch_policy));
+}
+
 static int prop_max(sd_bus *bus, const char *path, const char *interface, const char *property,
 		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -424,7 +433,12 @@ static int prop_health(sd_bus *bus, const char *path, const char *interface, con
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Version", "s", prop_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("BatchPolicy", "s", prop_batch_policy, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("BatchWindowUSec", "t", NULL, offsetof(Manager, config.batch_window_usec),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("PacingUSec", "t", NULL, offsetof(Manager, config.pacing_usec),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("GatherUSec", "t", NULL, offsetof(Manager, config.gather_usec),
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Enforce", "b", prop_enforce, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("WriteInterface", "s", prop_write_iface, 0, 0),

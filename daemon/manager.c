@@ -25,6 +25,9 @@ int manager_new(const struct manager_config *config, Manager **ret)
 	if (!m)
 		return -ENOMEM;
 	m->config.batch_window_usec = config->batch_window_usec;
+	m->config.batch_policy = config->batch_policy;
+	m->config.pacing_usec = config->pacing_usec;
+	m->config.gather_usec = config->gather_usec;
 	m->config.enforce = config->enforce;
 	m->config.write_iface_max = config->write_iface_max;
 	m->config.state_dir = strdup(config->state_dir ? config->state_dir : STATE_DIR_DEFAULT);

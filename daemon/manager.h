@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "device.h"
+#include "batch-policy.h"
 #include "host.h"
 #include "request.h"
 #include "sender-queue.h"
@@ -26,7 +27,9 @@ struct manager_config {
 	char *state_dir;
 	char *libvirt_uri;
 	char *lock_path;
-	uint64_t batch_window_usec;
+	enum batch_policy batch_policy;
+	uint64_t batch_window_usec; /* window policy */
+	uint64_t pacing_usec, gather_usec; /* adaptive policy */
 	bool enforce;
 	/* Cheapest write interface to use at most (benchmarks, broken drivers). */
 	enum write_iface write_iface_max;
@@ -65,6 +68,9 @@ struct Manager {
 	struct sender_queue queue; /* requests waiting for the next batch */
 	sd_event_source *batch_timer;
 	bool in_batch; /* draining the bus into the batch about to run */
+	uint64_t last_batch_usec; /* when the last batch ended */
+	uint64_t gather_first_usec; /* first request of the pending batch */
+	uint64_t gather_ready_usec; /* its guests' pacing allows it from then */
 	sd_event_source *rescan_timer;
 	uint64_t rescan_first_usec;
 	struct dirty dirty;

@@ -12,7 +12,6 @@
 #include "apply.h"
 #include "crash-point.h"
 #include "journal.h"
-#include "apm-limits.h"
 #include "log.h"
 #include "manager.h"
 #include "request.h"
@@ -109,17 +108,43 @@ int manager_enqueue(Manager *m, struct request *r)
 		request_free(r);
 		return log_oom();
 	}
-	if (m->batch_timer || m->in_batch)
+	if (m->in_batch)
 		return 0;
-	if (m->config.batch_window_usec == 0)
+	if (m->config.batch_policy == BATCH_POLICY_ADAPTIVE) {
+		uint64_t due = batch_policy_due(m, r, now_usec());
+
+		if (m->batch_timer)
+			k = sd_event_source_set_time(m->batch_timer, due);
+		else
+			/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
+			k = sd_event_add_time(m->event, &m->batch_timer, CLOCK_MONOTONIC, due, 1,
+					      on_batch_timer, m);
+	} else if (m->batch_timer)
+		return 0;
+	else if (m->config.batch_window_usec == 0)
 		k = sd_event_add_defer(m->event, &m->batch_timer, on_batch_defer, m);
 	else
-		/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
 		k = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC,
 					       m->config.batch_window_usec, 1, on_batch_timer, m);
 	if (k < 0)
 		return log_error_errno(k, "Failed to arm the batch timer");
 	return 0;
+}
+
+/* The guests whose matrix this batch changed start a new pacing interval. */
+static void mark_updated(Manager *m, const struct plan_input *in, uint64_t now)
+{
+	for (size_t i = 0; i < in->n_items; i++) {
+		const struct plan_item *it = &in->items[i];
+		Device *d;
+
+		if (it->cur_exists == it->want_exists &&
+		    (!it->want_exists || !memcmp(&it->cur, &it->want, sizeof(it->cur))))
+			continue;
+		d = manager_find_device(m, it->uuid);
+		if (d)
+			d->updated_usec = now;
+	}
 }
 
 /* The desired state of one device while a batch is validated. */
@@ -1294,6 +1319,7 @@ void manager_run_batch(Manager *m)
 	m->stats.batches++;
 	commit(m, &ws, &in, map, &o);
 	t_commit = now_usec();
+	mark_updated(m, &in, t_commit);
 	result = plan_to_json(&in, p, m->batch_seq, n_accepted, false, &o, map);
 	rs = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -1323,6 +1349,7 @@ fail:
 		request_free(r);
 	}
 out:
+	batch_policy_batch_done(m, now_usec());
 	apply_outcome_done(&o);
 	working_done(&ws);
 	/* A big batch leaves a big heap behind; give it back to the system. */

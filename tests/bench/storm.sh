@@ -1,0 +1,181 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The guest-stall storm: the same changes (control-domain assigns, N
+# synchronous clients each sending theirs one after the other, each round
+# on 2 guests) on the same simulated host in the same run, by four paths:
+# (a) single-id sysfs writes as mdevctl does them, (b) one ap_config write
+# per change, (c) apmatrixd through sd-bus clients, (d) apmatrixd through
+# apctl processes. Per path: APCB updates, vCPU stall (total and the worst
+# guest), kvm->lock hold p50/p99/max per acquisition, PQAP latency
+# p50/p99/max against the idle host's, request latency p50/p99, wall time;
+# ratios against (a) and (b). Then a sweep of the coalescing setting for the
+# 20-client run: $STORM_OUT/storm-sweep.csv and a plot storm-sweep.png.
+#
+# STORM_CLIENTS ("1 20 200"), STORM_CHANGES ("100 1000"), STORM_GUESTS
+# ("10 100"), STORM_PATHS, STORM_SWEEP (0 skips it), STORM_OUT (the CSV and
+# PNG; default build/tests/bench), extra daemon options in STORM_DAEMON_ARGS.
+. "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
+apm_enter_ns "$0" "$@"
+STORM=$APM_BUILD_ROOT/tests/dbus/storm
+export APCTL=$APM_BUILD_ROOT/client/apctl
+CLIENTS=${STORM_CLIENTS:-1 20 200}
+CHANGES=${STORM_CHANGES:-100 1000}
+GUESTS=${STORM_GUESTS:-10 100}
+PATHS=${STORM_PATHS:-single ap_config dbus apctl}
+OUT=${STORM_OUT:-$APM_BUILD_ROOT/tests/bench}
+FIRST_ID=100
+
+apm_setup
+# A host with room for 100 guests: 4 adapters x 128 usage domains, every
+# id up to 255 a control domain; adapters 2-3 belong to vfio_ap.
+cat >"$T/topology.json" <<'EOF'
+{ "apxa": true, "max_domain_id": 255,
+  "adapters": [ { "ids": "0-3", "type": "CEX8", "mode": "cca" } ],
+  "domains": "0-127", "control_domains": "0-255", "apmask": "0-1" }
+EOF
+apm_sim_start "$T/topology.json"
+apm_bus_start
+# shellcheck disable=SC2086 # options are meant to split
+apm_daemon_start ${STORM_DAEMON_ARGS:-}
+maxg=0
+for g in $GUESTS; do [ "$g" -gt "$maxg" ] && maxg=$g; done
+UUIDS=
+i=0
+while [ "$i" -lt "$maxg" ]; do
+	u=$(printf 'eeeeeeee-0000-4000-8000-%012d' "$i")
+	call DefineDevice string:"$u" string:"{\"adapters\":[2,3],\"domains\":[$i]}" uint64:0 >/dev/null
+	call StartDevice string:"$u" uint64:0 >/dev/null
+	UUIDS="$UUIDS $u"
+	i=$((i + 1))
+done
+
+first() { echo "$UUIDS" | tr ' ' '\n' | sed '/^$/d' | head -n "$1" | tr '\n' ' '; }
+
+guests_start() {
+	i=0
+	for u in $(first "$1"); do sim_ctl "guest start vm$i $u vcpus=2"; i=$((i + 1)); done
+}
+guests_stop() {
+	i=0
+	while [ "$i" -lt "$1" ]; do sim_ctl "guest stop vm$i"; i=$((i + 1)); done
+}
+
+# The idle host's PQAP p99 over one second of the running guests (ns).
+idle_pqap() {
+	sim_ctl stats reset
+	sleep 1
+	sim_stats | jq '.timing.pqap_latency.p99_ns'
+}
+
+# run PATH N M G -> one JSON object: the client's figures and apsim's.
+run() {
+	uu=$(first "$4")
+	sim_ctl stats reset
+	s0=$(sim_stats)
+	# shellcheck disable=SC2086
+	c=$("$STORM" "$1" "$2" "$3" 2 assign $FIRST_ID $uu) || bail "storm $*: $c"
+	s1=$(sim_stats)
+	# Undo, unmeasured: sysfs paths by single writes, daemon paths by the daemon.
+	case $1 in
+	single | ap_config) up=single ;;
+	*) up=dbus ;;
+	esac
+	# shellcheck disable=SC2086
+	"$STORM" $up 20 "$3" 2 unassign $FIRST_ID $uu >/dev/null || bail "undo of storm $* failed"
+	jq -n --argjson c "$c" --argjson a "$s0" --argjson b "$s1" '$c + {
+		apcb: ($b.apcb_updates_total - $a.apcb_updates_total),
+		stall_ms: ((([$b.guests[].vcpu_stall_ns] | add) - ([$a.guests[].vcpu_stall_ns] | add)) / 1e6),
+		stall_guest_max_ms: (([$b.guests | to_entries[] | .key as $k |
+			(.value.vcpu_stall_ns - ($a.guests[$k].vcpu_stall_ns // 0))] | max) / 1e6),
+		hold_p50_us: ($b.timing.kvm_lock_hold.p50_ns / 1e3),
+		hold_p99_us: ($b.timing.kvm_lock_hold.p99_ns / 1e3),
+		hold_max_us: ($b.timing.kvm_lock_hold.max_ns / 1e3),
+		pqap_p50_us: ($b.timing.pqap_latency.p50_ns / 1e3),
+		pqap_p99_us: ($b.timing.pqap_latency.p99_ns / 1e3),
+		pqap_max_us: ($b.timing.pqap_latency.max_ns / 1e3) }'
+}
+
+hdr() {
+	printf '%-10s %6s %9s %10s %21s %21s %9s %9s %9s\n' path apcb stall_ms worst_g_ms \
+		"hold p50/p99/max us" "pqap p50/p99/max us" "req p50" "req p99" wall_ms
+}
+row() {
+	echo "$1" | jq -r '[.path, .apcb, (.stall_ms*10|round/10), (.stall_guest_max_ms*10|round/10),
+		"\(.hold_p50_us|round)/\(.hold_p99_us|round)/\(.hold_max_us|round)",
+		"\(.pqap_p50_us|round)/\(.pqap_p99_us|round)/\(.pqap_max_us|round)",
+		"\(.lat_p50_us/1e3*100|round/100)ms", "\(.lat_p99_us/1e3*100|round/100)ms",
+		(.wall_ms|round)] | @tsv' |
+		awk -F'\t' '{ printf "%-10s %6s %9s %10s %21s %21s %9s %9s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+}
+
+policy=$(busctl --system get-property org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager BatchPolicy | cut -d'"' -f2)
+pacing=$(busctl --system get-property org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager PacingUSec | cut -d' ' -f2)
+echo "# storm on apsim: $(nproc) CPUs, apmatrixd BatchPolicy=$policy PacingUSec=$pacing; guests 2 vCPUs, 200 PQAP/s each"
+for g in $GUESTS; do
+	guests_start "$g"
+	idle=$(idle_pqap)
+	for m in $CHANGES; do
+		for n in $CLIENTS; do
+			echo "## $m changes, $n clients, $g running guests (idle PQAP p99 $((idle / 1000)) us)"
+			hdr
+			: >"$T/rows"
+			for p in $PATHS; do
+				r=$(run "$p" "$n" "$m" "$g")
+				row "$r"
+				echo "$r" >>"$T/rows"
+			done
+			jq -rs --argjson idle "$idle" '
+				(map(select(.path == "single"))[0]) as $a |
+				(map(select(.path == "ap_config"))[0]) as $b |
+				.[] | select(.path == "dbus" or .path == "apctl") |
+				"   \(.path): stall x\(if $a then (.stall_ms / $a.stall_ms * 100 | round / 100) else "-" end) of (a), x\(if $b then (.stall_ms / $b.stall_ms * 100 | round / 100) else "-" end) of (b); updates x\(if $a then (.apcb / $a.apcb * 100 | round / 100) else "-" end) of (a); hold p99 x\(if $b then (.hold_p99_us / $b.hold_p99_us * 100 | round / 100) else "-" end) of (b); PQAP p99 x\(.pqap_p99_us * 1e3 / $idle * 100 | round / 100) of idle"' \
+				"$T/rows"
+		done
+	done
+	guests_stop "$g"
+done
+
+# The coalescing setting against stall and request latency, 20 clients.
+[ "${STORM_SWEEP:-1}" = 0 ] && exit 0
+g=10
+csv=$OUT/storm-sweep.csv
+echo "setting,policy,usec,apcb_updates,stall_ms,lat_p50_ms,lat_p99_ms" >"$csv"
+guests_start "$g"
+for s in window:0 window:1000 window:2000 window:5000 window:10000 window:20000 \
+	adaptive:2000 adaptive:5000 adaptive:10000 adaptive:20000; do
+	pol=${s%%:*}
+	us=${s#*:}
+	apm_daemon_stop
+	if [ "$pol" = window ]; then
+		apm_daemon_start --batch-window-usec "$us"
+	else
+		apm_daemon_start --pacing-usec "$us"
+	fi
+	r=$(run dbus 20 100 "$g")
+	echo "$r" | jq -r --arg s "$s" --arg p "$pol" --arg u "$us" \
+		'[$s, $p, $u, .apcb, .stall_ms, (.lat_p50_us / 1e3), (.lat_p99_us / 1e3)] | @csv' >>"$csv"
+done
+guests_stop "$g"
+echo "## coalescing sweep, 100 changes from 20 clients over $g guests: $csv"
+column -s, -t <"$csv"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<EOF
+set terminal png size 900,500
+set output "$OUT/storm-sweep.png"
+set datafile separator ","
+set key autotitle columnhead
+set title "20 clients, 100 changes, $g guests (apsim, $(nproc) CPUs)"
+set xlabel "window / pacing (us)"
+set ylabel "vCPU stall (ms)"
+set y2label "request latency p99 (ms)"
+set y2tics
+set logscale x
+plot "< grep window $csv" using (\$3 > 0 ? \$3 : 100):5 with linespoints title "stall, window", \
+     "< grep adaptive $csv" using 3:5 with linespoints title "stall, adaptive", \
+     "< grep window $csv" using (\$3 > 0 ? \$3 : 100):7 axes x1y2 with linespoints title "p99, window", \
+     "< grep adaptive $csv" using 3:7 axes x1y2 with linespoints title "p99, adaptive"
+EOF
+	echo "plot: $OUT/storm-sweep.png (window 0 drawn at 100 us)"
+else
+	echo "plot skipped: gnuplot not installed (apt-get install gnuplot-nox)"
+fi
