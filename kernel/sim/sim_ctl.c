@@ -205,7 +205,7 @@ static int parse_guest(char **tok, size_t n, struct sim_cmd *c)
 		c->kind = SIM_CMD_GUEST_STOP;
 		return n == 3 ? 0 : -EINVAL;
 	}
-	if (strcmp(tok[1], "start") != 0 || n < 4 || n > 6 || !uuid_valid(tok[3]))
+	if (strcmp(tok[1], "start") != 0 || n < 4 || n > 7 || !uuid_valid(tok[3]))
 		return -EINVAL;
 	c->kind = SIM_CMD_GUEST_START;
 	for (size_t i = 0; i < 37; i++)
@@ -217,6 +217,8 @@ static int parse_guest(char **tok, size_t n, struct sim_cmd *c)
 
 		if (r == -ENOENT)
 			r = parse_key_uint(tok[i], "pqap_hz", 0, 100000, &c->pqap_hz);
+		if (r == -ENOENT)
+			r = parse_key_uint(tok[i], "busy", 0, 1, &c->busy);
 		if (r < 0)
 			return -EINVAL;
 	}

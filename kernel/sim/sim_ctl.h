@@ -8,8 +8,9 @@
  *   adapter ID remove             hot unplug: the adapter leaves QCI
  *   domain ID config on|off       configure / deconfigure a usage domain
  *   domain ID add|remove          the domain enters / leaves QCI
- *   guest start NAME UUID [vcpus=N] [pqap_hz=R]   a VMM opens the mdev (set_kvm),
- *                                 N vCPUs run, each issuing R PQAP(AQIC) a second
+ *   guest start NAME UUID [vcpus=N] [pqap_hz=R] [busy=1]   a VMM opens the mdev
+ *                                 (set_kvm), N vCPUs run, each issuing R PQAP(AQIC)
+ *                                 a second; busy=1: they spin on the host's CPUs
  *   guest stop NAME               the VMM closes it (unset_kvm), vCPUs stop
  *   fault PATH ERRNO [COUNT]      the next COUNT (default 1) writes to PATH fail
  *   queue AA.DDDD reset-fault RC [POLLS]   resets of the queue end with response
@@ -67,6 +68,7 @@ struct sim_cmd {
 	char uuid[37];
 	unsigned int vcpus;
 	unsigned int pqap_hz; /* guest start */
+	unsigned int busy; /* guest start: vCPUs that spin instead of sleeping in SIE */
 	char path[SIM_PATH_MAX]; /* fault */
 	int error; /* fault: positive errno */
 	unsigned int count; /* fault; reset-fault: POLLS; zapq-busy/zapq-rip: MS */

@@ -1066,6 +1066,11 @@ static int guest_start(const struct sim_cmd *c)
 	struct sim_guest *g;
 	int r;
 
+	if (c->busy) {
+		/* The simulator before per-event timing: vCPUs compete for the CPUs. */
+		cfg.slice_us = 0;
+		cfg.pqap_per_mille = 20;
+	}
 	pthread_mutex_lock(&mdev_lock);
 	if (guest_find_locked(c->name)) {
 		r = -EEXIST;

@@ -13,7 +13,8 @@
 #
 # STORM_CLIENTS ("1 20 200"), STORM_CHANGES ("100 1000"), STORM_GUESTS
 # ("10 100"), STORM_PATHS, STORM_SWEEP (0 skips it), STORM_OUT (the CSV and
-# PNG; default build/tests/bench), extra daemon options in STORM_DAEMON_ARGS.
+# PNG; default build/tests/bench), extra daemon options in STORM_DAEMON_ARGS,
+# extra apsim guest options in STORM_GUEST_ARGS (busy=1: spinning vCPUs).
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
 STORM=$APM_BUILD_ROOT/tests/dbus/storm
@@ -51,9 +52,15 @@ done
 
 first() { echo "$UUIDS" | tr ' ' '\n' | sed '/^$/d' | head -n "$1" | tr '\n' ' '; }
 
+# 4000 PQAP/s over the host however many guests run: two CPUs cannot
+# simulate 100 guests' vCPUs at a realistic rate each and still measure.
 guests_start() {
+	hz=$((2000 / $1))
 	i=0
-	for u in $(first "$1"); do sim_ctl "guest start vm$i $u vcpus=2"; i=$((i + 1)); done
+	for u in $(first "$1"); do
+		sim_ctl "guest start vm$i $u vcpus=2 pqap_hz=$hz ${STORM_GUEST_ARGS:-}"
+		i=$((i + 1))
+	done
 }
 guests_stop() {
 	i=0
@@ -110,7 +117,7 @@ row() {
 
 policy=$(busctl --system get-property org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager BatchPolicy | cut -d'"' -f2)
 pacing=$(busctl --system get-property org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager PacingUSec | cut -d' ' -f2)
-echo "# storm on apsim: $(nproc) CPUs, apmatrixd BatchPolicy=$policy PacingUSec=$pacing; guests 2 vCPUs, 200 PQAP/s each"
+echo "# storm on apsim: $(nproc) CPUs, apmatrixd BatchPolicy=$policy PacingUSec=$pacing; guests of 2 vCPUs, 4000 PQAP/s in all"
 for g in $GUESTS; do
 	guests_start "$g"
 	idle=$(idle_pqap)

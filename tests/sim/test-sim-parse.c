@@ -93,7 +93,12 @@ int main(void)
 	tap_is_int(
 		parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 pqap_hz=0 vcpus=2", &c),
 		0, "guest start with pqap_hz, any order");
-	tap_ok(c.pqap_hz == 0 && c.vcpus == 2, "pqap_hz=0 and vcpus=2 parsed");
+	tap_ok(c.pqap_hz == 0 && c.vcpus == 2 && !c.busy, "pqap_hz=0 and vcpus=2 parsed");
+	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 busy=1 vcpus=2", &c),
+		   0, "guest start busy=1");
+	tap_ok(c.busy == 1, "busy vCPUs");
+	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 busy=2", &c), -EINVAL,
+		   "busy is 0 or 1");
 	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 pqap_hz=100001", &c),
 		   -EINVAL, "pqap_hz above 100000");
 	tap_is_int(parse("guest start g1 0C9B9E6F-0000-4000-8000-000000000001 hz=1", &c), -EINVAL,
