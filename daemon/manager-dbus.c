@@ -16,6 +16,7 @@
 #include "bus-args.h"
 #include "config.h"
 #include "domain-xml.h"
+#include "inhibit.h"
 #include "log.h"
 #include "manager.h"
 
@@ -509,6 +510,9 @@ int manager_bus_register(Manager *m)
 				     manager_vtable, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the manager object");
+	r = inhibit_bus_register(m);
+	if (r < 0)
+		return r;
 	r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, "org.apmatrix1.Device",
 				       device_vtable, device_object_find, m);
 	if (r < 0)

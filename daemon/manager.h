@@ -66,6 +66,7 @@ struct Manager {
 	size_t n_devices, allocated_devices;
 
 	struct sender_queue queue; /* requests waiting for the next batch */
+	struct inhibit_state *inhibit; /* inhibitors and the requests they hold (inhibit.c) */
 	sd_event_source *batch_timer;
 	bool in_batch; /* draining the bus into the batch about to run */
 	uint64_t last_batch_usec; /* when the last batch ended */

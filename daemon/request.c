@@ -11,6 +11,7 @@
 #include "apm-limits.h"
 #include "apply.h"
 #include "crash-point.h"
+#include "inhibit.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
@@ -1178,8 +1179,12 @@ void manager_run_batch(Manager *m)
 
 		list = r->next;
 		r->next = NULL;
+		/* An inhibitor of a device it changes refuses it, or holds it (and takes r). */
+		k = inhibit_check(m, r, &err);
+		if (k == INHIBIT_HELD)
+			continue;
 		m->stats.requests++;
-		if (r->flags & REQUEST_FLAG_DRY_RUN) {
+		if (k >= 0 && (r->flags & REQUEST_FLAG_DRY_RUN)) {
 			/* Touched flags of accepted requests must survive the dry run. */
 			bool *saved = calloc(ws.n ? ws.n : 1, sizeof(*saved));
 
@@ -1194,7 +1199,8 @@ void manager_run_batch(Manager *m)
 			request_free(r);
 			continue;
 		}
-		k = validate(&ws, r, &err);
+		if (k >= 0)
+			k = validate(&ws, r, &err);
 		if (k < 0) {
 			if (!sd_bus_error_is_set(&err))
 				sd_bus_error_set_errno(&err, k);
