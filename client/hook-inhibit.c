@@ -188,7 +188,9 @@ int hook_inhibit_stop(const char *state_dir, const char *uuid)
 		return log_oom();
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to open %s", path);
+		return errno == ENOENT || errno == ENOTDIR ?
+			       0 :
+			       log_error_errno(-errno, "Failed to open %s", path);
 	f = fdopen(fd, "re");
 	if (!f) {
 		close(fd);

@@ -244,7 +244,7 @@ out:
 static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char *mdevctl_dir)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	bool started[DOMAIN_VFIO_AP_MAX] = {};
+	bool started[DOMAIN_VFIO_AP_MAX] = {}, inhibited[DOMAIN_VFIO_AP_MAX] = {};
 	int r;
 
 	if (dd->n_uuids > 1) {
@@ -270,13 +270,16 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 						guest, state_dir(), dd->uuids[i]);
 		}
 		/* Coming in by migration: no change of the matrix until the guest runs here. */
-		if (r >= 0 && marker_matches(migrating, guest) > 0)
+		if (r >= 0 && marker_matches(migrating, guest) > 0) {
 			r = hook_inhibit_start(state_dir(), dd->uuids[i], guest);
+			inhibited[i] = r >= 0;
+		}
 		marker_remove(migrating);
 		if (r < 0) {
 			/* Leave nothing half started behind: QEMU will not run. */
 			for (size_t k = 0; k <= i; k++) {
-				(void)hook_inhibit_stop(state_dir(), dd->uuids[k]);
+				if (inhibited[k])
+					(void)hook_inhibit_stop(state_dir(), dd->uuids[k]);
 				if (started[k]) {
 					(void)call_uuid(bus, "StopDevice", dd->uuids[k], guest);
 					marker_remove(dd->uuids[k]);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,9 +336,8 @@ static void inhibitor_remove(struct inhibitor *in)
 }
 
 /* The holder closed its end or died. */
-static int on_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void inhibitor_released(struct inhibitor *in)
 {
-	struct inhibitor *in = userdata;
 	struct inhibit_state *st = in->st;
 	char uuid[UUID_STR_LEN + 1];
 
@@ -348,7 +348,37 @@ static int on_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	inhibitor_free(in);
 	emit_changed(st, uuid);
 	schedule_resume(st);
+}
+
+static int on_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	inhibitor_released(userdata);
 	return 0;
+}
+
+/*
+ * Release the inhibitors whose holders are gone but whose EPOLLHUP the loop
+ * has not dispatched yet: a request read off the bus while a batch drains it
+ * may come from a client that closed its inhibitor just before sending it.
+ */
+static void prune_released(struct inhibit_state *st)
+{
+	struct pollfd p[APM_LIMIT_INHIBITORS];
+	size_t n = st->n < APM_LIMIT_INHIBITORS ? st->n : APM_LIMIT_INHIBITORS;
+	struct inhibitor *gone[APM_LIMIT_INHIBITORS];
+	size_t n_gone = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = sd_event_source_get_io_fd(st->v[i]->hangup) };
+	if (poll(p, n, 0) <= 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			gone[n_gone++] = st->v[i];
+	for (size_t i = 0; i < n_gone; i++)
+		inhibitor_released(gone[i]);
 }
 
 static int hold(struct inhibit_state *st, struct request *r, const struct inhibitor *in,
@@ -416,6 +446,7 @@ int inhibit_check(Manager *m, struct request *r, sd_bus_error *error)
 
 	if (!st || st->n == 0)
 		return 0;
+	prune_released(st);
 	in = find_for(st, r, INHIBIT_BLOCK);
 	if (in && r->msg) {
 		describe(in, holder, sizeof(holder));
@@ -489,6 +520,7 @@ static int inhibit_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *err
 					 "mode: \"%.32s\" is not one of block, delay", mode);
 	if (!manager_find_device(m, in->uuid))
 		return sd_bus_error_setf(error, ERR_NO_SUCH_DEVICE, "no device %s", in->uuid);
+	prune_released(st);
 	if (st->n >= APM_LIMIT_INHIBITORS)
 		return bus_error_limit(error, "inhibitors", st->n + 1, "inhibitors", "Inhibitors",
 				       APM_LIMIT_INHIBITORS);
@@ -518,6 +550,10 @@ static int inhibit_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *err
 	k = sd_event_source_set_io_fd_own(in->hangup, true);
 	if (k < 0)
 		return log_error_errno(k, "Failed to hand the inhibitor's pipe to its watch");
+	/* Before the bus: a request sent after the release must not meet the inhibitor. */
+	k = sd_event_source_set_priority(in->hangup, SD_EVENT_PRIORITY_IMPORTANT);
+	if (k < 0)
+		return log_error_errno(k, "Failed to set the priority of the inhibitor's watch");
 	TAKE_FD(rfd);
 	if (st->n == st->allocated) {
 		size_t n = st->allocated ? st->allocated * 2 : 8;
@@ -551,6 +587,7 @@ static int method_list_inhibitors(sd_bus_message *msg, void *userdata, sd_bus_er
 	struct inhibit_state *st = m->inhibit;
 	int r;
 
+	prune_released(st);
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
