@@ -233,4 +233,30 @@ hook vmN migrate begin ""
 check "migrate begin of a guest without vfio-ap device: exit 0, silent" \
 	test "$rc" -eq 0 -a ! -s "$T/hook.out"
 
+# --- the holder lets go once apmatrixd reports the guest running here ---------
+# libvirt (its test driver here) says the guest runs; the guest matrix QEMU
+# (apsim) opened makes the daemon announce the device with guest_state
+# "running", as libvirt's resume at the end of a real migration does.
+L=$("$A" define --adapters 3 --domains 6 --guest vmL)
+cat >"$T/node.xml" <<XML
+<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>1</cores><threads>1</threads>
+<active>1</active><mhz>1000</mhz><model>s390x</model></cpu><memory>4194304</memory>
+<domain type='test'><name>vmL</name><memory>1048576</memory><os><type>hvm</type></os>
+<devices><hostdev mode='subsystem' type='mdev' model='vfio-ap'><source>
+<address uuid='$L'/></source></hostdev></devices></domain>
+</node>
+XML
+apm_daemon_stop
+apm_daemon_start --foreground-log --libvirt-uri "test://$T/node.xml"
+monitor_mark
+hook vmL migrate begin "$L"
+hook vmL prepare begin "$L"
+check "prepare begin of a migrating guest libvirt follows: exit 0" test "$rc" -eq 0 -a ! -s "$T/hook.err"
+sim_ctl guest start vmL "$L" vcpus=1
+"$A" status >/dev/null
+check "the guest runs: its holder released the inhibitor by itself" none_left "$L"
+check "and removed its pid file" test ! -e "$APCTL_HOOK_STATE_DIR/$L.inhibit"
+apctl_expect 0 "" assign "$L" domain 7
+sim_ctl guest stop vmL
+
 tap_done
