@@ -229,18 +229,19 @@ static int on_held_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	struct held *h = userdata;
 	struct inhibit_state *st = h->st;
 	const struct inhibitor *in = find_for(st, h->r, INHIBIT_DELAY);
-	char holder[2048] = "";
+	char holder[2048];
 
-	if (in)
-		describe(in, holder, sizeof(holder));
+	/* Its last delay inhibitor went just now: the pending resume runs it. */
+	if (!in)
+		return 0;
+	describe(in, holder, sizeof(holder));
 	held_unlink(st, h);
 	r = held_free(h);
 	sd_bus_error_setf(&err, ERR_INHIBITED,
 			  "%s of device %s not run: still delayed %s after %g s, the limit "
 			  "InhibitDelayMaxSec=%g",
-			  request_type_to_string(r->type), in ? in->uuid : request_uuid(r, 0),
-			  holder, (double)st->delay_max_usec / 1e6,
-			  (double)st->delay_max_usec / 1e6);
+			  request_type_to_string(r->type), in->uuid, holder,
+			  (double)st->delay_max_usec / 1e6, (double)st->delay_max_usec / 1e6);
 	log_info("%s", err.message);
 	reply_error(r, &err);
 	emit_changed_for(st, r);
@@ -278,6 +279,7 @@ static int on_resume(sd_event_source *s, void *userdata)
 	/* Newest first to the head of each FIFO: the oldest ends in front. */
 	for (size_t i = n; i > 0; i--) {
 		struct held *h = go[i - 1];
+		uint64_t waited = now_usec(CLOCK_MONOTONIC) - h->since_usec;
 		struct request *r;
 		int k;
 
@@ -293,8 +295,8 @@ static int on_resume(sd_event_source *s, void *userdata)
 			request_free(r);
 			continue;
 		}
-		log_debug("%s of device %s released by its inhibitors",
-			  request_type_to_string(r->type), request_uuid(r, 0));
+		log_debug("%s of device %s released by its inhibitors after %" PRIu64 " ms",
+			  request_type_to_string(r->type), request_uuid(r, 0), waited / 1000);
 		emit_changed_for(st, r);
 	}
 	manager_run_batch(st->m);
