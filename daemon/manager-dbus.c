@@ -17,6 +17,7 @@
 #include "config.h"
 #include "domain-xml.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 
 #define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"

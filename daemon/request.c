@@ -13,6 +13,7 @@
 #include "crash-point.h"
 #include "journal.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 #include "request.h"
 
