@@ -76,6 +76,19 @@ int working_touch(struct working *ws, struct want *w)
 	return 0;
 }
 
+int working_changed(const struct working *ws, size_t **ret, size_t *ret_n)
+{
+	size_t *idx = calloc(ws->n_undo ? ws->n_undo : 1, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t u = 0; u < ws->n_undo; u++)
+		idx[u] = ws->undo[u].idx;
+	*ret = idx;
+	*ret_n = ws->n_undo;
+	return 0;
+}
+
 struct want *working_find(struct working *ws, const char *uuid)
 {
 	for (size_t i = 0; i < ws->n; i++)

@@ -55,6 +55,11 @@ void working_begin(struct working *ws);
 void working_undo(struct working *ws);
 /* Record w's state before the current request changes it, and mark w touched. */
 int working_touch(struct working *ws, struct want *w);
+/*
+ * The indices of the wants the current request changed (those it logged;
+ * not the ones it appended): 0 and *ret (the caller's to free) or -ENOMEM.
+ */
+int working_changed(const struct working *ws, size_t **ret, size_t *ret_n);
 
 /* The device uuid as the working state has it (defined or active), or NULL. */
 struct want *working_find(struct working *ws, const char *uuid);

@@ -80,10 +80,11 @@ static void validate(struct batch *b, struct request *list)
 			request_free(r);
 			continue;
 		}
-		/* Which devices it changed: a failed write then fails only their requests. */
-		r->touched = calloc(ws->n_undo ? ws->n_undo : 1, sizeof(*r->touched));
-		for (size_t u = 0; r->touched && u < ws->n_undo; u++)
-			r->touched[r->n_touched++] = ws->undo[u].idx;
+		/*
+		 * Which devices it changed: a failed write then fails only their
+		 * requests (without it, one failed write fails them all).
+		 */
+		(void)working_changed(ws, &r->touched, &r->n_touched);
 		*tail = r;
 		tail = &r->next;
 		b->n_accepted++;
