@@ -121,12 +121,14 @@ void manager_run_batch(Manager *m)
 	}
 	b.seq = ++m->batch_seq;
 
+	/* Rejected requests and dry runs are answered here already. */
 	validate(&b, list);
 	if (b.accepted) {
 		k = batch_plan(&b);
 		b.t_plan = batch_now_usec();
 		if (k >= 0)
 			k = batch_apply(&b);
+		/* An isolated retry (BATCH_ANSWERED) answered each request itself. */
 		if (k == 0)
 			batch_answer_ok(&b);
 		else if (k < 0)
