@@ -12,13 +12,12 @@
 
 #include "apm-limits.h"
 #include "auth.h"
+#include "batch-answer.h"
 #include "bus-args.h"
 #include "inhibit.h"
 #include "log.h"
 #include "manager.h"
-
-#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
-#define ERR_TOO_MANY_REQUESTS "org.apmatrix1.Error.TooManyRequests"
+#include "request-errors.h"
 
 enum inhibit_mode {
 	INHIBIT_BLOCK,
@@ -140,14 +139,6 @@ static void describe(const struct inhibitor *in, char *buf, size_t size)
 		 in->uid, in->why[0] ? ": " : "", in->why);
 }
 
-static void reply_error(struct request *r, const sd_bus_error *err)
-{
-	if (r->msg)
-		(void)sd_bus_reply_method_error(r->msg, err);
-	else
-		log_warning("%s request failed: %s", request_type_to_string(r->type), err->message);
-}
-
 /* InhibitorsChanged(uuid, json): the device's inhibitors and the requests held for it. */
 static void emit_changed(struct inhibit_state *st, const char *uuid)
 {
@@ -243,7 +234,7 @@ static int on_held_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 			  request_type_to_string(r->type), in->uuid, holder,
 			  (double)st->delay_max_usec / 1e6, (double)st->delay_max_usec / 1e6);
 	log_info("%s", err.message);
-	reply_error(r, &err);
+	request_reply_error(r, &err);
 	emit_changed_for(st, r);
 	return 0;
 }
@@ -291,7 +282,7 @@ static int on_resume(sd_event_source *s, void *userdata)
 
 			log_oom();
 			sd_bus_error_set_errno(&err, k);
-			reply_error(r, &err);
+			request_reply_error(r, &err);
 			request_free(r);
 			continue;
 		}
@@ -676,7 +667,7 @@ void inhibit_free(Manager *m)
 				  "%s of device %s not run: apmatrixd stopped while a delay "
 				  "inhibitor held it",
 				  request_type_to_string(r->type), request_uuid(r, 0));
-		reply_error(r, &err);
+		request_reply_error(r, &err);
 		request_free(r);
 	}
 	for (size_t i = 0; i < st->n; i++)

@@ -31,8 +31,6 @@
 
 #include "request.h"
 
-#define ERR_INHIBITED "org.apmatrix1.Error.Inhibited"
-
 /* inhibit_check(): r is held by a delay inhibitor and belongs to inhibit.c now. */
 #define INHIBIT_HELD 1
 

@@ -18,9 +18,9 @@
 #include "domain-xml.h"
 #include "inhibit.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
-
-#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
+#include "request-errors.h"
 
 /*
  * The last step of every mutation: queue it (the sender's FIFO refuses it with

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "libvirt.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 #include "sysfs-format.h"
 #include "udev.h"

@@ -141,17 +141,4 @@ void manager_storage_failed(Manager *m);
 /* "ok" or what failed, for GetState and STATUS=. */
 const char *manager_storage_health(Manager *m, char *buf, size_t size);
 
-/* manager-dbus.c / device-dbus.c */
-int manager_bus_register(Manager *m);
-void manager_emit_device_changed(Manager *m, Device *d, bool all_properties);
-void manager_emit_device_added(Manager *m, Device *d);
-void manager_emit_device_removed(Manager *m, const char *uuid, const char *path);
-void manager_emit_host_changed(Manager *m, const char *json);
-void manager_emit_batch_applied(Manager *m, const char *json);
-extern const sd_bus_vtable device_vtable[];
-int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-		       void **found, sd_bus_error *error);
-int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
-			   sd_bus_error *error);
-
 #endif

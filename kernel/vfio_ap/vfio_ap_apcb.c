@@ -253,21 +253,33 @@ void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
  * Make @target the mdev's shadow. With a guest: exactly one APCB update
  * (none if nothing changed), then reset the queues that left the guest.
  * Caller holds (guests_lock,) kvm->lock of matrix_mdev->kvm and mdevs_lock.
+ *
+ * mdevs_lock is dropped around the update itself: it waits until every vCPU
+ * of the guest is out of SIE, and the PQAP intercepts of all guests wait on
+ * mdevs_lock. Every writer of a shadow or matrix of an attached guest holds
+ * guests_lock and the guest's kvm->lock, which stay held, so nothing the
+ * caller computed can change meanwhile; what may run is PQAP and
+ * dma_unmap, which only touch interrupt state, and reset_leavers() reads
+ * that afresh once mdevs_lock is back.
  */
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target)
 {
 	struct ap_matrix old;
+	struct kvm *kvm = matrix_mdev->kvm;
 
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
 	if (vfio_ap_matrix_equal(&matrix_mdev->shadow_apcb, target))
 		return;
 	old = matrix_mdev->shadow_apcb;
 	matrix_mdev->shadow_apcb = *target;
-	if (!matrix_mdev->kvm)
+	if (!kvm)
 		return;
-	lockdep_assert_held(&matrix_mdev->kvm->lock);
-	kvm_arch_crypto_set_masks(matrix_mdev->kvm, matrix_mdev->shadow_apcb.apm,
-				  matrix_mdev->shadow_apcb.aqm, matrix_mdev->shadow_apcb.adm);
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&kvm->lock);
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	kvm_arch_crypto_set_masks(kvm, matrix_mdev->shadow_apcb.apm, matrix_mdev->shadow_apcb.aqm,
+				  matrix_mdev->shadow_apcb.adm);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
 	matrix_mdev->apcb_updates++;
 	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
 		vfio_ap_core.ops->cfg_changed(matrix_mdev);
