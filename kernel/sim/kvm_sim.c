@@ -461,6 +461,24 @@ static bool pqap_due(struct kvm_sim *s, struct kvm_sim_vcpu *v)
 	return true;
 }
 
+/*
+ * "vcpu<i>/<guest>" (the kernel keeps 15 bytes), so that perf sched and top
+ * tell the vCPUs of a guest from the host's threads.
+ */
+static void name_vcpu_thread(const struct kvm_sim *s, pthread_t thread, unsigned int i)
+{
+	char name[16];
+	int n = snprintf(name, sizeof(name), "vcpu%u/", i);
+	size_t len;
+
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return;
+	len = min_t(size_t, strlen(s->name), sizeof(name) - 1 - (size_t)n);
+	memcpy(name + n, s->name, len);
+	name[n + len] = '\0';
+	(void)pthread_setname_np(thread, name);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_sim_vcpu *v = arg;
@@ -528,6 +546,7 @@ int kvm_sim_start_vcpus(struct kvm *kvm, const struct kvm_sim_vcpu_cfg *cfg)
 			return -EAGAIN;
 		}
 		v->started = true;
+		name_vcpu_thread(s, v->thread, i);
 	}
 	return 0;
 }
