@@ -81,15 +81,15 @@ static void update_guest_to(struct ap_matrix_mdev *m, const struct ap_matrix *ta
 {
 	struct kvm *kvm = m->kvm;
 
-	mutex_lock(&kvm->lock);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_lock_kvm(kvm);
+	vfio_ap_lock_mdevs();
 	if (!target) {
 		vfio_ap_filter(m, &m->batch.target);
 		target = &m->batch.target;
 	}
 	vfio_ap_commit_shadow(m, target);
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&kvm->lock);
+	vfio_ap_unlock_mdevs();
+	vfio_ap_unlock_kvm(kvm);
 }
 
 static bool ready(struct ap_matrix_mdev **mdevs, unsigned int n, struct ap_matrix_mdev *h)

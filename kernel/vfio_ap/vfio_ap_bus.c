@@ -33,9 +33,9 @@ static struct kvm *lock_for_apqn(unsigned long apid, unsigned long apqi,
 	m = vfio_ap_mdev_for_apqn(apid, apqi);
 	if (m && m->kvm) {
 		kvm = m->kvm;
-		mutex_lock(&kvm->lock);
+		vfio_ap_lock_kvm(kvm);
 	}
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_lock_mdevs();
 	*ret_mdev = m;
 	return kvm;
 }
@@ -117,15 +117,15 @@ static void upstream_cost_unplug(const struct ap_matrix *host)
 
 		if (!m->kvm)
 			continue;
-		mutex_lock(&m->kvm->lock);
-		mutex_lock(&vfio_ap_core.mdevs_lock);
+		vfio_ap_lock_kvm(m->kvm);
+		vfio_ap_lock_mdevs();
 		step = m->shadow_apcb;
 		bitmap_and(step.apm, step.apm, host->apm, AP_DEVICES);
 		bitmap_and(step.aqm, step.aqm, host->aqm, AP_DOMAINS);
 		bitmap_and(step.adm, step.adm, host->adm, AP_DOMAINS);
 		vfio_ap_commit_shadow(m, &step);
-		mutex_unlock(&vfio_ap_core.mdevs_lock);
-		mutex_unlock(&m->kvm->lock);
+		vfio_ap_unlock_mdevs();
+		vfio_ap_unlock_kvm(m->kvm);
 	}
 }
 
@@ -164,12 +164,12 @@ void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_co
 		struct kvm *kvm = m->kvm;
 
 		if (kvm)
-			mutex_lock(&kvm->lock);
-		mutex_lock(&vfio_ap_core.mdevs_lock);
+			vfio_ap_lock_kvm(kvm);
+		vfio_ap_lock_mdevs();
 		vfio_ap_update_guest(m);
-		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		vfio_ap_unlock_mdevs();
 		if (kvm)
-			mutex_unlock(&kvm->lock);
+			vfio_ap_unlock_kvm(kvm);
 	}
 	vfio_ap_guests_unlock();
 }
