@@ -372,8 +372,8 @@ void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
 	bitmap_zero(recheck, AP_DEVICES);
 	if (apid >= 0)
 		set_bit_inv(apid, recheck);
-	if (vfio_ap_core.upstream_cost)
-		vfio_ap_filter(matrix_mdev, &target); /* upstream filters the whole matrix */
+	if (vfio_ap_bench_full_filter())
+		vfio_ap_filter(matrix_mdev, &target);
 	else
 		vfio_ap_refilter(matrix_mdev, recheck, &target);
 	vfio_ap_commit_shadow(matrix_mdev, &target);

@@ -214,9 +214,6 @@ struct vfio_ap_lock_hold {
  *                and remove then defer guest updates to on_scan_complete
  * @last_batch_error: where the last failed ap_config_batch failed
  * @hold:         lock hold times around APCB updates (guests_lock)
- * @upstream_cost: benchmark baseline only: emulate the APCB update sequence
- *                of upstream Linux 6.12 (several updates per ap_config
- *                write and per host configuration change)
  */
 struct vfio_ap_matrix_dev {
 	struct mutex guests_lock; /* mdev list, matrices, mdev->kvm (LOCKING) */
@@ -232,7 +229,6 @@ struct vfio_ap_matrix_dev {
 	bool scan_in_progress;
 	struct vfio_ap_batch_error last_batch_error;
 	struct vfio_ap_lock_hold hold;
-	bool upstream_cost;
 };
 
 extern struct vfio_ap_matrix_dev vfio_ap_core;
@@ -263,7 +259,7 @@ struct vfio_ap_matrix_attr {
 
 /* assign_*, unassign_*, *_control_domain, matrix, guest_matrix, control_domains, ap_config */
 extern const struct vfio_ap_mdev_attr vfio_ap_mdev_attrs[];
-/* features, ap_config_batch */
+/* features, ap_config_batch (read: the last failed write's error) */
 extern const struct vfio_ap_matrix_attr vfio_ap_matrix_attrs[];
 
 /* Where the last failed ap_config_batch write failed (line 0: no line). */
@@ -280,10 +276,6 @@ const struct vfio_ap_matrix_attr *vfio_ap_matrix_attr_find(const char *name);
  */
 int vfio_ap_mdev_init(struct ap_matrix_mdev *matrix_mdev, const guid_t *uuid);
 void vfio_ap_mdev_release(struct ap_matrix_mdev *matrix_mdev);
-/* Convenience for the simulator: parse the "create" write, kzalloc, init. */
-int vfio_ap_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev);
-/* Unset the kvm if any (after asking for release), release, kfree. */
-void vfio_ap_mdev_destroy(struct ap_matrix_mdev *matrix_mdev);
 struct ap_matrix_mdev *vfio_ap_mdev_find(const guid_t *uuid);
 unsigned int vfio_ap_available_instances(void);
 

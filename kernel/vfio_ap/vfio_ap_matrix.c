@@ -173,38 +173,6 @@ void vfio_ap_mdev_release(struct ap_matrix_mdev *matrix_mdev)
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }
 
-int vfio_ap_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev)
-{
-	struct ap_matrix_mdev *m;
-	guid_t uuid;
-	int ret;
-
-	if (count < UUID_STRING_LEN || count > UUID_STRING_LEN + 1 ||
-	    (count == UUID_STRING_LEN + 1 && buf[UUID_STRING_LEN] != '\n'))
-		return -EINVAL;
-	if (guid_parse(buf, &uuid))
-		return -EINVAL;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
-	ret = vfio_ap_mdev_init(m, &uuid);
-	if (ret) {
-		kfree(m);
-		return ret;
-	}
-	*ret_mdev = m;
-	return 0;
-}
-
-void vfio_ap_mdev_destroy(struct ap_matrix_mdev *matrix_mdev)
-{
-	if (READ_ONCE(matrix_mdev->kvm) && vfio_ap_core.ops && vfio_ap_core.ops->request_release)
-		vfio_ap_core.ops->request_release(matrix_mdev);
-	vfio_ap_core_unset_kvm(matrix_mdev);
-	vfio_ap_mdev_release(matrix_mdev);
-	kfree(matrix_mdev);
-}
-
 /*
  * "apm,aqm,adm" with an optional trailing newline; each mask is parsed by
  * the AP bus's ap_hex2bitmap() (as upstream's ap_config): optional "0x", up

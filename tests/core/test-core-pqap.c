@@ -103,8 +103,8 @@ int main(void)
 	tap_is_int(st.pqap_unhandled, 0, "  none refused by the hook (-EOPNOTSUPP)");
 	tap_is_int(lockdep_sim_violations(), 0, "no lock-order violation");
 
-	vfio_ap_mdev_destroy(ma);
-	vfio_ap_mdev_destroy(mb);
+	vfio_ap_sim_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(mb);
 	kvm_sim_destroy(gk);
 	fixture_down();
 	return tap_done();

@@ -226,6 +226,7 @@ is "second guest on the same mdev is refused" \
 is "guest name taken: EEXIST" "$?" "1"
 
 echo "# 7. ap_config_batch"
+is "ap_config_batch reads none before a failed write" "$(rd $M/ap_config_batch)" "none"
 wr_is "batch moves 02.0001 from mdev 1 to mdev 2" $M/ap_config_batch \
 	"$U1 0x2,0x0080,0x04
 $U2 0x2,0x4,0x04
@@ -237,6 +238,8 @@ wr_is "batch with a conflict fails whole" $M/ap_config_batch \
 $U2 0x2,0x4,0x0
 " "$EADDRINUSE"
 is "failed batch changed nothing" "$(rd $A1/matrix)$(rd $A2/matrix)" "02.000802.0001"
+is "reading ap_config_batch names the failed line" "$(rd $M/ap_config_batch)" \
+	"line 1 ($U1): error -98"
 
 echo "# 8. hot plug"
 apsim_ctl adapter 4 add CEX8 ep11
