@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,12 +17,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apm-limits.h"
 #include "bus-client.h"
 #include "config.h"
 #include "domain-xml.h"
 #include "error-msg.h"
 #include "hook.h"
 #include "id-list.h"
+#include "inhibit.h"
 #include "json-field.h"
 #include "json-text.h"
 #include "log.h"
@@ -36,6 +39,7 @@
 enum {
 	OPT_DEFINE = 1 << 0, /* --adapters --domains --control-domains --autostart --guest */
 	OPT_DRY_RUN = 1 << 1,
+	OPT_INHIBIT = 1 << 2, /* --mode --who --why */
 };
 
 static bool arg_json;
@@ -46,7 +50,12 @@ static const char *arg_adapters;
 static const char *arg_domains;
 static const char *arg_control_domains;
 static const char *arg_guest;
+static const char *arg_mode = "block";
+static const char *arg_who;
+static const char *arg_why = "";
 static unsigned int arg_used_options;
+/* apctl inhibit: the command's exit status is apctl's. */
+static int arg_exit_status = -1;
 
 /* Files apctl reads (apply, import-mdevctl): far above any real document. */
 #define INPUT_SIZE_MAX (16u * 1024 * 1024)
@@ -719,6 +728,43 @@ static int verb_export_mdevctl(int argc, char **argv)
 	return 0;
 }
 
+static int verb_inhibit(int argc, char **argv)
+{
+	_cleanup_free_ char *who = NULL;
+	char what[128];
+	sd_bus *bus;
+	int fd, r;
+
+	r = parse_uuid_arg(argv[1]);
+	if (r < 0)
+		return r;
+	who = arg_who ? strdup(arg_who) :
+			inhibit_default_who(argv + 2, APM_LIMIT_INHIBIT_WHO_BYTES);
+	if (!who)
+		return log_oom();
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "Failed to inhibit changes of device %s", argv[1]);
+	r = inhibit_take(bus, argv[1], who, arg_why, arg_mode, what, &fd);
+	if (r < 0)
+		return r;
+	/* The fd holds the inhibitor; the bus connection is not needed while the command runs. */
+	arg_bus = sd_bus_flush_close_unref(arg_bus);
+	return inhibit_run(fd, argv + 2, &arg_exit_status);
+}
+
+static int verb_inhibitors(int argc, char **argv)
+{
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return show_inhibitors(bus, arg_json, arg_quiet);
+}
+
 static int verb_hook(int argc, char **argv)
 {
 	const char *mdevctl_dir = getenv("APCTL_MDEVCTL_DIR");
@@ -756,6 +802,10 @@ static const verb verbs[] = {
 	  "Define devices from mdevctl's vfio-ap definitions", verb_import_mdevctl },
 	{ "export-mdevctl", 1, 1, 0, "export-mdevctl UUID",
 	  "Print a device as an mdevctl definition", verb_export_mdevctl },
+	{ "inhibit", 2, INT_MAX, OPT_INHIBIT,
+	  "inhibit [--mode=block|delay] [--who=WHO] [--why=WHY] UUID -- COMMAND [ARGS...]",
+	  "Run COMMAND while no request may change the device", verb_inhibit },
+	{ "inhibitors", 0, 0, 0, "inhibitors", "List the inhibitors", verb_inhibitors },
 	{ "hook", 3, 4, 0, "hook GUEST OP SUBOP [EXTRA]",
 	  "libvirt QEMU hook entry (domain XML on stdin)", verb_hook },
 };
@@ -782,6 +832,9 @@ static void help(void)
 	       "     --control-domains LIST    define: control domains\n"
 	       "     --autostart               define: start at boot\n"
 	       "     --guest NAME              define: the libvirt domain using it\n"
+	       "     --mode MODE               inhibit: block (refuse changes, default) or delay\n"
+	       "     --who WHO                 inhibit: who holds it (default: the command line)\n"
+	       "     --why WHY                 inhibit: why\n"
 	       "\nIDS and LIST are id lists: 5  1,3-5  0x1f  0x10-0x1f (a leading 0 is decimal).\n"
 	       "KIND is adapter, domain or control-domain.\n"
 	       "Exit status: 0 ok, 1 failed, 2 usage or invalid input, 3 refused.\n"
@@ -795,6 +848,9 @@ enum {
 	ARG_CONTROL_DOMAINS,
 	ARG_AUTOSTART,
 	ARG_GUEST,
+	ARG_MODE,
+	ARG_WHO,
+	ARG_WHY,
 };
 
 static int parse_argv(int argc, char **argv)
@@ -810,6 +866,9 @@ static int parse_argv(int argc, char **argv)
 		{ "control-domains", required_argument, NULL, ARG_CONTROL_DOMAINS },
 		{ "autostart", no_argument, NULL, ARG_AUTOSTART },
 		{ "guest", required_argument, NULL, ARG_GUEST },
+		{ "mode", required_argument, NULL, ARG_MODE },
+		{ "who", required_argument, NULL, ARG_WHO },
+		{ "why", required_argument, NULL, ARG_WHY },
 		{}
 	};
 	int c;
@@ -857,6 +916,26 @@ static int parse_argv(int argc, char **argv)
 			arg_guest = optarg;
 			arg_used_options |= OPT_DEFINE;
 			break;
+		case ARG_MODE:
+			if (strcmp(optarg, "block") != 0 && strcmp(optarg, "delay") != 0) {
+				log_error("Invalid mode \"%s\": expected block or delay", optarg);
+				return -EINVAL;
+			}
+			arg_mode = optarg;
+			arg_used_options |= OPT_INHIBIT;
+			break;
+		case ARG_WHO:
+			if (!optarg[0]) {
+				log_error("--who needs a non-empty name");
+				return -EINVAL;
+			}
+			arg_who = optarg;
+			arg_used_options |= OPT_INHIBIT;
+			break;
+		case ARG_WHY:
+			arg_why = optarg;
+			arg_used_options |= OPT_INHIBIT;
+			break;
 		case ':':
 			log_error("Option %s needs an argument", argv[optind - 1]);
 			return -EINVAL;
@@ -900,9 +979,12 @@ static int run(int argc, char **argv)
 		return -EINVAL;
 	}
 	if (arg_used_options & ~v->options) {
+		unsigned int extra = arg_used_options & ~v->options;
+
 		log_error("%s does not take %s; usage: apctl %s", v->name,
-			  (arg_used_options & ~v->options & OPT_DRY_RUN) ? "--dry-run" :
-									   "define's options",
+			  (extra & OPT_DRY_RUN) ? "--dry-run" :
+			  (extra & OPT_DEFINE)	? "define's options" :
+						  "inhibit's options",
 			  v->synopsis);
 		return -EINVAL;
 	}
@@ -920,5 +1002,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (ferror(stdout) && r >= 0)
 		r = log_error_errno(-EIO, "Failed to write the output");
+	if (r >= 0 && arg_exit_status >= 0)
+		return arg_exit_status;
 	return exit_code_from_errno(r);
 }

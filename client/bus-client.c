@@ -18,6 +18,7 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Busy", EBUSY),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Kernel", EIO),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.LimitExceeded", E2BIG),
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Inhibited", ENOLCK),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -56,6 +57,7 @@ int exit_code_from_errno(int r)
 	case EADDRINUSE:
 	case EADDRNOTAVAIL:
 	case EBUSY:
+	case ENOLCK:
 	case EACCES:
 	case EPERM:
 		return EXIT_REFUSED;

@@ -8,10 +8,14 @@
 
 #include "bus-client.h"
 #include "domain-xml.h"
+#include "hook-inhibit.h"
 #include "hook.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "read-file.h"
+
+/* STATE_DIR/UUID.migrate: the guest is coming in by migration (from migrate begin). */
+#define MIGRATE_MARKER_SUFFIX ".migrate"
 
 /* Larger than any domain XML libvirt writes. */
 #define DOMAIN_XML_SIZE_MAX (16u * 1024 * 1024)
@@ -23,13 +27,10 @@ static const char *state_dir(void)
 	return d && d[0] ? d : HOOK_STATE_DIR_DEFAULT;
 }
 
-/* The marker says: this hook started uuid for guest; release stops it again. */
-static int marker_write(const char *uuid, const char *guest)
+/* The state directory, created (with its parent, /run/apctl) on first use. */
+static int state_dir_ensure(void)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
-	_cleanup_close_ int fd = -1;
 	const char *dir = state_dir();
-	size_t len = strlen(guest);
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		/* The parent (/run/apctl) may be missing on first use. */
@@ -43,7 +44,26 @@ static int marker_write(const char *uuid, const char *guest)
 		    (mkdir(dir, 0700) < 0 && errno != EEXIST))
 			return negative_errno();
 	}
-	if (asprintf(&path, "%s/%s", dir, uuid) < 0 || asprintf(&tmp, "%s/.%s.tmp", dir, uuid) < 0)
+	return 0;
+}
+
+/*
+ * A marker NAME holding a guest's name: NAME = UUID says this hook started
+ * UUID for the guest (release stops it again), NAME = UUID.migrate that the
+ * guest is coming in by migration (prepare then inhibits changes of UUID).
+ */
+static int marker_write(const char *name, const char *guest)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *dir = state_dir();
+	size_t len = strlen(guest);
+	int r;
+
+	r = state_dir_ensure();
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&tmp, "%s/.%s.tmp", dir, name) < 0)
 		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -53,8 +73,7 @@ static int marker_write(const char *uuid, const char *guest)
 		return -EIO;
 	}
 	if (rename(tmp, path) < 0) {
-		int r = negative_errno();
-
+		r = negative_errno();
 		unlink(tmp);
 		return r;
 	}
@@ -62,13 +81,13 @@ static int marker_write(const char *uuid, const char *guest)
 }
 
 /* 1 if the marker names guest, 0 if absent or another guest's. */
-static int marker_matches(const char *uuid, const char *guest)
+static int marker_matches(const char *name, const char *guest)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	char line[1024];
 
-	if (asprintf(&path, "%s/%s", state_dir(), uuid) < 0)
+	if (asprintf(&path, "%s/%s", state_dir(), name) < 0)
 		return -ENOMEM;
 	f = fopen(path, "re");
 	if (!f)
@@ -79,12 +98,19 @@ static int marker_matches(const char *uuid, const char *guest)
 	return strcmp(line, guest) == 0;
 }
 
-static void marker_remove(const char *uuid)
+static void marker_remove(const char *name)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (asprintf(&path, "%s/%s", state_dir(), uuid) >= 0)
+	if (asprintf(&path, "%s/%s", state_dir(), name) >= 0)
 		(void)unlink(path);
+}
+
+static char *migrate_marker(const char *uuid)
+{
+	char *name = NULL;
+
+	return asprintf(&name, "%s" MIGRATE_MARKER_SUFFIX, uuid) < 0 ? NULL : name;
 }
 
 static int call_uuid(sd_bus *bus, const char *member, const char *uuid, const char *guest)
@@ -218,7 +244,7 @@ out:
 static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char *mdevctl_dir)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	bool started[DOMAIN_VFIO_AP_MAX] = {};
+	bool started[DOMAIN_VFIO_AP_MAX] = {}, inhibited[DOMAIN_VFIO_AP_MAX] = {};
 	int r;
 
 	if (dd->n_uuids > 1) {
@@ -231,6 +257,10 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 		return r;
 
 	for (size_t i = 0; i < dd->n_uuids; i++) {
+		_cleanup_free_ char *migrating = migrate_marker(dd->uuids[i]);
+
+		if (!migrating)
+			return log_oom();
 		r = prepare_device(bus, dd->uuids[i], guest, mdevctl_dir, &started[i]);
 		if (r >= 0 && started[i]) {
 			r = marker_write(dd->uuids[i], guest);
@@ -239,13 +269,22 @@ static int hook_prepare(const char *guest, const domain_vfio_ap *dd, const char 
 						"Guest %s: cannot record in %s that %s was started",
 						guest, state_dir(), dd->uuids[i]);
 		}
+		/* Coming in by migration: no change of the matrix until the guest runs here. */
+		if (r >= 0 && marker_matches(migrating, guest) > 0) {
+			r = hook_inhibit_start(state_dir(), dd->uuids[i], guest);
+			inhibited[i] = r >= 0;
+		}
+		marker_remove(migrating);
 		if (r < 0) {
 			/* Leave nothing half started behind: QEMU will not run. */
-			for (size_t k = 0; k <= i; k++)
+			for (size_t k = 0; k <= i; k++) {
+				if (inhibited[k])
+					(void)hook_inhibit_stop(state_dir(), dd->uuids[k]);
 				if (started[k]) {
 					(void)call_uuid(bus, "StopDevice", dd->uuids[k], guest);
 					marker_remove(dd->uuids[k]);
 				}
+			}
 			return r;
 		}
 	}
@@ -258,6 +297,14 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
 	int ret = 0, r;
 
 	for (size_t i = 0; i < dd->n_uuids; i++) {
+		_cleanup_free_ char *migrating = migrate_marker(dd->uuids[i]);
+
+		/* A migration's inhibitor first: it would refuse the StopDevice below. */
+		r = hook_inhibit_stop(state_dir(), dd->uuids[i]);
+		if (r < 0)
+			ret = r;
+		if (migrating)
+			marker_remove(migrating);
 		r = marker_matches(dd->uuids[i], guest);
 		if (r < 0)
 			ret = log_error_errno(r, "Failed to read the hook marker of %s",
@@ -279,12 +326,35 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
 	return ret;
 }
 
+/*
+ * An incoming migration (libvirt runs "migrate begin" on the destination
+ * only, before "prepare begin"): remember it for prepare, which inhibits
+ * changes of the device once it is set up. Nothing on stdout: libvirt reads
+ * it as the domain XML, and empty means unchanged.
+ */
+static int hook_migrate(const char *guest, const domain_vfio_ap *dd)
+{
+	for (size_t i = 0; i < dd->n_uuids; i++) {
+		_cleanup_free_ char *migrating = migrate_marker(dd->uuids[i]);
+		int r;
+
+		if (!migrating)
+			return log_oom();
+		r = marker_write(migrating, guest);
+		if (r < 0)
+			return log_error_errno(r,
+					       "Guest %s: cannot record in %s that %s is migrating",
+					       guest, state_dir(), dd->uuids[i]);
+	}
+	return 0;
+}
+
 int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 {
 	_cleanup_(domain_vfio_ap_done) domain_vfio_ap dd = {};
 	_cleanup_free_ char *xml = NULL;
 	const char *guest, *op, *subop;
-	bool prepare, release;
+	bool prepare, release, migrate;
 	size_t len = 0;
 	int r;
 
@@ -297,7 +367,8 @@ int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 	subop = args[2];
 	prepare = strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0;
 	release = strcmp(op, "release") == 0 && strcmp(subop, "end") == 0;
-	if (!prepare && !release)
+	migrate = strcmp(op, "migrate") == 0 && strcmp(subop, "begin") == 0;
+	if (!prepare && !release && !migrate)
 		return 0;
 
 	r = read_full_fd(fileno(in), DOMAIN_XML_SIZE_MAX, &xml, &len);
@@ -317,5 +388,7 @@ int hook_run(int n_args, char **args, FILE *in, const char *mdevctl_dir)
 	if (dd.n_uuids == 0)
 		return 0;
 
+	if (migrate)
+		return hook_migrate(guest, &dd);
 	return prepare ? hook_prepare(guest, &dd, mdevctl_dir) : hook_release(guest, &dd);
 }

@@ -9,7 +9,14 @@
  *                  applied before QEMU opens it; a conflict is one line on
  *                  stderr and a non-zero exit, so libvirt refuses to start
  *                  the guest;
- *   release end    devices this hook started for the guest are stopped;
+ *   migrate begin  (the destination of an incoming migration, before its
+ *                  prepare begin) remembered in STATE_DIR/UUID.migrate;
+ *                  prepare begin then, once the device is set up, takes a
+ *                  block inhibitor of it (hook-inhibit.h) that lasts until
+ *                  the guest runs here or release end; nothing on stdout
+ *                  (libvirt reads the domain XML from it, empty: unchanged);
+ *   release end    the migration's inhibitor is released, devices this hook
+ *                  started for the guest are stopped;
  *   anything else  exit 0 at once, without reading stdin or touching the bus.
  *
  * It never calls libvirt: libvirt waits for the hook, so that would deadlock.

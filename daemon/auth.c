@@ -13,15 +13,15 @@
 struct pending {
 	Manager *m;
 	sd_bus_message *msg;
-	enum request_type type;
+	const char *what; /* static: a request type's name or a method's */
 	auth_handler_t handler;
 };
 
-static int deny(sd_bus_message *msg, enum request_type type)
+static int deny(sd_bus_message *msg, const char *what)
 {
 	return sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_ACCESS_DENIED,
 					  "%s needs root, CAP_SYS_ADMIN or the polkit action %s",
-					  request_type_to_string(type), POLKIT_ACTION_MANAGE);
+					  what, POLKIT_ACTION_MANAGE);
 }
 
 /* Granted by polkit: run the handler now; its error is the reply. */
@@ -57,14 +57,13 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 	if (authorized)
 		run_granted(p);
 	else
-		(void)deny(p->msg, p->type);
+		(void)deny(p->msg, p->what);
 	sd_bus_message_unref(p->msg);
 	free(p);
 	return 0;
 }
 
-static int ask_polkit(Manager *m, sd_bus_message *msg, enum request_type type,
-		      auth_handler_t handler)
+static int ask_polkit(Manager *m, sd_bus_message *msg, const char *what, auth_handler_t handler)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	struct pending *p;
@@ -87,7 +86,7 @@ static int ask_polkit(Manager *m, sd_bus_message *msg, enum request_type type,
 	if (!p)
 		return -ENOMEM;
 	*p = (struct pending){
-		.m = m, .msg = sd_bus_message_ref(msg), .type = type, .handler = handler
+		.m = m, .msg = sd_bus_message_ref(msg), .what = what, .handler = handler
 	};
 	k = sd_bus_call_async(m->bus, NULL, call, on_polkit_reply, p, 0);
 	if (k < 0) {
@@ -124,8 +123,8 @@ static void auth_remember(const char *sender)
 	auth_cache_next = (auth_cache_next + 1) % AUTH_CACHE_SIZE;
 }
 
-int auth_then(Manager *m, sd_bus_message *msg, enum request_type type, auth_handler_t handler,
-	      sd_bus_error *error)
+int auth_then_named(Manager *m, sd_bus_message *msg, const char *what, auth_handler_t handler,
+		    sd_bus_error *error)
 {
 	const char *sender = sd_bus_message_get_sender(msg);
 	int k;
@@ -140,11 +139,17 @@ int auth_then(Manager *m, sd_bus_message *msg, enum request_type type, auth_hand
 	}
 	if (k < 0)
 		log_debug_errno(k, "Failed to query the sender's credentials");
-	k = ask_polkit(m, msg, type, handler);
+	k = ask_polkit(m, msg, what, handler);
 	if (k < 0) {
-		k = deny(msg, type);
+		k = deny(msg, what);
 		if (k < 0)
 			return k;
 	}
 	return 1;
+}
+
+int auth_then(Manager *m, sd_bus_message *msg, enum request_type type, auth_handler_t handler,
+	      sd_bus_error *error)
+{
+	return auth_then_named(m, msg, request_type_to_string(type), handler, error);
 }

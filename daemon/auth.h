@@ -31,5 +31,8 @@ typedef int (*auth_handler_t)(sd_bus_message *msg, Manager *m, sd_bus_error *err
  */
 int auth_then(Manager *m, sd_bus_message *msg, enum request_type type, auth_handler_t handler,
 	      sd_bus_error *error);
+/* The same for a method that is not a request (Inhibit): what names it in AccessDenied. */
+int auth_then_named(Manager *m, sd_bus_message *msg, const char *what, auth_handler_t handler,
+		    sd_bus_error *error);
 
 #endif

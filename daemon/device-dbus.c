@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 
 int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,

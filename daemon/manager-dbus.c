@@ -16,10 +16,11 @@
 #include "bus-args.h"
 #include "config.h"
 #include "domain-xml.h"
+#include "inhibit.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
-
-#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
+#include "request-errors.h"
 
 /*
  * The last step of every mutation: queue it (the sender's FIFO refuses it with
@@ -509,6 +510,9 @@ int manager_bus_register(Manager *m)
 				     manager_vtable, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the manager object");
+	r = inhibit_bus_register(m);
+	if (r < 0)
+		return r;
 	r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, "org.apmatrix1.Device",
 				       device_vtable, device_object_find, m);
 	if (r < 0)

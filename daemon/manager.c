@@ -9,10 +9,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "inhibit.h"
 #include "journal.h"
 #include "config.h"
 #include "libvirt.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 #include "sysfs-format.h"
 #include "udev.h"
@@ -51,6 +53,7 @@ Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
+	inhibit_free(m);
 	sender_queue_done(&m->queue);
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);

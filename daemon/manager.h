@@ -66,6 +66,7 @@ struct Manager {
 	size_t n_devices, allocated_devices;
 
 	struct sender_queue queue; /* requests waiting for the next batch */
+	struct inhibit_state *inhibit; /* inhibitors and the requests they hold (inhibit.c) */
 	sd_event_source *batch_timer;
 	bool in_batch; /* draining the bus into the batch about to run */
 	uint64_t last_batch_usec; /* when the last batch ended */
@@ -139,18 +140,5 @@ struct json_object *manager_state_to_json(Manager *m);
 void manager_storage_failed(Manager *m);
 /* "ok" or what failed, for GetState and STATUS=. */
 const char *manager_storage_health(Manager *m, char *buf, size_t size);
-
-/* manager-dbus.c / device-dbus.c */
-int manager_bus_register(Manager *m);
-void manager_emit_device_changed(Manager *m, Device *d, bool all_properties);
-void manager_emit_device_added(Manager *m, Device *d);
-void manager_emit_device_removed(Manager *m, const char *uuid, const char *path);
-void manager_emit_host_changed(Manager *m, const char *json);
-void manager_emit_batch_applied(Manager *m, const char *json);
-extern const sd_bus_vtable device_vtable[];
-int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-		       void **found, sd_bus_error *error);
-int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
-			   sd_bus_error *error);
 
 #endif

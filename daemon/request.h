@@ -71,13 +71,13 @@ const char *request_type_to_string(enum request_type t);
  * Validate r alone against the manager's current state, changing nothing:
  * 0, or a negative errno with error set (name and message as the caller
  * would get them). The batch runs the same checks; this is for tests and
- * callers that want an answer without a batch.
+ * callers that want an answer without a batch (batch-validate.c).
  */
 int request_validate_one(Manager *m, const struct request *r, sd_bus_error *error);
 
 /* Queue r (taking ownership) and arm the batch window. */
 int manager_enqueue(Manager *m, struct request *r);
-/* Run the queued requests as one batch now (batch timer, shutdown). */
+/* Run the queued requests as one batch now (batch timer, shutdown): batch.c. */
 void manager_run_batch(Manager *m);
 
 #endif

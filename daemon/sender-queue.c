@@ -59,6 +59,21 @@ int sender_queue_push(struct sender_queue *q, struct request *r)
 	return 0;
 }
 
+int sender_queue_push_front(struct sender_queue *q, struct request *r)
+{
+	struct sender_fifo *f = fifo_get(q, request_sender(r));
+
+	if (!f)
+		return -ENOMEM;
+	r->next = f->head;
+	f->head = r;
+	if (!f->tail)
+		f->tail = r;
+	f->n++;
+	q->n++;
+	return 0;
+}
+
 static void fifos_free(struct sender_queue *q)
 {
 	for (size_t i = 0; i < q->n_fifos; i++)

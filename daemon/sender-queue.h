@@ -29,6 +29,12 @@ struct sender_queue {
  */
 int sender_queue_push(struct sender_queue *q, struct request *r);
 /*
+ * Put r back at the head of its sender's FIFO, taking ownership: a request
+ * that was admitted before (held by a delay inhibitor) goes before what its
+ * sender sent since, whatever the limit. 0 or -ENOMEM (r is not taken).
+ */
+int sender_queue_push_front(struct sender_queue *q, struct request *r);
+/*
  * Empty the queue: every request as one list (linked by ->next) in
  * round-robin order across senders (senders in order of their first queued
  * request, each sender's own requests in arrival order).

@@ -38,4 +38,19 @@
  * pending replies per connection, so that one connection can reach it. */
 #define APM_LIMIT_QUEUED_REQUESTS_PER_CLIENT 64
 
+/* Inhibitors: inhibitors (Inhibit) held at once, on all devices together. */
+#define APM_LIMIT_INHIBITORS 256
+/* InhibitWhoBytes: the who argument of Inhibit, in bytes. */
+#define APM_LIMIT_INHIBIT_WHO_BYTES 255
+/* InhibitWhyBytes: the why argument of Inhibit, in bytes. */
+#define APM_LIMIT_INHIBIT_WHY_BYTES 1024
+/* InhibitHeldRequests: requests held by delay inhibitors at once, from all clients
+ * (one client may have QueuedRequestsPerClient of them); beyond it
+ * org.apmatrix1.Error.TooManyRequests. */
+#define APM_LIMIT_INHIBIT_HELD_REQUESTS 1024
+/* InhibitDelayMaxSec: seconds a delay inhibitor holds a request at most; then the request
+ * fails with org.apmatrix1.Error.Inhibited. Below the 25 s default method call timeout of
+ * sd-bus, libdbus and GDBus, so that a client with the defaults gets that answer. */
+#define APM_LIMIT_INHIBIT_DELAY_MAX_SEC 20
+
 #endif

@@ -162,11 +162,13 @@ inline reset_queues(mask)
 /*
  * kvm_arch_crypto_set_masks(): under kvm->lock, kick every vCPU out of SIE
  * and keep it out, write the CRYCB, let the vCPUs go again. A vCPU in the
- * PQAP intercept is out of SIE already, so this never waits for it.
+ * PQAP intercept is out of SIE already, so this never waits for it. Every
+ * caller holds guests_lock, which every writer of a matrix, a shadow or
+ * mdev->kvm takes; mdevs_lock may be dropped around it (commit_shadow).
  */
 inline set_masks(g, newmask)
 {
-	assert(kvm_lock[g] == _pid + 1 && mdevs_lock == _pid + 1);
+	assert(kvm_lock[g] == _pid + 1 && guests_lock == _pid + 1);
 	blocked[g] = true;
 	in_sie[g] == false;
 	d_step {
@@ -187,16 +189,20 @@ inline set_masks(g, newmask)
 #define FILTERED(g) (matrix[g] & hostcfg & exists)
 
 /*
- * vfio_ap_commit_shadow(): with kvm->lock and mdevs_lock held, plug the
- * target with one update (none if nothing changes), then reset the
- * existing queues that left the guest. lft is a scratch variable.
+ * vfio_ap_commit_shadow(): with guests_lock, kvm->lock and mdevs_lock held,
+ * plug the target with one update (none if nothing changes), then reset the
+ * existing queues that left the guest. mdevs_lock is dropped around the
+ * update so that PQAP intercepts do not wait for it. lft is a scratch
+ * variable.
  */
 inline commit_shadow(g, target, lft)
 {
 	if
 	:: attached[g] && apcb[g] != (target) ->
 		lft = apcb[g] & ~(target) & exists;
+		unlock(mdevs_lock);
 		set_masks(g, target);
+		lock(mdevs_lock);
 		reset_queues(lft);
 		lft = 0
 	:: else -> skip

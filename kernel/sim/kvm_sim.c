@@ -289,6 +289,15 @@ static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsign
 	pthread_mutex_unlock(&owners_lock);
 }
 
+static kvm_sim_update_hook_fn update_hook;
+static void *update_hook_data;
+
+void kvm_sim_set_update_hook(kvm_sim_update_hook_fn fn, void *data)
+{
+	update_hook = fn;
+	update_hook_data = data;
+}
+
 void kvm_arch_crypto_set_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 			       unsigned long *adm)
 {
@@ -296,6 +305,8 @@ void kvm_arch_crypto_set_masks(struct kvm *kvm, unsigned long *apm, unsigned lon
 
 	lockdep_assert_held(&kvm->lock);
 	block_all(s);
+	if (update_hook)
+		update_hook(kvm, update_hook_data);
 	load_crycb(s, apm, aqm, adm);
 	unblock_all(s);
 }

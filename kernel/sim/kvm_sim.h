@@ -94,6 +94,12 @@ const struct kvm_sim_timing *kvm_sim_timing(struct kvm *kvm);
 const struct kvm_sim_timing *kvm_sim_timing_total(void);
 void kvm_sim_timing_reset(struct kvm *kvm);
 void kvm_sim_timing_total_reset(void);
+/*
+ * Tests: called inside every APCB update, with the guest's vCPUs kept out
+ * of SIE, before the masks are loaded (NULL: none). One hook at a time.
+ */
+typedef void (*kvm_sim_update_hook_fn)(struct kvm *kvm, void *data);
+void kvm_sim_set_update_hook(kvm_sim_update_hook_fn fn, void *data);
 /* The CRYCB masks (MSB-first bitmaps of 256 bits each). */
 void kvm_sim_get_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm, unsigned long *adm);
 /* APCB updates that put an APQN into two guests at once (must stay 0). */

@@ -74,9 +74,11 @@ void vfio_ap_unlock_mdevs(void)
 /*
  * One APCB update of @matrix_mdev's guest: plug its shadow APCB, or clear
  * the guest's masks (@clear: the guest is detached). Called with
- * guests_lock, kvm->lock of matrix_mdev->kvm and mdevs_lock held.
+ * guests_lock, kvm->lock of matrix_mdev->kvm and mdevs_lock held; with
+ * @drop_mdevs, mdevs_lock is released around the update itself and taken
+ * again before the config-change signal (see vfio_ap_commit_shadow()).
  */
-void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear)
+void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop_mdevs)
 {
 	struct ap_matrix *apcb = clear ? NULL : &matrix_mdev->shadow_apcb;
 	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
@@ -89,11 +91,22 @@ void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear)
 	matrix_mdev->apcb_updates++;
 	trace_apcb_update_begin(matrix_mdev, kvm, apcb, 0);
 	start = ktime_get_ns();
+	if (drop_mdevs) {
+		/* The hold is counted in two parts: up to here, and from the relock. */
+		if (hold->mdevs_locked)
+			hold->mdevs_ns += start - hold->mdevs_locked;
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+	}
 	if (apcb)
 		kvm_arch_crypto_set_masks(kvm, apcb->apm, apcb->aqm, apcb->adm);
 	else
 		kvm_arch_crypto_clear_masks(kvm);
 	trace_apcb_update_end(matrix_mdev, kvm, apcb, ktime_get_ns() - start);
+	if (drop_mdevs) {
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		if (hold->mdevs_locked)
+			hold->mdevs_locked = ktime_get_ns();
+	}
 	/* Count it for apcb_update_locks if both locks were timed. */
 	if (hold->kvm_locked && hold->mdevs_locked) {
 		hold->mdev = matrix_mdev;
@@ -335,19 +348,28 @@ void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev)
  * Make @target the mdev's shadow. With a guest: exactly one APCB update
  * (none if nothing changed), then reset the queues that left the guest.
  * Caller holds (guests_lock,) kvm->lock of matrix_mdev->kvm and mdevs_lock.
+ *
+ * mdevs_lock is dropped around the update itself: it waits until every vCPU
+ * of the guest is out of SIE, and the PQAP intercepts of all guests wait on
+ * mdevs_lock. Every writer of a shadow or matrix of an attached guest holds
+ * guests_lock and the guest's kvm->lock, which stay held, so nothing the
+ * caller computed can change meanwhile; what may run is PQAP and
+ * dma_unmap, which only touch interrupt state, and reset_leavers() reads
+ * that afresh once mdevs_lock is back.
  */
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target)
 {
 	struct ap_matrix old;
+	struct kvm *kvm = matrix_mdev->kvm;
 
 	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
 	if (vfio_ap_matrix_equal(&matrix_mdev->shadow_apcb, target))
 		return;
 	old = matrix_mdev->shadow_apcb;
 	matrix_mdev->shadow_apcb = *target;
-	if (!matrix_mdev->kvm)
+	if (!kvm)
 		return;
-	vfio_ap_plug_apcb(matrix_mdev, false);
+	vfio_ap_plug_apcb(matrix_mdev, false, true);
 	reset_leavers(matrix_mdev, &old, target);
 }
 

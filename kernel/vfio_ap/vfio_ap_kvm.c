@@ -41,7 +41,7 @@ int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 	vfio_ap_lock_mdevs();
 	matrix_mdev->kvm = kvm;
 	vfio_ap_filter(matrix_mdev, &matrix_mdev->shadow_apcb);
-	vfio_ap_plug_apcb(matrix_mdev, false);
+	vfio_ap_plug_apcb(matrix_mdev, false, false);
 	vfio_ap_unlock_mdevs();
 	vfio_ap_unlock_kvm(kvm);
 	mutex_unlock(&vfio_ap_core.guests_lock);
@@ -61,7 +61,7 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	vfio_ap_lock_kvm(kvm);
 	set_pqap_hook(kvm, false);
 	vfio_ap_lock_mdevs();
-	vfio_ap_plug_apcb(matrix_mdev, true);
+	vfio_ap_plug_apcb(matrix_mdev, true, false);
 	vfio_ap_reset_shadow_queues(matrix_mdev);
 	matrix_mdev->kvm = NULL;
 	vfio_ap_unlock_mdevs();

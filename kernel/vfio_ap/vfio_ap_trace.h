@@ -11,6 +11,8 @@
  *   apcb_update_locks  when kvm->lock is released after a hold with at
  *                      least one update: how long kvm->lock and the matrix
  *                      lock (mdevs_lock) were held around the update(s)
+ *                      (mdevs_lock is released during the update itself,
+ *                      except at attach and detach)
  *
  * The user-space build (apsim) compiles the same header on the shim
  * <linux/tracepoint.h> of kernel/sim/include, which hands each event's
@@ -81,8 +83,10 @@ DEFINE_EVENT_PRINT(vfio_ap_apcb_update, apcb_update_end,
 
 /*
  * At the release of kvm->lock after a hold with @updates APCB updates:
- * kvm_lock_ns from its acquisition, mdevs_lock_ns the hold(s) of mdevs_lock
- * inside it during which the updates were issued.
+ * kvm_lock_ns from its acquisition, mdevs_lock_ns the time mdevs_lock was
+ * held inside it, summed over the holds in which the updates were issued
+ * (vfio_ap_commit_shadow() releases it for the update itself: then the
+ * update's duration is part of kvm_lock_ns only).
  */
 TRACE_EVENT(apcb_update_locks,
 	    TP_PROTO(const struct ap_matrix_mdev *matrix_mdev, const struct kvm *kvm,

@@ -112,7 +112,7 @@ for path in xml_files:
 for err in ["org.freedesktop.DBus.Error.InvalidArgs", "org.freedesktop.DBus.Error.AccessDenied",
             "org.apmatrix1.Error.NoSuchDevice", "org.apmatrix1.Error.InUse",
             "org.apmatrix1.Error.Reserved", "org.apmatrix1.Error.OutOfRange",
-            "org.apmatrix1.Error.Busy", "org.apmatrix1.Error.Kernel"]:
+            "org.apmatrix1.Error.Busy", "org.apmatrix1.Error.Kernel", "org.apmatrix1.Error.Inhibited"]:
     check(("*%s*" % err) in api_man, "error %s is documented" % err)
 
 print("1..%d" % n)

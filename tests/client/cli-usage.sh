@@ -67,9 +67,10 @@ else
 	fail=$((fail + 1))
 fi
 
-# The hook: every operation but "prepare begin" and "release end" exits 0 at
-# once, without reading stdin (a closed stdin must not matter) or the bus.
-for op in "start begin -" "started begin -" "stopped end -" "migrate begin -" \
+# The hook: every operation but "prepare begin", "release end" and "migrate
+# begin" exits 0 at once, without reading stdin (a closed stdin must not
+# matter) or the bus.
+for op in "start begin -" "started begin -" "stopped end -" \
 	"restore begin -" "reconnect begin -" "attach begin -" "prepare end -" \
 	"release begin -"; do
 	n=$((n + 1))
@@ -89,6 +90,17 @@ if printf "<domain type='kvm'><name>plain</name><devices><disk type='file'/></de
 	echo "ok $n - hook prepare begin without vfio-ap: exit 0 without a bus"
 else
 	echo "not ok $n - hook prepare without vfio-ap: $(cat "$tmp/err")"
+	fail=$((fail + 1))
+fi
+
+# migrate begin filters the domain XML on stdout: nothing (unchanged), no bus.
+n=$((n + 1))
+if printf "<domain type='kvm'><name>plain</name><devices></devices></domain>" |
+	"$apctl" hook -- plain migrate begin - >"$tmp/out" 2>"$tmp/err" && [ ! -s "$tmp/out" ] &&
+	[ ! -s "$tmp/err" ]; then
+	echo "ok $n - hook migrate begin without vfio-ap: exit 0, nothing on stdout, no bus"
+else
+	echo "not ok $n - hook migrate begin without vfio-ap: $(cat "$tmp/err")"
 	fail=$((fail + 1))
 fi
 

@@ -399,46 +399,69 @@ static void set_matrix(ap_matrix *m, const char *a, const char *d)
 		ap_mask_set(&m->aqm, (unsigned int)(*d - '0'));
 }
 
-static void cases(void)
+/* Two attached mdevs A and B, current and desired state to be set by the subtest. */
+static struct plan_item it[2];
+static struct plan_input in;
+
+static void two_items(enum write_iface iface)
 {
-	struct plan_item it[2] = {
-		{ .uuid = "aaaaaaaa-0000-0000-0000-000000000001",
-		  .cur_exists = true,
-		  .want_exists = true,
-		  .attached = true },
-		{ .uuid = "bbbbbbbb-0000-0000-0000-000000000002",
-		  .cur_exists = true,
-		  .want_exists = true,
-		  .attached = true },
-	};
-	struct plan_input in = { .items = it, .n_items = 2 };
-	_cleanup_free_ char *attr = NULL, *value = NULL;
-	struct plan *p = NULL;
+	it[0] = (struct plan_item){ .uuid = "aaaaaaaa-0000-0000-0000-000000000001",
+				    .cur_exists = true,
+				    .want_exists = true,
+				    .attached = true };
+	it[1] = (struct plan_item){ .uuid = "bbbbbbbb-0000-0000-0000-000000000002",
+				    .cur_exists = true,
+				    .want_exists = true,
+				    .attached = true };
+	in = (struct plan_input){ .iface = iface, .items = it, .n_items = 2 };
+}
 
-	/* Move queue 1.1 from B to A: B must be written first. */
-	set_matrix(&it[0].cur, "0", "0");
-	set_matrix(&it[0].want, "01", "01");
-	set_matrix(&it[1].cur, "1", "1");
-	set_matrix(&it[1].want, "2", "1");
-	in.iface = WRITE_AP_CONFIG;
-	tap_is_int(plan_compute(&in, &p), 0, "ap_config move: plan");
-	tap_is_int(p->n_writes, 2, "ap_config move: two writes");
-	tap_is_int(p->writes[0].item, 1, "ap_config move: the source first");
-	tap_is_int(p->apcb_updates, 2, "ap_config move: one APCB update per guest");
-	plan_free(p);
-
-	/* Swap: A and B exchange adapters: a cycle costs one extra write. */
+/* A and B exchange adapters 0 and 1. */
+static void swap(enum write_iface iface)
+{
+	two_items(iface);
 	set_matrix(&it[0].cur, "0", "0");
 	set_matrix(&it[0].want, "1", "0");
 	set_matrix(&it[1].cur, "1", "0");
 	set_matrix(&it[1].want, "0", "0");
-	tap_is_int(plan_compute(&in, &p), 0, "ap_config swap: plan");
+}
+
+static void test_ap_config_move_writes_the_source_first(void)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+
+	/* Move queue 1.1 from B to A: B must be written first. */
+	two_items(WRITE_AP_CONFIG);
+	set_matrix(&it[0].cur, "0", "0");
+	set_matrix(&it[0].want, "01", "01");
+	set_matrix(&it[1].cur, "1", "1");
+	set_matrix(&it[1].want, "2", "1");
+	if (!tap_is_int(plan_compute(&in, &p), 0, "ap_config move: plan"))
+		return;
+	tap_is_int(p->n_writes, 2, "ap_config move: two writes");
+	tap_is_int(p->writes[0].item, 1, "ap_config move: the source first");
+	tap_is_int(p->apcb_updates, 2, "ap_config move: one APCB update per guest");
+}
+
+static void test_ap_config_swap_costs_one_cycle_break(void)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+
+	swap(WRITE_AP_CONFIG);
+	if (!tap_is_int(plan_compute(&in, &p), 0, "ap_config swap: plan"))
+		return;
 	tap_is_int(p->n_writes, 3, "ap_config swap: three writes");
 	tap_is_int(p->cycle_breaks, 1, "ap_config swap: one cycle break");
-	plan_free(p);
+}
 
-	in.iface = WRITE_AP_CONFIG_BATCH;
-	tap_is_int(plan_compute(&in, &p), 0, "batch swap: plan");
+static void test_batch_swap_is_one_write(void)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_free_ char *attr = NULL, *value = NULL;
+
+	swap(WRITE_AP_CONFIG_BATCH);
+	if (!tap_is_int(plan_compute(&in, &p), 0, "batch swap: plan"))
+		return;
 	tap_is_int(p->n_writes, 1, "batch swap: one write");
 	tap_is_int(plan_write_format(&in, p, 0, &attr, &value), 0, "batch swap: format");
 	tap_is_str(attr, "devices/vfio_ap/matrix/ap_config_batch", "batch attribute");
@@ -446,15 +469,19 @@ static void cases(void)
 		   "aaaaaaaa-0000-0000-0000-000000000001 0x4,0x8,0x0\n"
 		   "bbbbbbbb-0000-0000-0000-000000000002 0x8,0x8,0x0\n",
 		   "batch value: one short line per mdev");
-	plan_free(p);
-	free(attr);
-	free(value);
-	attr = value = NULL;
+}
 
-	in.iface = WRITE_SINGLE;
-	tap_is_int(plan_compute(&in, &p), 0, "single swap: plan");
+static void test_single_id_swap_removes_first(void)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_free_ char *attr = NULL, *value = NULL;
+
+	swap(WRITE_SINGLE);
+	if (!tap_is_int(plan_compute(&in, &p), 0, "single swap: plan"))
+		return;
 	tap_is_int(p->n_writes, 4, "single swap: four writes");
-	tap_ok(p->writes[0].op == OP_UNASSIGN_ADAPTER && p->writes[1].op == OP_UNASSIGN_ADAPTER &&
+	tap_ok(p->n_writes == 4 && p->writes[0].op == OP_UNASSIGN_ADAPTER &&
+		       p->writes[1].op == OP_UNASSIGN_ADAPTER &&
 		       p->writes[2].op == OP_ASSIGN_ADAPTER,
 	       "single swap: removals first");
 	tap_is_int(plan_write_format(&in, p, 2, &attr, &value), 0, "single: format");
@@ -462,12 +489,15 @@ static void cases(void)
 		   "devices/vfio_ap/matrix/aaaaaaaa-0000-0000-0000-000000000001/assign_adapter",
 		   "single: attribute");
 	tap_is_str(value, "1", "single: decimal id");
-	plan_free(p);
-	free(attr);
-	free(value);
-	attr = value = NULL;
+}
+
+static void test_mask_writes_are_relative_around_the_matrix(void)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	char *attr = NULL, *value = NULL;
 
 	/* Reserve then release: relative mask writes around the matrix writes. */
+	swap(WRITE_SINGLE);
 	ap_mask_fill(&in.apmask);
 	in.apmask_want = in.apmask;
 	ap_mask_clear(&in.apmask_want, 5);
@@ -476,7 +506,8 @@ static void cases(void)
 	in.aqmask = in.aqmask_want = (ap_mask){ { 0 } };
 	it[0].want = it[0].cur;
 	it[1].want = it[1].cur;
-	tap_is_int(plan_compute(&in, &p), 0, "masks: plan");
+	if (!tap_is_int(plan_compute(&in, &p), 0, "masks: plan"))
+		return;
 	tap_is_int(p->n_writes, 2, "masks: two writes");
 	tap_is_int(plan_write_format(&in, p, 0, &attr, &value), 0, "masks: format");
 	tap_is_str(value, "-5,-7", "masks: reserve first, relative");
@@ -485,17 +516,39 @@ static void cases(void)
 	attr = value = NULL;
 	tap_is_int(plan_write_format(&in, p, 1, &attr, &value), 0, "masks: format");
 	tap_is_str(value, "+9", "masks: release last");
-	plan_free(p);
+	free(value);
+	free(attr);
+}
+
+static unsigned int rounds = 5000;
+
+static void test_random_plans_with_single_id_writes(void)
+{
+	property(WRITE_SINGLE, rounds);
+}
+
+static void test_random_plans_with_ap_config(void)
+{
+	property(WRITE_AP_CONFIG, rounds);
+}
+
+static void test_random_plans_with_ap_config_batch(void)
+{
+	property(WRITE_AP_CONFIG_BATCH, rounds);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned int rounds = argc > 1 ? (unsigned int)atoi(argv[1]) : 5000;
-
+	if (argc > 1)
+		rounds = (unsigned int)atoi(argv[1]);
 	srandom(42);
-	cases();
-	property(WRITE_SINGLE, rounds);
-	property(WRITE_AP_CONFIG, rounds);
-	property(WRITE_AP_CONFIG_BATCH, rounds);
+	tap_subtest(test_ap_config_move_writes_the_source_first);
+	tap_subtest(test_ap_config_swap_costs_one_cycle_break);
+	tap_subtest(test_batch_swap_is_one_write);
+	tap_subtest(test_single_id_swap_removes_first);
+	tap_subtest(test_mask_writes_are_relative_around_the_matrix);
+	tap_subtest(test_random_plans_with_single_id_writes);
+	tap_subtest(test_random_plans_with_ap_config);
+	tap_subtest(test_random_plans_with_ap_config_batch);
 	return tap_done();
 }

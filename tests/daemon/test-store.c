@@ -16,6 +16,31 @@
 #include "tap.h"
 
 static char dir[64];
+static const char *u1 = "11111111-2222-3333-4444-555555555555";
+
+/* A fresh state directory for each subtest. */
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test-store.XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		tap_diag("cleanup failed");
+}
+
+#define run(fn)                  \
+	do {                     \
+		setup();         \
+		tap_subtest(fn); \
+		teardown();      \
+	} while (0)
 
 static void put(const char *name, const char *content)
 {
@@ -66,20 +91,9 @@ static unsigned int count_tmp_files(void)
 	return n;
 }
 
-int main(void)
+static struct definition sample(void)
 {
-	static const char *u1 = "11111111-2222-3333-4444-555555555555";
-	struct store *s = NULL, *s2 = NULL;
-	struct definition d = { 0 }, back;
-	struct seen seen = { 0 };
-	char *err = NULL;
-	struct json_object *o;
-	int r;
-
-	snprintf(dir, sizeof(dir), "/tmp/test-store.XXXXXX");
-	if (!mkdtemp(dir))
-		return 1;
-	tap_is_int(store_open(dir, &s), 0, "store_open creates the state directory");
+	struct definition d = { 0 };
 
 	snprintf(d.uuid, sizeof(d.uuid), "%s", u1);
 	d.autostart = true;
@@ -87,9 +101,28 @@ int main(void)
 	ap_mask_set(&d.m.apm, 5);
 	ap_mask_set(&d.m.aqm, 4);
 	ap_mask_set(&d.m.adm, 4);
+	return d;
+}
+
+static void test_save_is_atomic(void)
+{
+	struct definition d = sample();
+	struct store *s = NULL;
+
+	tap_is_int(store_open(dir, &s), 0, "store_open creates the state directory");
 	tap_is_int(store_save(s, &d), 0, "save a definition");
 	tap_is_int(count_tmp_files(), 0, "no temp file left behind");
+	store_free(s);
+}
 
+static void test_bad_files_are_moved_aside(void)
+{
+	struct definition d = sample();
+	struct seen seen = { 0 };
+	struct store *s = NULL, *s2 = NULL;
+
+	tap_is_int(store_open(dir, &s), 0, "open");
+	tap_is_int(store_save(s, &d), 0, "save a good definition");
 	put("22222222-2222-3333-4444-555555555555.json", "{ this is not json");
 	put("33333333-2222-3333-4444-555555555555.json",
 	    "{\"version\":99,\"uuid\":\"33333333-2222-3333-4444-555555555555\"}");
@@ -130,6 +163,16 @@ int main(void)
 
 	tap_is_int(store_remove(s2, u1), 0, "remove a definition");
 	tap_ok(!exists("devices/11111111-2222-3333-4444-555555555555.json"), "file is gone");
+	store_free(s);
+	store_free(s2);
+}
+
+static void test_json_errors_name_the_field(void)
+{
+	struct definition back;
+	char *err = NULL;
+	struct json_object *o;
+	int r;
 
 	o = json_tokener_parse("{\"adapters\":[1],\"domans\":[2]}");
 	r = definition_from_json(o, 255, 255, &back, &err);
@@ -151,21 +194,27 @@ int main(void)
 	       err ? err : "");
 	free(err);
 	json_object_put(o);
+}
 
+static void test_journal_write_read_clear(void)
+{
+	struct store *s = NULL;
+	struct json_object *o;
+
+	tap_is_int(store_open(dir, &s), 0, "open");
 	tap_is_int(write_file_atomic(dir, "journal.json", "{}", 2), 0, "atomic write");
-	tap_is_int(store_journal_read(s2, &o), 0, "journal reads back");
+	tap_is_int(store_journal_read(s, &o), 0, "journal reads back");
 	json_object_put(o);
-	tap_is_int(store_journal_clear(s2), 0, "journal cleared");
-	tap_is_int(store_journal_read(s2, &o), -ENOENT, "no journal afterwards");
-
+	tap_is_int(store_journal_clear(s), 0, "journal cleared");
+	tap_is_int(store_journal_read(s, &o), -ENOENT, "no journal afterwards");
 	store_free(s);
-	store_free(s2);
-	{
-		char cmd[128];
+}
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			tap_diag("cleanup failed");
-	}
+int main(void)
+{
+	run(test_save_is_atomic);
+	run(test_bad_files_are_moved_aside);
+	run(test_json_errors_name_the_field);
+	run(test_journal_write_read_clear);
 	return tap_done();
 }

@@ -4,6 +4,7 @@
  * devices built in memory, requests checked one by one. Each rejection must
  * carry the documented error name and name the APQN and its owner.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "apm-limits.h"
@@ -17,6 +18,46 @@
 static Manager *m;
 
 static Device *add(const char *uuid, bool defined, bool autostart, bool active, const char *a,
+		   const char *d, const char *guest);
+
+/*
+ * Host keeps adapter 0 x domain 9 (apmask 0, aqmask 9); the rest is free.
+ * U1 is active (01.0000 .. 02.0001, guest vm1), U2 an autostart definition
+ * (claims 03.0000), U3 a manual definition that overlaps U1 (allowed).
+ */
+static void setup(void)
+{
+	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
+
+	if (manager_new(&cfg, &m) < 0)
+		abort();
+	m->host = calloc(1, sizeof(*m->host));
+	if (!m->host)
+		abort();
+	m->host->max_apid = 15;
+	m->host->max_apqi = 15;
+	m->host->matrix_present = true;
+	m->host->matrix_fd = -1;
+	ap_mask_set(&m->host->apmask, 0);
+	ap_mask_set(&m->host->aqmask, 9);
+	add(U1, true, false, true, "12", "01", "vm1");
+	add(U2, true, true, false, "3", "0", "");
+	add(U3, true, false, false, "1", "0", "");
+}
+
+static void teardown(void)
+{
+	m = manager_free(m);
+}
+
+#define run(fn)                  \
+	do {                     \
+		setup();         \
+		tap_subtest(fn); \
+		teardown();      \
+	} while (0)
+
+static Device *add(const char *uuid, bool defined, bool autostart, bool active, const char *a,
 		   const char *d, const char *guest)
 {
 	Device *dev = NULL;
@@ -27,7 +68,7 @@ static Device *add(const char *uuid, bool defined, bool autostart, bool active, 
 	for (; *d; d++)
 		ap_mask_set(&mx.aqm, (unsigned int)(*d - '0'));
 	if (manager_add_device(m, uuid, &dev) < 0)
-		return NULL;
+		abort();
 	dev->defined = defined;
 	dev->def.autostart = autostart;
 	dev->def.m = mx;
@@ -67,48 +108,66 @@ static void expect(struct request *r, const char *name, const char *w1, const ch
 	request_free(r);
 }
 
-int main(void)
+/* A definition request for uuid, adapters a, domains d, control domains c. */
+static struct request *define(const char *uuid, const char *a, const char *d, const char *c)
 {
-	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
-	struct request *r;
+	struct request *r = request_new(REQ_DEFINE, NULL, 0);
 
-	if (manager_new(&cfg, &m) < 0)
-		return 1;
-	m->host = calloc(1, sizeof(*m->host));
-	m->host->max_apid = 15;
-	m->host->max_apqi = 15;
-	m->host->matrix_present = true;
-	m->host->matrix_fd = -1;
-	/* Host keeps adapter 0 x domain 9 (apmask 0, aqmask 9); the rest is free. */
-	ap_mask_set(&m->host->apmask, 0);
-	ap_mask_set(&m->host->aqmask, 9);
+	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", uuid);
+	for (; *a; a++)
+		ap_mask_set(&r->def.m.apm, (unsigned int)(*a - '0'));
+	for (; *d; d++)
+		ap_mask_set(&r->def.m.aqm, (unsigned int)(*d - '0'));
+	for (; *c; c++)
+		ap_mask_set(&r->def.m.adm, (unsigned int)(*c - '0'));
+	return r;
+}
 
-	add(U1, true, false, true, "12", "01", "vm1"); /* active: 01.0000 .. 02.0001 */
-	add(U2, true, true, false, "3", "0", ""); /* autostart: claims 03.0000 */
-	add(U3, true, false, false, "1", "0", ""); /* manual, overlaps U1: allowed */
+/* U1 also gets domain 9: with adapter 0 that makes 00.0009, the host's. */
+static void u1_gets_domain_9(void)
+{
+	Device *d = manager_find_device(m, U1);
 
+	ap_mask_set(&d->def.m.aqm, 9);
+	ap_mask_set(&d->kern.aqm, 9);
+}
+
+static void test_manual_definitions_overlap_until_started(void)
+{
 	expect(req(REQ_ASSIGN, U3, KIND_DOMAIN, 5), NULL, NULL, NULL,
 	       "a manual definition may overlap an active device");
 	expect(req(REQ_START, U3, KIND_ADAPTER, 0), "org.apmatrix1.Error.InUse", "01.0000", U1,
 	       "starting it conflicts with the active device");
+}
+
+static void test_autostart_definition_claims_its_apqns(void)
+{
 	expect(req(REQ_ASSIGN, U1, KIND_ADAPTER, 3), "org.apmatrix1.Error.InUse", "03.0000", U2,
 	       "an autostart definition claims its APQNs");
+}
+
+static void test_apqns_reserved_for_the_host(void)
+{
+	struct request *r;
+
 	expect(req(REQ_ASSIGN, U1, KIND_DOMAIN, 9), NULL, NULL, NULL,
 	       "domain 9 on adapters 1,2 is not the host's");
 	expect(req(REQ_ASSIGN, U1, KIND_ADAPTER, 0), NULL, NULL, NULL,
 	       "adapter 0 with domains 0,1 is not the host's");
+	u1_gets_domain_9();
 	r = req(REQ_ASSIGN, U1, KIND_ADAPTER, 0);
-	ap_mask_set(&r->ids, 0);
-	{
-		/* Both: adapter 0 and domain 9 make 00.0009, reserved. */
-		Device *d = manager_find_device(m, U1);
-
-		ap_mask_set(&d->def.m.aqm, 9);
-		ap_mask_set(&d->kern.aqm, 9);
-	}
 	expect(r, "org.apmatrix1.Error.Reserved", "00.0009", NULL, "an APQN reserved for the host");
+}
+
+static void test_unknown_device(void)
+{
 	expect(req(REQ_ASSIGN, "99999999-0000-4000-8000-000000000000", KIND_ADAPTER, 1),
 	       "org.apmatrix1.Error.NoSuchDevice", "99999999", NULL, "unknown device");
+}
+
+static void test_release_and_reserve(void)
+{
+	u1_gets_domain_9();
 	expect(req(REQ_RELEASE, "", KIND_ADAPTER, 1), "org.apmatrix1.Error.InUse", "01.0009", U1,
 	       "Release of an adapter whose APQN with a host domain a device holds");
 	expect(req(REQ_RELEASE, "", KIND_DOMAIN, 0), NULL, NULL, NULL,
@@ -116,67 +175,94 @@ int main(void)
 	expect(req(REQ_RELEASE, "", KIND_DOMAIN, 7), NULL, NULL, NULL,
 	       "Release of a domain nobody uses");
 	expect(req(REQ_RESERVE, "", KIND_ADAPTER, 0), NULL, NULL, NULL, "Reserve adapter 0");
+}
 
-	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
-	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000001");
+static void test_one_device_per_guest(void)
+{
+	struct request *r = define("22222222-0000-4000-8000-000000000001", "", "", "");
+
 	snprintf(r->def.guest, sizeof(r->def.guest), "vm1");
 	expect(r, "org.apmatrix1.Error.InUse", "vm1", U1, "one device per guest");
+}
 
-	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
-	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000002");
+static void test_control_domains_need_a_usage_domain(void)
+{
+	struct request *r = define("22222222-0000-4000-8000-000000000002", "5", "", "5");
+	Device *d;
+
 	r->def.autostart = true;
-	ap_mask_set(&r->def.m.apm, 5);
-	ap_mask_set(&r->def.m.adm, 5);
 	expect(r, SD_BUS_ERROR_INVALID_ARGS, "control domains", NULL,
 	       "control domains without a usage domain");
-
-	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
-	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000003");
-	ap_mask_set(&r->def.m.adm, 5);
-	expect(r, SD_BUS_ERROR_INVALID_ARGS, "control domains", "22222222",
+	expect(define("22222222-0000-4000-8000-000000000003", "", "", "5"),
+	       SD_BUS_ERROR_INVALID_ARGS, "control domains", "22222222",
 	       "a manual definition with control domains only");
+	expect(req(REQ_ASSIGN, U3, KIND_CONTROL_DOMAIN, 4), NULL, NULL, NULL,
+	       "control domain 4 next to usage domain 0");
+	d = manager_find_device(m, U3);
+	ap_mask_set(&d->def.m.adm, 4);
+	expect(req(REQ_UNASSIGN, U3, KIND_DOMAIN, 0), SD_BUS_ERROR_INVALID_ARGS, U3, "usage domain",
+	       "unassigning the last usage domain of a manual definition");
+}
 
-	r = req(REQ_ASSIGN, U3, KIND_CONTROL_DOMAIN, 4);
-	expect(r, NULL, NULL, NULL, "control domain 4 next to usage domain 0");
-	{
-		Device *d = manager_find_device(m, U3);
+static void test_unassigning_every_domain_is_allowed(void)
+{
+	struct request *r = req(REQ_UNASSIGN, U1, KIND_DOMAIN, 0);
 
-		ap_mask_set(&d->def.m.adm, 4);
-		expect(req(REQ_UNASSIGN, U3, KIND_DOMAIN, 0), SD_BUS_ERROR_INVALID_ARGS, U3,
-		       "usage domain", "unassigning the last usage domain of a manual definition");
-		ap_mask_zero(&d->def.m.adm);
-	}
-
-	r = req(REQ_UNASSIGN, U1, KIND_DOMAIN, 0);
+	u1_gets_domain_9();
 	ap_mask_set(&r->ids, 1);
 	ap_mask_set(&r->ids, 9);
 	expect(r, NULL, NULL, NULL, "unassigning every domain is allowed");
+}
 
+static void test_stop_is_refused_while_a_guest_holds_it(void)
+{
 	expect(req(REQ_STOP, U1, KIND_ADAPTER, 0), NULL, NULL, NULL, "stop an idle device");
 	manager_find_device(m, U1)->attached = true;
 	expect(req(REQ_STOP, U1, KIND_ADAPTER, 0), "org.apmatrix1.Error.Busy", U1, NULL,
 	       "stop a device a guest holds");
-	tap_ok(manager_find_device(m, U1)->active &&
-		       manager_find_device(m, U3)->def.m.aqm.w[0] == ((UINT64_C(1) << 63) >> 0),
-	       "validation changed nothing");
+}
+
+static void test_validation_changes_nothing(void)
+{
+	ap_matrix u3 = manager_find_device(m, U3)->def.m;
+
+	expect(req(REQ_ASSIGN, U3, KIND_DOMAIN, 5), NULL, NULL, NULL, "assign to U3");
+	expect(req(REQ_STOP, U1, KIND_ADAPTER, 0), NULL, NULL, NULL, "stop U1");
+	expect(req(REQ_UNDEFINE, U2, KIND_ADAPTER, 0), NULL, NULL, NULL, "undefine U2");
+	tap_ok(manager_find_device(m, U1)->active && manager_find_device(m, U2)->defined &&
+		       ap_matrix_equal(&manager_find_device(m, U3)->def.m, &u3),
+	       "the devices are as before");
+}
+
+static void test_device_limit(void)
+{
+	struct request *r;
 
 	/* Devices: a new definition beyond the limit is LimitExceeded, a redefinition is not. */
 	for (size_t i = m->n_devices; i < APM_LIMIT_DEVICES; i++) {
 		char u[UUID_STR_LEN + 1];
 
 		snprintf(u, sizeof(u), "33333333-0000-4000-8000-%012zu", i);
-		if (!add(u, true, false, false, "", "", ""))
-			return 1;
+		add(u, true, false, false, "", "", "");
 	}
-	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
-	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", "22222222-0000-4000-8000-000000000004");
-	expect(r, APM_ERROR_LIMIT_EXCEEDED, "4097 devices", "Devices=4096",
-	       "one device more than the limit");
-	r = req(REQ_DEFINE, "", KIND_ADAPTER, 0);
-	snprintf(r->def.uuid, sizeof(r->def.uuid), "%s", U3);
-	ap_mask_set(&r->def.m.apm, 1);
-	ap_mask_set(&r->def.m.aqm, 0);
+	expect(define("22222222-0000-4000-8000-000000000004", "", "", ""), APM_ERROR_LIMIT_EXCEEDED,
+	       "4097 devices", "Devices=4096", "one device more than the limit");
+	r = define(U3, "1", "0", "");
 	expect(r, NULL, NULL, NULL, "redefining a device at the limit");
-	manager_free(m);
+}
+
+int main(void)
+{
+	run(test_manual_definitions_overlap_until_started);
+	run(test_autostart_definition_claims_its_apqns);
+	run(test_apqns_reserved_for_the_host);
+	run(test_unknown_device);
+	run(test_release_and_reserve);
+	run(test_one_device_per_guest);
+	run(test_control_domains_need_a_usage_domain);
+	run(test_unassigning_every_domain_is_allowed);
+	run(test_stop_is_refused_while_a_guest_holds_it);
+	run(test_validation_changes_nothing);
+	run(test_device_limit);
 	return tap_done();
 }

@@ -10,7 +10,12 @@ The same Name=value must be listed in org.apmatrix1(5), section LIMITS
 ("*Name*: value"), and in the comment of dbus/org.apmatrix1.Manager.xml
 ("Name=value"); nothing more, nothing less. Each name must also appear in
 a message of the daemon or libapm sources ("over the limit Name=" or the
-name as a string argument), so that the error really names it. TAP output.
+name as a string argument), so that the error really names it, and its
+APM_LIMIT_* macro must be used by the code (daemon/, lib/ or client/
+outside the header), so that it is enforced. The same agreement for the
+error names: every org.apmatrix1.Error.* the daemon sends is described in
+org.apmatrix1(5), section ERRORS, and listed in the Manager XML's comment.
+TAP output.
 """
 import os
 import re
@@ -73,6 +78,29 @@ for d in ("daemon", "lib"):
 for name in sorted(code):
     check(re.search(r'"[^"\n]*\b%s\b[^"\n]*"' % name, sources) is not None,
           "an error message of daemon/ or lib/ names %s" % name)
+
+used = ""
+for d in ("daemon", "lib", "client"):
+    for f in sorted(os.listdir(os.path.join(root, d))):
+        if f.endswith((".c", ".h")) and f != "apm-limits.h":
+            used += read(os.path.join(d, f))
+for m in re.finditer(r"/\* (\w+): (?:(?!\*/).)*\*/\s*#define (APM_LIMIT_\w+) ", header, re.S):
+    check(re.search(r"\b%s\b" % m.group(2), used) is not None,
+          "%s (%s) is used by the code" % (m.group(2), m.group(1)))
+
+daemon_src = ""
+for f in sorted(os.listdir(os.path.join(root, "daemon"))):
+    if f.endswith((".c", ".h")):
+        daemon_src += read(os.path.join("daemon", f))
+errors = sorted(set(re.findall(r'"org\.apmatrix1\.Error\.(\w+)"', daemon_src + header)))
+man_errors = re.search(r"^# ERRORS\n(.*?)^# ", man, re.M | re.S)
+xml_text = xml.split("<node>", 1)[0]  # the comment before the interface
+check(len(errors) >= 9, "the daemon sends %d org.apmatrix1.Error names" % len(errors))
+for e in errors:
+    check(man_errors is not None and ("*org.apmatrix1.Error.%s*" % e) in man_errors.group(1),
+          "org.apmatrix1(5) ERRORS describes org.apmatrix1.Error.%s" % e)
+    check(re.search(r"(org\.apmatrix1\.Error)?\.%s\b" % e, xml_text) is not None,
+          "org.apmatrix1.Manager.xml lists org.apmatrix1.Error.%s" % e)
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

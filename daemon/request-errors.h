@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The org.apmatrix1.Error names a request is answered with (dbus/, the
+ * org.apmatrix1(5) man page). The argument checks' own are in bus-args.h,
+ * the limits' in lib/apm-limits.h.
+ */
+#ifndef APMATRIXD_REQUEST_ERRORS_H
+#define APMATRIXD_REQUEST_ERRORS_H
+
+#define ERR_NO_SUCH_DEVICE "org.apmatrix1.Error.NoSuchDevice"
+#define ERR_IN_USE "org.apmatrix1.Error.InUse"
+#define ERR_RESERVED "org.apmatrix1.Error.Reserved"
+#define ERR_BUSY "org.apmatrix1.Error.Busy"
+#define ERR_KERNEL "org.apmatrix1.Error.Kernel"
+#define ERR_STORAGE "org.apmatrix1.Error.Storage"
+#define ERR_TOO_MANY_REQUESTS "org.apmatrix1.Error.TooManyRequests"
+/* An inhibitor of the device refuses the request (inhibit.h). */
+#define ERR_INHIBITED "org.apmatrix1.Error.Inhibited"
+
+#endif
