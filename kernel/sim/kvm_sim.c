@@ -87,6 +87,7 @@ static struct kvm_sim *to_sim(const struct kvm *kvm)
 
 /* One lock class each, named as the documented order names them. */
 static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
+static pid_t next_pid = 1000;
 
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 {
@@ -105,6 +106,8 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->nr_vcpus = nr_vcpus;
 	s->refcount = 1;
 	s->kvm.sim = s;
+	/* Made-up pids, one per guest, as the tracepoints report them. */
+	s->kvm.userspace_pid = __atomic_add_fetch(&next_pid, 1, __ATOMIC_RELAXED);
 	__mutex_init(&s->kvm.lock, "kvm->lock", &kvm_lock_key);
 	s->kvm.lock.hold_hist[0] = &s->timing.kvm_lock_hold;
 	s->kvm.lock.hold_hist[1] = &total_timing.kvm_lock_hold;
