@@ -305,6 +305,32 @@ static int parse_queue(char **tok, size_t n, struct sim_cmd *c)
 		c->count = (unsigned int)v;
 		return 0;
 	}
+	if (n == 4 && (strcmp(tok[2], "online") == 0 || strcmp(tok[2], "se-bind") == 0)) {
+		c->kind = tok[2][0] == 'o' ? SIM_CMD_QUEUE_ONLINE : SIM_CMD_QUEUE_SE_BIND;
+		r = parse_apqn(tok[1], &c->apqn);
+		return r < 0 ? r : parse_on_off(tok[3], &c->on);
+	}
+	if (n == 4 && strcmp(tok[2], "se-associate") == 0) {
+		char *end;
+		unsigned long v;
+
+		c->kind = SIM_CMD_QUEUE_SE_ASSOCIATE;
+		r = parse_apqn(tok[1], &c->apqn);
+		if (r < 0)
+			return r;
+		c->on = strcmp(tok[3], "off") != 0;
+		if (!c->on)
+			return 0;
+		if (!isdigit((unsigned char)tok[3][0]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(tok[3], &end, 0);
+		/* As the kernel's se_associate store: below ASSOC_IDX_INVALID (0x10000). */
+		if (errno || *end || v > 0xffff)
+			return -EINVAL;
+		c->rc = (unsigned int)v;
+		return 0;
+	}
 	if (n < 4 || n > 5 || strcmp(tok[2], "reset-fault") != 0)
 		return -EINVAL;
 	c->kind = SIM_CMD_QUEUE_RESET_FAULT;

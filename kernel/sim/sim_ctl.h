@@ -21,6 +21,11 @@
  *                                 driver did not issue is in progress: ZAPQ
  *                                 and TAPQ answer RESET_IN_PROGRESS (02), ZAPQ
  *                                 is not executed (0 clears)
+ *   queue AA.DDDD online on|off   zcrypt's online switch of the queue, whatever
+ *                                 driver has it (ONLINE= change uevent)
+ *   queue AA.DDDD se-bind on|off  Secure Execution bind state (se_bind)
+ *   queue AA.DDDD se-associate IDX|off   association index (se_associate;
+ *                                 needs the bind)
  *
  *   stats reset                   zero the timing histograms of stats.json
  *
@@ -49,6 +54,9 @@ enum sim_cmd_kind {
 	SIM_CMD_QUEUE_RESET_FAULT,
 	SIM_CMD_QUEUE_ZAPQ_BUSY,
 	SIM_CMD_QUEUE_ZAPQ_RIP,
+	SIM_CMD_QUEUE_ONLINE,
+	SIM_CMD_QUEUE_SE_BIND,
+	SIM_CMD_QUEUE_SE_ASSOCIATE,
 	SIM_CMD_STATS_RESET,
 };
 
@@ -73,7 +81,7 @@ struct sim_cmd {
 	int error; /* fault: positive errno */
 	unsigned int count; /* fault; reset-fault: POLLS; zapq-busy/zapq-rip: MS */
 	unsigned int apqn; /* reset-fault: card << 8 | domain */
-	unsigned int rc; /* reset-fault */
+	unsigned int rc; /* reset-fault; se-associate: the index */
 };
 
 /* Parses one write; -EINVAL for syntax, -ERANGE for an id above 255. */

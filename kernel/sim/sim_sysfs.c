@@ -71,6 +71,11 @@ static struct sim_node **queue_node; /* NR_APQN */
 static unsigned char *queue_drv; /* enum ap_sim_driver per APQN */
 static unsigned char card_offline[AP_ID_COUNT]; /* zcrypt's online switch */
 static unsigned char *queue_offline; /* NR_APQN */
+/* Secure Execution per APQN: bound, and the association index (-1: none). */
+static struct queue_se {
+	bool bound;
+	int assoc;
+} *queue_se; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
 static struct {
 	int hwtype;
@@ -414,18 +419,12 @@ static ssize_t card_config_store(struct sim_node *d, const struct sim_attr *a, c
 
 /* zcrypt's online switch: state and an ONLINE= change uevent, nothing else. */
 
-static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
-			    size_t len)
+static void set_online(bool is_card, unsigned int id, bool on)
 {
-	bool is_card = sim_node_parent(d) == n_devices_ap, on;
-	unsigned int id = data_id(d);
 	unsigned char *flag = is_card ? &card_offline[id] : &queue_offline[id];
 	char path[64];
 	const char *envp[] = { NULL, NULL };
-	int r = parse_bool01(buf, &on);
 
-	if (r < 0)
-		return r;
 	if (is_card)
 		snprintf(path, sizeof(path), "/devices/ap/card%02x", id);
 	else
@@ -434,9 +433,71 @@ static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const 
 	if (__atomic_exchange_n(flag, !on, __ATOMIC_RELAXED) != !on) {
 		envp[0] = on ? "ONLINE=1" : "ONLINE=0";
 		send_event("change", path, "ap", is_card ? "ap_card" : "ap_queue",
-			   is_card ? "cex4card" : "cex4queue", envp);
+			   is_card ? "cex4card" : drv_names[queue_drv[id]], envp);
 	}
+}
+
+static ssize_t online_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			    size_t len)
+{
+	bool on;
+	int r = parse_bool01(buf, &on);
+
+	if (r < 0)
+		return r;
+	set_online(sim_node_parent(d) == n_devices_ap, data_id(d), on);
 	return (ssize_t)len;
+}
+
+/*
+ * sim/ctl "queue AA.DDDD online|se-bind|se-associate": the queue must exist.
+ * The SE changes send a change uevent without properties (apsim's: the
+ * kernel sends none, a daemon on a real host reads them when it looks).
+ */
+static int queue_ctl(const struct sim_cmd *c)
+{
+	unsigned int qn = c->apqn;
+	enum ap_sim_mode mode = AP_SIM_MODE_CCA;
+	char path[64];
+	int r = 0;
+
+	card_info(qn >> 8, NULL, &mode);
+	pthread_mutex_lock(&dev_lock);
+	if (!queue_node[qn]) {
+		r = -ENODEV;
+	} else if (c->kind == SIM_CMD_QUEUE_SE_BIND) {
+		if (mode == AP_SIM_MODE_CCA)
+			r = -EOPNOTSUPP;
+		else if (queue_se[qn].bound != c->on) {
+			queue_se[qn].bound = c->on;
+			queue_se[qn].assoc = -1;
+		} else
+			r = 1;
+	} else if (c->kind == SIM_CMD_QUEUE_SE_ASSOCIATE) {
+		if (mode != AP_SIM_MODE_EP11)
+			r = -EOPNOTSUPP;
+		else if (c->on && !queue_se[qn].bound)
+			r = -EINVAL; /* associate needs the bind first */
+		else
+			queue_se[qn].assoc = c->on ? (int)c->rc : -1;
+	}
+	pthread_mutex_unlock(&dev_lock);
+	if (r < 0)
+		return r;
+	if (c->kind == SIM_CMD_QUEUE_ONLINE) {
+		pthread_mutex_lock(&dev_lock);
+		set_online(false, qn, c->on);
+		pthread_mutex_unlock(&dev_lock);
+		return 0;
+	}
+	if (r == 0) {
+		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", qn >> 8, qn >> 8,
+			 qn & 0xff);
+		pthread_mutex_lock(&dev_lock);
+		send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[qn]], NULL);
+		pthread_mutex_unlock(&dev_lock);
+	}
+	return 0;
 }
 
 static ssize_t uevent_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
@@ -512,6 +573,23 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
+	if (strcmp(what, "se_bind") == 0 || strcmp(what, "se_associate") == 0) {
+		struct queue_se se;
+
+		card_info(qn >> 8, NULL, &mode);
+		pthread_mutex_lock(&dev_lock);
+		se = queue_se[qn];
+		pthread_mutex_unlock(&dev_lock);
+		/* As ap_queue.c: bind needs an EP11 or accelerator card, association EP11. */
+		if (what[3] == 'b')
+			return emit(buf, size, "%s\n",
+				    mode == AP_SIM_MODE_CCA ? "-" : se.bound ? "bound" : "unbound");
+		if (mode != AP_SIM_MODE_EP11)
+			return emit(buf, size, "-\n");
+		if (se.bound && se.assoc >= 0)
+			return emit(buf, size, "associated %d\n", se.assoc);
+		return emit(buf, size, "unassociated\n");
+	}
 	if (strcmp(what, "uevent") == 0) {
 		card_info(qn >> 8, NULL, &mode);
 		return emit(buf, size, "DEVTYPE=ap_queue\n%s%s%s%s\n", drv ? "DRIVER=" : "",
@@ -529,14 +607,15 @@ static ssize_t queue_reset_store(struct sim_node *d, const struct sim_attr *a, c
 	return (ssize_t)len;
 }
 
-static bool queue_host_bound(struct sim_node *d)
-{
-	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_HOST;
-}
-
 static bool queue_vfio_bound(struct sim_node *d)
 {
 	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_VFIO;
+}
+
+/* apsim's own: online under vfio_ap too, so that tests can take a guest's queue offline. */
+static bool queue_bound(struct sim_node *d)
+{
+	return queue_driver_of(data_id(d)) != AP_SIM_DRIVER_NONE;
 }
 
 static const struct sim_attr queue_attrs[] = {
@@ -547,8 +626,10 @@ static const struct sim_attr queue_attrs[] = {
 	DEV_ATTR("request_count", 0644, queue_show, store_ignore, NULL),
 	DEV_ATTR("requestq_count", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
-	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
+	DEV_ATTR("online", 0644, queue_show, online_store, queue_bound),
 	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
+	DEV_ATTR("se_bind", 0444, queue_show, NULL, NULL),
+	DEV_ATTR("se_associate", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
 };
 
@@ -712,6 +793,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 				sim_link_add(n_bus_ap_devices, name, queue_node[qn]);
 		}
 		queue_offline[qn] = 0;
+		queue_se[qn] = (struct queue_se){ .assoc = -1 };
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%s", ev->card, name);
 		snprintf(env[0], sizeof(env[0]), "%s", mode_env(mode));
 		envp[0] = env[0];
@@ -767,7 +849,25 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		check_bindings_complete();
 		break;
 	case AP_SIM_EV_CARD_CHKSTOP:
-		/* chkstop is read from the bus; upstream sends no uevent for it */
+		/*
+		 * apsim's: upstream sends no uevent for a checkstop (a daemon sees
+		 * it at its next scan); here the card and each queue get a change
+		 * uevent with CHKSTOP=, so that tests can await it.
+		 */
+		snprintf(env[0], sizeof(env[0]), "CHKSTOP=%d", ev->value);
+		envp[0] = env[0];
+		snprintf(path, sizeof(path), "/devices/ap/card%02x", ev->card);
+		send_event("change", path, "ap", "ap_card", "cex4card", envp);
+		for (unsigned int d = 0; d < AP_ID_COUNT; d++) {
+			unsigned int q = (unsigned int)ev->card << 8 | d;
+
+			if (!queue_node[q])
+				continue;
+			snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", ev->card,
+				 ev->card, d);
+			send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[q]],
+				   envp);
+		}
 		break;
 	}
 	pthread_mutex_unlock(&dev_lock);
@@ -1192,6 +1292,10 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_BUSY, c->count);
 	case SIM_CMD_QUEUE_ZAPQ_RIP:
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
+	case SIM_CMD_QUEUE_ONLINE:
+	case SIM_CMD_QUEUE_SE_BIND:
+	case SIM_CMD_QUEUE_SE_ASSOCIATE:
+		return queue_ctl(c);
 	case SIM_CMD_STATS_RESET:
 		stats_reset();
 		return 0;
@@ -1393,7 +1497,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 	queue_node = calloc(NR_APQN, sizeof(*queue_node));
 	queue_drv = calloc(NR_APQN, sizeof(*queue_drv));
 	queue_offline = calloc(NR_APQN, sizeof(*queue_offline));
-	if (!queue_node || !queue_drv || !queue_offline)
+	queue_se = calloc(NR_APQN, sizeof(*queue_se));
+	if (!queue_node || !queue_drv || !queue_offline || !queue_se)
 		return log_oom();
 	r = sim_tree_init();
 	if (r < 0)
@@ -1537,6 +1642,7 @@ void sim_sysfs_exit(void)
 	free(queue_node);
 	free(queue_drv);
 	free(queue_offline);
+	free(queue_se);
 	free(mdev_attrs);
 	free(matrix_attrs);
 }

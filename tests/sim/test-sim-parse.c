@@ -127,6 +127,17 @@ int main(void)
 	tap_ok(c.kind == SIM_CMD_QUEUE_ZAPQ_RIP && c.count == 0, "zapq-rip fields");
 	tap_is_int(parse("queue 01.0002 zapq-busy", &c), -EINVAL, "zapq-busy needs MS");
 	tap_is_int(parse("queue 01.0002 zapq-busy -1", &c), -EINVAL, "zapq-busy MS not negative");
+	tap_is_int(parse("queue 03.0001 online off", &c), 0, "queue online off");
+	tap_ok(c.kind == SIM_CMD_QUEUE_ONLINE && c.apqn == 0x0301 && !c.on, "online fields");
+	tap_is_int(parse("queue 03.0001 online maybe", &c), -EINVAL, "online needs on|off");
+	tap_is_int(parse("queue 03.0001 se-bind on", &c), 0, "queue se-bind on");
+	tap_ok(c.kind == SIM_CMD_QUEUE_SE_BIND && c.on, "se-bind fields");
+	tap_is_int(parse("queue 01.0001 se-associate 0x12", &c), 0, "queue se-associate IDX");
+	tap_ok(c.kind == SIM_CMD_QUEUE_SE_ASSOCIATE && c.on && c.rc == 0x12, "se-associate fields");
+	tap_is_int(parse("queue 01.0001 se-associate off", &c), 0, "queue se-associate off");
+	tap_ok(c.kind == SIM_CMD_QUEUE_SE_ASSOCIATE && !c.on, "se-associate off fields");
+	tap_is_int(parse("queue 01.0001 se-associate 65536", &c), -EINVAL,
+		   "association index below 0x10000");
 
 	tap_is_int(sim_fault_add("/a", EIO, 2), 0, "fault armed");
 	tap_is_int(sim_fault_check("/b"), 0, "other path unaffected");
