@@ -68,6 +68,73 @@ static void read_mode(int cardfd, char *mode, size_t size)
 		snprintf(mode, size, "%.*s", (int)strcspn(p + 5, "\n"), p + 5);
 }
 
+static int read_bool_default(int dirfd, const char *name, bool dflt);
+
+static void read_se_attr(int dirfd, const char *rel, char *buf, size_t size)
+{
+	_cleanup_free_ char *v = NULL;
+
+	buf[0] = '\0';
+	if (sysfs_read_line_at(dirfd, rel, &v) >= 0 && strcmp(v, "-") != 0)
+		snprintf(buf, size, "%s", v);
+}
+
+/* se_bind and se_associate of queue NAME ("aa.dddd") below the card's directory. */
+static void read_se_at(int cardfd, const char *name, struct host_queue *q)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%s/se_bind", name);
+	read_se_attr(cardfd, rel, q->se_bind, sizeof(q->se_bind));
+	snprintf(rel, sizeof(rel), "%s/se_associate", name);
+	read_se_attr(cardfd, rel, q->se_associate, sizeof(q->se_associate));
+}
+
+void host_queue_read_se(unsigned int apid, struct host_queue *q)
+{
+	_cleanup_close_ int fd = -1;
+	char rel[32], name[16];
+
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x", apid);
+	snprintf(name, sizeof(name), "%02x.%04x", apid, q->apqi);
+	fd = sysfs_dir_open(rel);
+	if (fd < 0) {
+		q->se_bind[0] = q->se_associate[0] = '\0';
+		return;
+	}
+	read_se_at(fd, name, q);
+}
+
+const char *host_queue_state(const struct host_queue *q)
+{
+	if (q->chkstop)
+		return "checkstopped";
+	if (!q->config)
+		return "deconfigured";
+	return q->online ? "online" : "offline";
+}
+
+bool host_queue_se_bound(const struct host_queue *q)
+{
+	return strcmp(q->se_bind, "bound") == 0 ||
+	       strncmp(q->se_associate, "associated", strlen("associated")) == 0 ||
+	       strcmp(q->se_associate, "association pending") == 0;
+}
+
+struct host_queue *host_find_queue(const struct host *h, apqn qn)
+{
+	for (size_t i = 0; h && i < h->n_adapters; i++) {
+		struct host_adapter *a = &h->adapters[i];
+
+		if (a->id != qn.apid)
+			continue;
+		for (size_t k = 0; k < a->n_queues; k++)
+			if (a->queues[k].apqi == qn.apqi)
+				return &a->queues[k];
+	}
+	return NULL;
+}
+
 static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 {
 	_cleanup_(strv_freep) char **l = NULL;
@@ -101,9 +168,22 @@ static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 			if (sysfs_read_line_at(cardfd, rel, &st) >= 0)
 				snprintf(q->status, sizeof(q->status), "%s", st);
 		}
-		/* Per-queue config/chkstop follow the card's; reading them all is a scan's cost. */
+		/*
+		 * online is the queue's own (zcrypt's switch); config/chkstop follow
+		 * the card's except for the queues passed through, which are read
+		 * with their Secure Execution state: reading them all is a scan's cost.
+		 */
 		q->config = a->config;
 		q->chkstop = a->chkstop;
+		snprintf(rel, sizeof(rel), "%s/online", *p);
+		q->online = read_bool_default(cardfd, rel, true);
+		if (strcmp(q->driver, "vfio_ap") == 0) {
+			snprintf(rel, sizeof(rel), "%s/config", *p);
+			q->config = a->config && read_bool_default(cardfd, rel, true);
+			snprintf(rel, sizeof(rel), "%s/chkstop", *p);
+			q->chkstop = a->chkstop || read_bool_default(cardfd, rel, false);
+			read_se_at(cardfd, *p, q);
+		}
 		a->n_queues++;
 	}
 	return 0;
@@ -535,6 +615,12 @@ struct json_object *host_to_json(const struct host *h)
 			json_object_object_add(qo, "status", json_object_new_string(q->status));
 			json_object_object_add(qo, "config", json_object_new_boolean(q->config));
 			json_object_object_add(qo, "chkstop", json_object_new_boolean(q->chkstop));
+			json_object_object_add(qo, "online", json_object_new_boolean(q->online));
+			json_object_object_add(qo, "state",
+					       json_object_new_string(host_queue_state(q)));
+			json_object_object_add(qo, "se_bind", json_object_new_string(q->se_bind));
+			json_object_object_add(qo, "se_associate",
+					       json_object_new_string(q->se_associate));
 			json_object_array_add(qs, qo);
 		}
 		json_object_object_add(ao, "queues", qs);

@@ -18,8 +18,22 @@ struct host_queue {
 	unsigned int apqi;
 	char driver[32];
 	char status[16]; /* vfio_ap: "in use", "assigned", "unassigned"; else "" */
-	bool config, chkstop;
+	bool config, chkstop, online;
+	/*
+	 * Secure Execution, as se_bind and se_associate read ("bound",
+	 * "associated 5", ...); "" where the host does not show them or the
+	 * card does not support them ("-").
+	 */
+	char se_bind[16];
+	char se_associate[32];
 };
+
+/* What a queue's health is: "online", "offline", "checkstopped" or "deconfigured". */
+const char *host_queue_state(const struct host_queue *q);
+/* Bound or associated: a Secure Execution guest relies on the queue. */
+bool host_queue_se_bound(const struct host_queue *q);
+/* Re-read one queue's se_bind/se_associate (they send no uevent). */
+void host_queue_read_se(unsigned int apid, struct host_queue *q);
 
 struct host_adapter {
 	unsigned int id;
@@ -66,6 +80,7 @@ void host_mark_attached(struct host *h);
 int host_read_attached(const ap_matrix *guest, bool *ret);
 
 const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid);
+struct host_queue *host_find_queue(const struct host *h, apqn qn);
 enum write_iface host_write_iface(const struct host *h);
 
 /* Read one mdev's matrix (ap_config where the driver has it, else matrix + control_domains). */

@@ -482,6 +482,10 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_SIGNAL_WITH_NAMES("DeviceChanged", "ss", SD_BUS_PARAM(uuid) SD_BUS_PARAM(json), 0),
 	SD_BUS_SIGNAL_WITH_NAMES("BatchApplied", "s", SD_BUS_PARAM(json), 0),
 	SD_BUS_SIGNAL_WITH_NAMES("HostChanged", "s", SD_BUS_PARAM(json), 0),
+	SD_BUS_SIGNAL_WITH_NAMES("QueueStateChanged", "ssasas",
+				 SD_BUS_PARAM(apqn) SD_BUS_PARAM(state) SD_BUS_PARAM(devices)
+					 SD_BUS_PARAM(guests),
+				 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -497,6 +501,59 @@ void manager_emit_batch_applied(Manager *m, const char *json)
 	if (m->bus)
 		(void)sd_bus_emit_signal(m->bus, "/org/apmatrix1", "org.apmatrix1.Manager",
 					 "BatchApplied", "s", json);
+}
+
+/* Whether a device holds (mdev) or is defined with APQN qn. */
+static bool device_has_apqn(const Device *d, apqn qn)
+{
+	const ap_matrix *ms[] = { d->active ? &d->kern : NULL, d->defined ? &d->def.m : NULL };
+
+	for (size_t i = 0; i < ELEMENTSOF(ms); i++)
+		if (ms[i] && ap_mask_test(&ms[i]->apm, qn.apid) && ap_mask_test(&ms[i]->aqm, qn.apqi))
+			return true;
+	return false;
+}
+
+void manager_emit_queue_state_changed(Manager *m, apqn qn, const char *state)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
+	char q[APQN_STR_MAX];
+	int r;
+
+	if (!m->bus)
+		return;
+	apqn_to_string(qn, q);
+	r = sd_bus_message_new_signal(m->bus, &s, "/org/apmatrix1", "org.apmatrix1.Manager",
+				      "QueueStateChanged");
+	if (r >= 0)
+		r = sd_bus_message_append(s, "ss", q, state);
+	for (int pass = 0; r >= 0 && pass < 2; pass++) {
+		r = sd_bus_message_open_container(s, 'a', "s");
+		for (size_t i = 0; r >= 0 && i < m->n_devices; i++) {
+			const Device *d = m->devices[i];
+			const char *g = device_guest(d);
+			bool dup = false;
+
+			if (!device_has_apqn(d, qn))
+				continue;
+			if (pass == 0) {
+				r = sd_bus_message_append(s, "s", d->uuid);
+				continue;
+			}
+			/* Guest names once each, where known. */
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = device_has_apqn(m->devices[j], qn) &&
+				      strcmp(device_guest(m->devices[j]), g) == 0;
+			if (g[0] && !dup)
+				r = sd_bus_message_append(s, "s", g);
+		}
+		if (r >= 0)
+			r = sd_bus_message_close_container(s);
+	}
+	if (r >= 0)
+		r = sd_bus_send(m->bus, s, NULL);
+	if (r < 0)
+		log_warning_errno(r, "Failed to send QueueStateChanged for %s", q);
 }
 
 int manager_bus_register(Manager *m)

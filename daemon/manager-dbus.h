@@ -22,6 +22,8 @@ int manager_bus_register(Manager *m);
 /* manager-dbus.c: signals of the Manager object. */
 void manager_emit_host_changed(Manager *m, const char *json);
 void manager_emit_batch_applied(Manager *m, const char *json);
+/* A queue's state changed: names the devices whose matrix has it and their guests. */
+void manager_emit_queue_state_changed(Manager *m, apqn qn, const char *state);
 
 /* device-dbus.c: the Device objects and their signals. */
 extern const sd_bus_vtable device_vtable[];

@@ -413,15 +413,74 @@ void manager_reconcile(Manager *m)
 	}
 }
 
+/* A queue's state before a refresh, to tell which queues changed. */
+struct queue_seen {
+	apqn qn;
+	const char *state; /* static string of host_queue_state() */
+};
+
+static int queues_snapshot(const struct host *h, struct queue_seen **ret, size_t *ret_n)
+{
+	struct queue_seen *s;
+	size_t n = 0;
+
+	for (size_t i = 0; h && i < h->n_adapters; i++)
+		n += h->adapters[i].n_queues;
+	s = calloc(n ? n : 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; h && i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+
+		for (size_t k = 0; k < a->n_queues; k++)
+			s[n++] = (struct queue_seen){
+				.qn = { (uint8_t)a->id, (uint8_t)a->queues[k].apqi },
+				.state = host_queue_state(&a->queues[k]),
+			};
+	}
+	*ret = s;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * QueueStateChanged for each queue that was there before the refresh and
+ * now has another state ("removed" when it is gone). A queue that appears
+ * is news of HostChanged only.
+ */
+static void queues_compare(Manager *m, const struct queue_seen *before, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct host_queue *q = host_find_queue(m->host, before[i].qn);
+		const char *now = q ? host_queue_state(q) : "removed";
+
+		if (strcmp(now, before[i].state) == 0)
+			continue;
+		log_debug("Queue %02x.%04x: %s -> %s", before[i].qn.apid, before[i].qn.apqi,
+			  before[i].state, now);
+		if (m->ready)
+			manager_emit_queue_state_changed(m, before[i].qn, now);
+	}
+}
+
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
+	_cleanup_free_ struct queue_seen *before = NULL;
+	size_t n = 0;
 	int r;
 
 	m->rescan_timer = sd_event_source_disable_unref(m->rescan_timer);
+	r = queues_snapshot(m->host, &before, &n);
+	if (r < 0)
+		log_warning_errno(r, "Failed to record the queues' states, no QueueStateChanged "
+				     "for this refresh");
 	r = manager_refresh(m);
 	if (r < 0)
 		log_error_errno(r, "Rescan failed");
+	if (before)
+		queues_compare(m, before, n);
 	return 0;
 }
 
