@@ -131,11 +131,15 @@ static int check_release(struct working *ws, const struct request *r, sd_bus_err
 	return 0;
 }
 
-/* What a request needs of its device before it may change it. */
+/*
+ * What a request needs of its device before it may change it; NEED_SE_KEPT
+ * is checked after the change, on what it leaves the guest.
+ */
 enum request_need {
 	NEED_DEFINED = 1 << 0,
 	NEED_MATRIX = 1 << 1,
 	NEED_IDLE = 1 << 2,
+	NEED_SE_KEPT = 1 << 3,
 };
 
 static int need_defined(struct working *ws, struct want *w, sd_bus_error *err)
@@ -165,6 +169,56 @@ static int need_idle(struct working *ws, struct want *w, sd_bus_error *err)
 	if (!want_in_use(w))
 		return 0;
 	return sd_bus_error_setf(err, ERR_BUSY, "device %s is in use by a guest", w->uuid);
+}
+
+/*
+ * A guest holding the device keeps every Secure Execution bound or
+ * associated queue it has, unless the request is forced: the APQNs of the
+ * live matrix before the request (now) that it leaves out after.
+ * se_bind/se_associate send no uevent: the queues lost are read again.
+ */
+static int need_se_kept(struct working *ws, struct want *w, const ap_matrix *now,
+			const struct request *r, sd_bus_error *err)
+{
+	const ap_matrix none = { 0 };
+	const ap_matrix *after = w->active ? &w->live : &none;
+
+	if ((r->flags & REQUEST_FLAG_FORCE) || !w->dev || !w->dev->active)
+		return 0;
+	AP_MASK_FOREACH(a, &now->apm) {
+		AP_MASK_FOREACH(d, &now->aqm) {
+			apqn qn = { (uint8_t)a, (uint8_t)d };
+			struct host_queue *q;
+			char s[APQN_STR_MAX];
+			const char *g;
+
+			if (ap_mask_test(&after->apm, a) && ap_mask_test(&after->aqm, d))
+				continue;
+			q = host_find_queue(ws->m->host, qn);
+			if (!q || strcmp(q->driver, "vfio_ap") != 0)
+				continue;
+			host_queue_read_se((unsigned int)a, q);
+			if (!host_queue_se_bound(q))
+				continue;
+			/* A guest attaches without a uevent: look before letting it go. */
+			if (!want_in_use(w))
+				(void)manager_refresh_device_attached(ws->m, w->dev);
+			if (!want_in_use(w))
+				return 0;
+			apqn_to_string(qn, s);
+			g = device_guest(w->dev);
+			return sd_bus_error_setf(
+				err, ERR_SECURE_EXECUTION,
+				"APQN %s is Secure Execution %s in guest %s (device %s); "
+				"set the force flag (bit 1) to take it away all the same",
+				s,
+				strncmp(q->se_associate, "associated", strlen("associated")) == 0 ?
+					q->se_associate :
+					"bound",
+				g[0] ? g : "(unnamed)", w->uuid);
+		}
+	}
+	return 0;
 }
 
 /* In this order. */
@@ -281,6 +335,7 @@ struct request_rule {
 
 static const struct request_rule request_rules[] = {
 	[REQ_DEFINE] = { .target = TARGET_DEFINITION,
+			 .needs = NEED_SE_KEPT,
 			 .change = change_define,
 			 .check_claims = true },
 	[REQ_UNDEFINE] = { .target = TARGET_DEVICE,
@@ -296,8 +351,14 @@ static const struct request_rule request_rules[] = {
 		       .needs = NEED_IDLE,
 		       .change = change_stop },
 	[REQ_ASSIGN] = { .target = TARGET_DEVICE, .change = change_ids, .check_claims = true },
-	[REQ_UNASSIGN] = { .target = TARGET_DEVICE, .change = change_ids, .check_claims = true },
-	[REQ_APPLY] = { .target = TARGET_ENTRIES, .change = change_apply, .check_claims = true },
+	[REQ_UNASSIGN] = { .target = TARGET_DEVICE,
+			   .needs = NEED_SE_KEPT,
+			   .change = change_ids,
+			   .check_claims = true },
+	[REQ_APPLY] = { .target = TARGET_ENTRIES,
+			.needs = NEED_SE_KEPT,
+			.change = change_apply,
+			.check_claims = true },
 	[REQ_RESERVE] = { .target = TARGET_HOST, .change = change_reserve },
 	[REQ_RELEASE] = { .target = TARGET_HOST,
 			  .change = change_release,
@@ -359,6 +420,7 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 {
 	size_t n = rule->target == TARGET_ENTRIES ? r->n_entries : 1;
 	struct want *w = NULL;
+	ap_matrix before;
 	int k;
 
 	if (rule->target == TARGET_HOST) {
@@ -380,7 +442,13 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 			if (k < 0)
 				return k;
 		}
+		before = w->active ? w->live : (ap_matrix){ 0 };
 		rule->change(ws, w, r, i);
+		if (rule->needs & NEED_SE_KEPT) {
+			k = need_se_kept(ws, w, &before, r, err);
+			if (k < 0)
+				return k;
+		}
 	}
 	for (size_t i = 0; rule->check_claims && i < n; i++) {
 		const struct want *c =

@@ -16,5 +16,7 @@
 #define ERR_TOO_MANY_REQUESTS "org.apmatrix1.Error.TooManyRequests"
 /* An inhibitor of the device refuses the request (inhibit.h). */
 #define ERR_INHIBITED "org.apmatrix1.Error.Inhibited"
+/* A change would take a Secure Execution bound queue from its guest (batch-validate.c). */
+#define ERR_SECURE_EXECUTION "org.apmatrix1.Error.SecureExecution"
 
 #endif

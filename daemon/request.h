@@ -39,7 +39,9 @@ enum id_kind {
 };
 
 #define REQUEST_FLAG_DRY_RUN UINT64_C(1)
-#define REQUEST_FLAGS_ALL REQUEST_FLAG_DRY_RUN
+/* Take a Secure Execution bound/associated queue from a guest all the same. */
+#define REQUEST_FLAG_FORCE UINT64_C(2)
+#define REQUEST_FLAGS_ALL (REQUEST_FLAG_DRY_RUN | REQUEST_FLAG_FORCE)
 
 struct apply_entry {
 	char uuid[UUID_STR_LEN + 1];

@@ -4,11 +4,16 @@
  * devices built in memory, requests checked one by one. Each rejection must
  * carry the documented error name and name the APQN and its owner.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "apm-limits.h"
 #include "manager.h"
+#include "sysfs.h"
 #include "tap.h"
 
 #define U1 "11111111-0000-4000-8000-000000000001"
@@ -222,6 +227,74 @@ static void test_stop_is_refused_while_a_guest_holds_it(void)
 	       "stop a device a guest holds");
 }
 
+/* A sysfs root with queue 01.0001 passed through and Secure Execution bound (se_bind). */
+static char se_root[] = "/tmp/apm-validate.XXXXXX";
+
+static void se_write(const char *rel, const char *value)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", se_root, rel);
+	f = fopen(p, "we");
+	if (!f || fputs(value, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+static void se_setup(const char *bind)
+{
+	static const char *const dirs[] = { "devices", "devices/ap", "devices/ap/card01",
+					    "devices/ap/card01/01.0001" };
+	struct host_adapter *a = calloc(1, sizeof(*a));
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/%s", se_root, dirs[i]);
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			abort();
+	}
+	se_write("devices/ap/card01/01.0001/se_bind", bind);
+	se_write("devices/ap/card01/01.0001/se_associate", "-\n");
+	if (!a || !(a->queues = calloc(1, sizeof(*a->queues))))
+		abort();
+	a->id = 1;
+	a->n_queues = 1;
+	a->queues[0] = (struct host_queue){ .apqi = 1, .driver = "vfio_ap" };
+	m->host->adapters = a;
+	m->host->n_adapters = 1;
+	if (sysfs_set_root(se_root) < 0)
+		abort();
+}
+
+static void test_secure_execution_queue_stays_with_its_guest(void)
+{
+	struct request *r;
+
+	se_setup("bound\n");
+	expect(req(REQ_UNASSIGN, U1, KIND_DOMAIN, 1), NULL, NULL, NULL,
+	       "unassign an SE-bound queue from an idle device");
+	manager_find_device(m, U1)->attached = true;
+	expect(req(REQ_UNASSIGN, U1, KIND_DOMAIN, 1), "org.apmatrix1.Error.SecureExecution",
+	       "01.0001", "vm1", "unassign an SE-bound queue from a running guest");
+	expect(req(REQ_UNASSIGN, U1, KIND_DOMAIN, 0), NULL, NULL, NULL,
+	       "unassign a queue that is not bound");
+	r = req(REQ_UNASSIGN, U1, KIND_DOMAIN, 1);
+	r->flags = REQUEST_FLAG_FORCE;
+	expect(r, NULL, NULL, NULL, "the same, forced");
+	r = request_new(REQ_APPLY, NULL, 0);
+	r->entries = calloc(1, sizeof(*r->entries));
+	r->n_entries = 1;
+	snprintf(r->entries[0].uuid, sizeof(r->entries[0].uuid), "%s", U1);
+	ap_mask_set(&r->entries[0].m.apm, 2);
+	ap_mask_set(&r->entries[0].m.aqm, 1);
+	expect(r, "org.apmatrix1.Error.SecureExecution", "01.0001", U1,
+	       "an Apply that takes the bound queue away");
+	se_write("devices/ap/card01/01.0001/se_bind", "unbound\n");
+	expect(req(REQ_UNASSIGN, U1, KIND_DOMAIN, 1), NULL, NULL, NULL,
+	       "unbound since the scan: re-read, accepted");
+}
+
 static void test_validation_changes_nothing(void)
 {
 	ap_matrix u3 = manager_find_device(m, U3)->def.m;
@@ -264,5 +337,15 @@ int main(void)
 	run(test_stop_is_refused_while_a_guest_holds_it);
 	run(test_validation_changes_nothing);
 	run(test_device_limit);
+	if (!mkdtemp(se_root))
+		abort();
+	run(test_secure_execution_queue_stays_with_its_guest);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", se_root);
+		if (system(cmd) != 0)
+			tap_diag("could not remove %s", se_root);
+	}
 	return tap_done();
 }
