@@ -40,11 +40,13 @@ enum {
 	OPT_DEFINE = 1 << 0, /* --adapters --domains --control-domains --autostart --guest */
 	OPT_DRY_RUN = 1 << 1,
 	OPT_INHIBIT = 1 << 2, /* --mode --who --why */
+	OPT_FORCE = 1 << 3, /* --force */
 };
 
 static bool arg_json;
 static bool arg_quiet;
 static bool arg_dry_run;
+static bool arg_force;
 static bool arg_autostart;
 static const char *arg_adapters;
 static const char *arg_domains;
@@ -89,7 +91,7 @@ static int need_bus(sd_bus **ret)
 
 static uint64_t call_flags(void)
 {
-	return arg_dry_run ? APMATRIX_FLAG_DRY_RUN : 0;
+	return (arg_dry_run ? APMATRIX_FLAG_DRY_RUN : 0) | (arg_force ? APMATRIX_FLAG_FORCE : 0);
 }
 
 /* A new Manager method call on the (lazily connected) bus. */
@@ -593,7 +595,18 @@ static int verb_monitor(int argc, char **argv)
 	r = need_bus(&bus);
 	if (r < 0)
 		return r;
-	return monitor_run(bus, arg_json, arg_quiet);
+	return monitor_run(bus, arg_json, arg_quiet, false);
+}
+
+static int verb_events(int argc, char **argv)
+{
+	sd_bus *bus;
+	int r;
+
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return monitor_run(bus, arg_json, arg_quiet, true);
 }
 
 static int import_one(sd_bus *bus, const char *dir, const char *name, char **reterr_msg)
@@ -778,7 +791,7 @@ static const verb verbs[] = {
 	{ "host", 0, 0, 0, "host", "Adapters and queues of the host", verb_host },
 	{ "list", 0, 0, 0, "list", "List the devices", verb_list },
 	{ "show", 1, 1, 0, "show UUID", "Show one device", verb_show },
-	{ "define", 0, 1, OPT_DEFINE | OPT_DRY_RUN,
+	{ "define", 0, 1, OPT_DEFINE | OPT_DRY_RUN | OPT_FORCE,
 	  "define [UUID] [--adapters L] [--domains L] [--control-domains L] [--autostart] "
 	  "[--guest NAME]",
 	  "Define a device (a new UUID if none is given)", verb_define },
@@ -789,15 +802,17 @@ static const verb verbs[] = {
 	{ "stop", 1, 1, OPT_DRY_RUN, "stop UUID", "Remove the mdev", verb_stop },
 	{ "assign", 3, 3, OPT_DRY_RUN, "assign UUID KIND IDS",
 	  "Add adapters, domains or control domains", verb_assign },
-	{ "unassign", 3, 3, OPT_DRY_RUN, "unassign UUID KIND IDS",
+	{ "unassign", 3, 3, OPT_DRY_RUN | OPT_FORCE, "unassign UUID KIND IDS [--force]",
 	  "Remove adapters, domains or control domains", verb_unassign },
-	{ "apply", 1, 1, OPT_DRY_RUN, "apply FILE [--dry-run]",
+	{ "apply", 1, 1, OPT_DRY_RUN | OPT_FORCE, "apply FILE [--dry-run] [--force]",
 	  "Give the listed devices exactly the matrices in FILE", verb_apply },
 	{ "reserve", 2, 2, OPT_DRY_RUN, "reserve KIND IDS",
 	  "Take adapters or domains from the host drivers for passthrough", verb_reserve },
 	{ "release", 2, 2, OPT_DRY_RUN, "release KIND IDS",
 	  "Give adapters or domains back to the host drivers", verb_release },
 	{ "monitor", 0, 0, 0, "monitor", "Print events until interrupted", verb_monitor },
+	{ "events", 0, 0, 0, "events",
+	  "Print events until interrupted or apmatrixd goes away (orchestrators)", verb_events },
 	{ "import-mdevctl", 0, 1, OPT_DRY_RUN, "import-mdevctl [DIR]",
 	  "Define devices from mdevctl's vfio-ap definitions", verb_import_mdevctl },
 	{ "export-mdevctl", 1, 1, 0, "export-mdevctl UUID",
@@ -827,6 +842,8 @@ static void help(void)
 	       "  -j --json                    Print JSON (the schema is in apctl(8))\n"
 	       "  -q --quiet                   No headers and no progress messages\n"
 	       "  -n --dry-run                 Validate and plan only; change nothing\n"
+	       "     --force                   define, unassign, apply: take a Secure Execution\n"
+	       "                               bound queue from its running guest all the same\n"
 	       "     --adapters LIST           define: adapters, e.g. 1,3-5,0x1f\n"
 	       "     --domains LIST            define: usage domains\n"
 	       "     --control-domains LIST    define: control domains\n"
@@ -851,6 +868,7 @@ enum {
 	ARG_MODE,
 	ARG_WHO,
 	ARG_WHY,
+	ARG_FORCE,
 };
 
 static int parse_argv(int argc, char **argv)
@@ -861,6 +879,7 @@ static int parse_argv(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, ARG_FORCE },
 		{ "adapters", required_argument, NULL, ARG_ADAPTERS },
 		{ "domains", required_argument, NULL, ARG_DOMAINS },
 		{ "control-domains", required_argument, NULL, ARG_CONTROL_DOMAINS },
@@ -891,6 +910,10 @@ static int parse_argv(int argc, char **argv)
 		case 'n':
 			arg_dry_run = true;
 			arg_used_options |= OPT_DRY_RUN;
+			break;
+		case ARG_FORCE:
+			arg_force = true;
+			arg_used_options |= OPT_FORCE;
 			break;
 		case ARG_ADAPTERS:
 			arg_adapters = optarg;
@@ -983,6 +1006,7 @@ static int run(int argc, char **argv)
 
 		log_error("%s does not take %s; usage: apctl %s", v->name,
 			  (extra & OPT_DRY_RUN) ? "--dry-run" :
+			  (extra & OPT_FORCE)	? "--force" :
 			  (extra & OPT_DEFINE)	? "define's options" :
 						  "inhibit's options",
 			  v->synopsis);

@@ -23,6 +23,7 @@
 
 /* Manager method flags. */
 #define APMATRIX_FLAG_DRY_RUN (UINT64_C(1) << 0)
+#define APMATRIX_FLAG_FORCE (UINT64_C(1) << 1)
 
 /* Exit codes (apctl(8) EXIT STATUS). */
 enum {

@@ -18,6 +18,9 @@ struct monitor {
 	int error;
 };
 
+static int emit(struct monitor *mon, const char *event, const char *uuid,
+		struct json_object *data /* consumed */);
+
 /* A signal argument that carries JSON: embedded as JSON, or as a string if it is not. */
 static struct json_object *json_or_string(const char *s)
 {
@@ -87,12 +90,40 @@ static struct json_object *variant_to_json(sd_bus_message *m)
 	return json_object_new_string("(unsupported type)");
 }
 
+static struct json_object *jget_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* An array of strings: comma-separated, "-" when empty. */
+static bool print_strings(FILE *f, struct json_object *v)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return false;
+	n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+			return false;
+	if (n == 0)
+		return false; /* as an empty id list: "-" */
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+			json_object_get_string(json_object_array_get_idx(v, i)));
+	return true;
+}
+
 /* An id array as an id list ("-" when empty); other values as compact JSON. */
 static void print_value(FILE *f, struct json_object *v)
 {
 	_cleanup_free_ char *msg = NULL, *ids = NULL;
 	ap_mask m;
 
+	if (print_strings(f, v))
+		return;
 	if (json_object_is_type(v, json_type_array) &&
 	    mask_from_json(v, "", AP_ID_MAX, &m, &msg) >= 0 && format_ids(&m, &ids) >= 0) {
 		fputs(ids, f);
@@ -130,6 +161,7 @@ static void print_summary(FILE *f, const char *event, struct json_object *data)
 						  "write_interface", "kernel_writes",
 						  "apcb_updates",    NULL };
 	static const char *const host_keys[] = { "apmask", "aqmask", NULL };
+	static const char *const queue_keys[] = { "state", "devices", "guests", NULL };
 
 	if (!json_object_is_type(data, json_type_object)) {
 		if (data) {
@@ -140,6 +172,21 @@ static void print_summary(FILE *f, const char *event, struct json_object *data)
 	}
 	if (strcmp(event, "DeviceChanged") == 0) {
 		print_fields(f, data, device_keys);
+	} else if (strcmp(event, "QueueStateChanged") == 0) {
+		fprintf(f, " %s", json_object_get_string(jget_str(data, "apqn")) ?: "?");
+		print_fields(f, data, queue_keys);
+	} else if (strcmp(event, "InhibitorsChanged") == 0) {
+		struct json_object *v;
+
+		fprintf(f, " inhibitors=%zu",
+			json_object_object_get_ex(data, "inhibitors", &v) &&
+					json_object_is_type(v, json_type_array) ?
+				json_object_array_length(v) :
+				(size_t)0);
+		if (json_object_object_get_ex(data, "held_requests", &v)) {
+			fputs(" held_requests=", f);
+			print_value(f, v);
+		}
 	} else if (strcmp(event, "BatchApplied") == 0) {
 		print_fields(f, data, batch_keys);
 	} else if (strcmp(event, "HostChanged") == 0) {
@@ -248,6 +295,74 @@ static int on_properties_changed(sd_bus_message *m, struct monitor *mon)
 	return emit(mon, "PropertiesChanged", uuid, changed);
 }
 
+/* An "as" argument as a JSON array of strings. */
+static int read_strv_json(sd_bus_message *m, struct json_object **ret)
+{
+	_cleanup_json_ struct json_object *a = json_object_new_array();
+	const char *s;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "s", &s)) > 0)
+		json_object_array_add(a, json_object_new_string(s));
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(m);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(a);
+	return 0;
+}
+
+static int on_queue_state_changed(sd_bus_message *m, struct monitor *mon)
+{
+	struct json_object *o, *devices = NULL, *guests = NULL;
+	const char *q, *state;
+	int r;
+
+	r = sd_bus_message_read(m, "ss", &q, &state);
+	if (r >= 0)
+		r = read_strv_json(m, &devices);
+	if (r >= 0)
+		r = read_strv_json(m, &guests);
+	if (r < 0) {
+		json_object_put(devices);
+		log_warning_errno(r, "Failed to read a QueueStateChanged signal");
+		return 0;
+	}
+	o = json_object_new_object();
+	if (!o) {
+		json_object_put(devices);
+		json_object_put(guests);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "apqn", json_object_new_string(q));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "devices", devices);
+	json_object_object_add(o, "guests", guests);
+	return emit(mon, "QueueStateChanged", NULL, o);
+}
+
+/* events: apmatrixd left the bus (its name has no owner any more). */
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct monitor *mon = userdata;
+	const char *name, *old, *new;
+
+	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 ||
+	    strcmp(name, APMATRIX_SERVICE) != 0 || new[0])
+		return 0;
+	(void)emit(mon, "DaemonGone", NULL, NULL);
+	log_error("%s left the bus", APMATRIX_SERVICE);
+	if (mon->error == 0)
+		mon->error = -ESRCH;
+	return sd_event_exit(mon->event, -ESRCH);
+}
+
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct monitor *mon = userdata;
@@ -269,6 +384,12 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 			r = sd_bus_message_read(m, "s", &s);
 			if (r >= 0)
 				return emit(mon, member, NULL, json_or_string(s));
+		} else if (strcmp(member, "InhibitorsChanged") == 0) {
+			r = sd_bus_message_read(m, "ss", &uuid, &s);
+			if (r >= 0)
+				return emit(mon, member, uuid, json_or_string(s));
+		} else if (strcmp(member, "QueueStateChanged") == 0) {
+			return on_queue_state_changed(m, mon);
 		} else {
 			return emit(mon, member, NULL, NULL);
 		}
@@ -303,10 +424,10 @@ static int on_disconnect(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_event_exit(mon->event, -ECONNRESET);
 }
 
-int monitor_run(sd_bus *bus, bool json, bool quiet)
+int monitor_run(sd_bus *bus, bool json, bool quiet, bool until_gone)
 {
 	_cleanup_(sd_event_unrefp) sd_event *event = NULL;
-	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL, *disc = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL, *disc = NULL, *gone = NULL;
 	struct monitor mon = { .json = json };
 	sigset_t mask;
 	int r;
@@ -339,6 +460,21 @@ int monitor_run(sd_bus *bus, bool json, bool quiet)
 				"Disconnected", on_disconnect, &mon);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the bus connection");
+	if (until_gone) {
+		_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+
+		/* Subscribed first, then asked: a daemon leaving in between is seen. */
+		r = sd_bus_match_signal(bus, &gone, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "NameOwnerChanged",
+					on_name_owner_changed, &mon);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch %s on the bus",
+					       APMATRIX_SERVICE);
+		r = sd_bus_get_name_creds(bus, APMATRIX_SERVICE, 0, &creds);
+		if (r < 0)
+			return log_error_errno(r == -ENXIO || r == -ENOENT ? -ESRCH : r,
+					       "%s is not on the bus", APMATRIX_SERVICE);
+	}
 	r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the bus to the event loop");

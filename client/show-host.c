@@ -113,18 +113,31 @@ static const char *yes_no(struct json_object *o, const char *key, const char *ye
 	return v ? (json_object_get_boolean(v) ? yes : no) : NULL;
 }
 
+/* A queue's Secure Execution state: the association when there is one, else the bind. */
+static const char *se_cell(struct json_object *q)
+{
+	const char *a = jstr(q, "se_associate"), *b = jstr(q, "se_bind");
+
+	if (a && strncmp(a, "associated", strlen("associated")) == 0)
+		return a;
+	if (a && strcmp(a, "association pending") == 0)
+		return a;
+	return b && b[0] ? b : NULL;
+}
+
 /*
  * The cells after CARD.DOM of one inventory row. An adapter row and its queue
  * rows share type and mode; config and chkstop come from o (the adapter or the
- * queue); an adapter row has no driver or status.
+ * queue); an adapter row has no driver, status, state or Secure Execution.
  */
 static int add_inventory_cells(table *t, const char *type, const char *mode, struct json_object *o,
-			       const char *driver, const char *status)
+			       const char *driver, const char *status, bool queue)
 {
 	if (table_add(t, type) < 0 || table_add(t, mode) < 0 ||
 	    table_add(t, yes_no(o, "config", "online", "offline")) < 0 ||
 	    table_add(t, yes_no(o, "chkstop", "yes", "no")) < 0 || table_add(t, driver) < 0 ||
-	    table_add(t, status) < 0)
+	    table_add(t, status) < 0 || table_add(t, queue ? jstr(o, "state") : NULL) < 0 ||
+	    table_add(t, queue ? se_cell(o) : NULL) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -132,8 +145,8 @@ static int add_inventory_cells(table *t, const char *type, const char *mode, str
 int show_host(struct json_object *state, bool json, bool quiet)
 {
 	_cleanup_(table_freep) table *t = NULL;
-	static const char *const headers[] = { "CARD.DOM", "TYPE",   "MODE",  "CONFIG",
-					       "CHKSTOP",  "DRIVER", "STATUS" };
+	static const char *const headers[] = { "CARD.DOM", "TYPE",   "MODE",  "CONFIG", "CHKSTOP",
+					       "DRIVER",   "STATUS", "STATE", "SE" };
 	struct json_object *host, *adapters;
 	size_t n;
 
@@ -172,7 +185,7 @@ int show_host(struct json_object *state, bool json, bool quiet)
 		else
 			snprintf(type, sizeof(type), "hwtype%s", jstr(a, "hwtype") ?: "?");
 		if (table_addf(t, "%02x", id) < 0 ||
-		    add_inventory_cells(t, type, mode, a, NULL, NULL) < 0)
+		    add_inventory_cells(t, type, mode, a, NULL, NULL, false) < 0)
 			return log_oom();
 		for (size_t k = 0; k < nq; k++) {
 			struct json_object *q = json_object_array_get_idx(queues, k);
@@ -180,7 +193,7 @@ int show_host(struct json_object *state, bool json, bool quiet)
 			if (table_addf(t, "%02x.%04x", id, json_object_get_int(jget(q, "domain"))) <
 				    0 ||
 			    add_inventory_cells(t, type, mode, q, jstr(q, "driver"),
-						jstr(q, "status")) < 0)
+						jstr(q, "status"), true) < 0)
 				return log_oom();
 		}
 	}

@@ -509,7 +509,8 @@ static bool device_has_apqn(const Device *d, apqn qn)
 	const ap_matrix *ms[] = { d->active ? &d->kern : NULL, d->defined ? &d->def.m : NULL };
 
 	for (size_t i = 0; i < ELEMENTSOF(ms); i++)
-		if (ms[i] && ap_mask_test(&ms[i]->apm, qn.apid) && ap_mask_test(&ms[i]->aqm, qn.apqi))
+		if (ms[i] && ap_mask_test(&ms[i]->apm, qn.apid) &&
+		    ap_mask_test(&ms[i]->aqm, qn.apqi))
 			return true;
 	return false;
 }

@@ -75,7 +75,7 @@ static unsigned char *queue_offline; /* NR_APQN */
 static struct queue_se {
 	bool bound;
 	int assoc;
-} *queue_se; /* NR_APQN */
+} * queue_se; /* NR_APQN */
 /* What we installed: the bus's hook runs under its scan mutex and may not ask it. */
 static struct {
 	int hwtype;
@@ -583,7 +583,9 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 		/* As ap_queue.c: bind needs an EP11 or accelerator card, association EP11. */
 		if (what[3] == 'b')
 			return emit(buf, size, "%s\n",
-				    mode == AP_SIM_MODE_CCA ? "-" : se.bound ? "bound" : "unbound");
+				    mode == AP_SIM_MODE_CCA ? "-" :
+				    se.bound		    ? "bound" :
+							      "unbound");
 		if (mode != AP_SIM_MODE_EP11)
 			return emit(buf, size, "-\n");
 		if (se.bound && se.assoc >= 0)
@@ -865,8 +867,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 				continue;
 			snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", ev->card,
 				 ev->card, d);
-			send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[q]],
-				   envp);
+			send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[q]], envp);
 		}
 		break;
 	}
