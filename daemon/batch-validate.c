@@ -200,9 +200,8 @@ static int need_se_kept(struct working *ws, struct want *w, const ap_matrix *now
 			host_queue_read_se((unsigned int)a, q);
 			if (!host_queue_se_bound(q))
 				continue;
-			/* A guest attaches without a uevent: look before letting it go. */
-			if (!want_in_use(w))
-				(void)manager_refresh_device_attached(ws->m, w->dev);
+			/* Guests come and go without a uevent: look before deciding. */
+			(void)manager_refresh_device_attached(ws->m, w->dev);
 			if (!want_in_use(w))
 				return 0;
 			apqn_to_string(qn, s);
