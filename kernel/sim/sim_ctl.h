@@ -21,8 +21,8 @@
  *                                 driver did not issue is in progress: ZAPQ
  *                                 and TAPQ answer RESET_IN_PROGRESS (02), ZAPQ
  *                                 is not executed (0 clears)
- *   queue AA.DDDD online on|off   zcrypt's online switch of the queue, whatever
- *                                 driver has it (ONLINE= change uevent)
+ *   queue AA.DDDD online on|off   zcrypt's online switch of a cex4queue queue
+ *                                 (ONLINE= change uevent)
  *   queue AA.DDDD se-bind on|off  Secure Execution bind state (se_bind)
  *   queue AA.DDDD se-associate IDX|off   association index (se_associate;
  *                                 needs the bind)

@@ -465,6 +465,10 @@ static int queue_ctl(const struct sim_cmd *c)
 	pthread_mutex_lock(&dev_lock);
 	if (!queue_node[qn]) {
 		r = -ENODEV;
+	} else if (c->kind == SIM_CMD_QUEUE_ONLINE) {
+		/* As writing its online attribute: zcrypt's, there only under cex4queue. */
+		if (queue_drv[qn] != AP_SIM_DRIVER_HOST)
+			r = -EOPNOTSUPP;
 	} else if (c->kind == SIM_CMD_QUEUE_SE_BIND) {
 		if (mode == AP_SIM_MODE_CCA)
 			r = -EOPNOTSUPP;
@@ -614,10 +618,10 @@ static bool queue_vfio_bound(struct sim_node *d)
 	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_VFIO;
 }
 
-/* apsim's own: online under vfio_ap too, so that tests can take a guest's queue offline. */
-static bool queue_bound(struct sim_node *d)
+/* zcrypt's online switch: only while the host driver (cex4queue) has the queue. */
+static bool queue_host_bound(struct sim_node *d)
 {
-	return queue_driver_of(data_id(d)) != AP_SIM_DRIVER_NONE;
+	return queue_driver_of(data_id(d)) == AP_SIM_DRIVER_HOST;
 }
 
 static const struct sim_attr queue_attrs[] = {
@@ -628,7 +632,7 @@ static const struct sim_attr queue_attrs[] = {
 	DEV_ATTR("request_count", 0644, queue_show, store_ignore, NULL),
 	DEV_ATTR("requestq_count", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
-	DEV_ATTR("online", 0644, queue_show, online_store, queue_bound),
+	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
 	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
 	DEV_ATTR("se_bind", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("se_associate", 0444, queue_show, NULL, NULL),

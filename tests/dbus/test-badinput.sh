@@ -98,7 +98,7 @@ bad $IA "autostart" "autostart not a boolean" DefineDevice string:$U3 string:'{"
 bad $IA "guest" "guest not a string" DefineDevice string:$U3 string:'{"guest":5}' uint64:0
 # Arguments.
 bad $IA 'uuid|"nope" is not a UUID' "bad uuid" DefineDevice string:nope string:'{}' uint64:0
-bad $IA "flags|0x2" "unknown flag" DefineDevice string:$U3 string:'{}' uint64:2
+bad $IA "flags|0x4" "unknown flag" DefineDevice string:$U3 string:'{}' uint64:4
 # Conflicts.
 bad $INUSE "02.0000|$U1|vm1" "APQN of a running device" \
 	DefineDevice string:$U3 string:'{"adapters":[2],"domains":[0],"autostart":true}' uint64:0
@@ -206,7 +206,7 @@ denied "config null" DefineDevice string:$U3 string:null uint64:0
 denied "bad uuid" DefineDevice string:nope string:'{}' uint64:0
 denied "control_domains without domains" DefineDevice string:$U3 string:'{"control_domains":[3]}' uint64:0
 denied "config over ConfigJsonBytes" DefineDevice string:$U3 string:"$big" uint64:0
-denied "unknown flag" DefineDevice string:$U3 string:'{}' uint64:2
+denied "unknown flag" DefineDevice string:$U3 string:'{}' uint64:4
 denied "bad kind" Assign string:$U1 string:queue array:uint32:1 uint64:0
 denied "empty ids" Assign string:$U1 string:adapter array:uint32: uint64:0
 denied "id out of range" Assign string:$U1 string:adapter array:uint32:300 uint64:0
