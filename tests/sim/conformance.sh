@@ -354,4 +354,25 @@ apsim_ctl guest stop g4
 apsim_ctl queue 03.0008 reset-fault 0
 wr_is "remove mdev 3" $M/$U3/remove 1 ""
 
+echo "# 12. queue health and Secure Execution (sim/ctl; se_* as in an SE guest)"
+ctl_err() { (apsim_ctl "$@") 2>&1 | sed 's/.*: //'; }
+is "se_bind on a CCA card is -" "$(rd $S/devices/ap/card00/00.0000/se_bind)" "-"
+is "se_bind on an accelerator: unbound" "$(rd $S/devices/ap/card03/03.0001/se_bind)" "unbound"
+is "se_associate on an accelerator is -" "$(rd $S/devices/ap/card03/03.0001/se_associate)" "-"
+is "se_associate on EP11: unassociated" "$(rd $S/devices/ap/card01/01.0000/se_associate)" "unassociated"
+is "se-bind on a CCA card is EOPNOTSUPP" "$(ctl_err queue 00.0000 se-bind on)" "Operation not supported"
+is "se-associate before the bind is EINVAL" "$(ctl_err queue 01.0000 se-associate 3)" "$EINVAL"
+apsim_ctl queue 01.0000 se-bind on
+apsim_ctl queue 01.0000 se-associate 3
+is "bound" "$(rd $S/devices/ap/card01/01.0000/se_bind)" "bound"
+is "associated 3" "$(rd $S/devices/ap/card01/01.0000/se_associate)" "associated 3"
+apsim_ctl queue 01.0000 se-bind off
+is "unbinding drops the association" "$(rd $S/devices/ap/card01/01.0000/se_associate)" "unassociated"
+is "online switch of a vfio_ap queue: EOPNOTSUPP" "$(ctl_err queue 03.0001 online off)" "Operation not supported"
+is "online switch of a missing queue: ENODEV" "$(ctl_err queue 03.00ff online off)" "$ENODEV"
+apsim_ctl queue 00.0000 online off
+is "queue online off" "$(rd $S/devices/ap/card00/00.0000/online)" "0"
+apsim_ctl queue 00.0000 online on
+is "queue online on" "$(rd $S/devices/ap/card00/00.0000/online)" "1"
+
 tap_done
