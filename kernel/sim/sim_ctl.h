@@ -23,6 +23,9 @@
  *                                 is not executed (0 clears)
  *
  *   stats reset                   zero the timing histograms of stats.json
+ *   bus bind                      queues held unbound ("bindings_held") bind now;
+ *                                 the bus then sends BINDINGS=complete
+ *   bus hold                      new and re-bound queues stay unbound from now on
  *
  * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
  * number.
@@ -50,6 +53,8 @@ enum sim_cmd_kind {
 	SIM_CMD_QUEUE_ZAPQ_BUSY,
 	SIM_CMD_QUEUE_ZAPQ_RIP,
 	SIM_CMD_STATS_RESET,
+	SIM_CMD_BUS_BIND,
+	SIM_CMD_BUS_HOLD,
 };
 
 /* PQAP(AQIC) per second and vCPU of a started guest, unless pqap_hz= says. */
