@@ -246,6 +246,14 @@ static int parse_bus(char **tok, size_t n, struct sim_cmd *c)
 	return 0;
 }
 
+static int parse_driver(char **tok, size_t n, struct sim_cmd *c)
+{
+	if (n != 3 || strcmp(tok[1], "vfio_ap") != 0 || strcmp(tok[2], "load") != 0)
+		return -EINVAL;
+	c->kind = SIM_CMD_DRIVER_LOAD;
+	return 0;
+}
+
 static int parse_fault(char **tok, size_t n, struct sim_cmd *c)
 {
 	int r;
@@ -378,6 +386,8 @@ int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 		r = parse_stats(tok, n, &c);
 	else if (strcmp(tok[0], "bus") == 0)
 		r = parse_bus(tok, n, &c);
+	else if (strcmp(tok[0], "driver") == 0)
+		r = parse_driver(tok, n, &c);
 	else
 		r = -EINVAL;
 	if (r < 0)

@@ -84,6 +84,8 @@ static unsigned long long complete_count;
 /* The kernel the tree presents (topology "kernel"), and whether queues have SE attributes. */
 static enum sim_kernel_level kernel_level = SIM_KERNEL_APMATRIX;
 static bool se_attrs;
+/* The vfio_ap module is loaded: the matrix device exists (topology "vfio_ap", ctl). */
+static bool vfio_loaded;
 
 struct write_count {
 	const char *name;
@@ -1238,6 +1240,7 @@ static int guest_stop(const struct sim_cmd *c)
 }
 
 static void stats_reset(void);
+static int vfio_ap_load(void);
 
 int sim_ctl_execute(const struct sim_cmd *c)
 {
@@ -1281,6 +1284,8 @@ int sim_ctl_execute(const struct sim_cmd *c)
 	case SIM_CMD_STATS_RESET:
 		stats_reset();
 		return 0;
+	case SIM_CMD_DRIVER_LOAD:
+		return vfio_ap_load();
 	case SIM_CMD_BUS_BIND:
 	case SIM_CMD_BUS_HOLD:
 		ap_sim_set_hold_bindings(c->kind == SIM_CMD_BUS_HOLD);
@@ -1487,9 +1492,46 @@ static void put_info_mask(unsigned int *m32, const ap_mask *m)
 	}
 }
 
+/*
+ * modprobe vfio_ap: the matrix device and its tree, then the driver
+ * registers with the bus (its queues bind: BINDINGS=complete follows),
+ * and the mdev core announces the matrix device (MDEV_STATE=registered).
+ */
+static int vfio_ap_load(void)
+{
+	struct sim_node *root = sim_tree_root(), *n;
+	int r;
+
+	if (vfio_loaded)
+		return -EEXIST;
+	n = sim_dir_mkpath(root, "devices/vfio_ap");
+	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
+	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
+	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
+	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
+	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
+	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
+	n = sim_dir_mkpath(root, "bus/matrix/devices");
+	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
+		return log_oom();
+	sim_link_add(n, "matrix", n_matrix);
+	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
+	if (n)
+		sim_link_add(n, "matrix", n_matrix);
+	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
+	r = vfio_ap_sim_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the vfio_ap driver");
+	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	vfio_loaded = true;
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	return 0;
+}
+
 int sim_sysfs_init(const struct sim_topology *t)
 {
-	struct sim_node *root, *bus_ap, *drivers, *n;
+	struct sim_node *root, *bus_ap, *drivers;
 	struct ap_config_info info = { 0 };
 	char mask[AP_MASK_STR_MAX];
 	bool changed;
@@ -1521,21 +1563,6 @@ int sim_sysfs_init(const struct sim_topology *t)
 	r = build_attr_tables();
 	if (r < 0)
 		return log_oom();
-	n = sim_dir_mkpath(root, "devices/vfio_ap");
-	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
-	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
-	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
-	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
-	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
-	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
-	n = sim_dir_mkpath(root, "bus/matrix/devices");
-	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
-		return log_oom();
-	sim_link_add(n, "matrix", n_matrix);
-	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
-	if (n)
-		sim_link_add(n, "matrix", n_matrix);
-	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
 	if (!sim_dir_add(root, "sim", &sim_type, NULL) ||
 	    !sim_dir_add(root, "kernel", &kernel_type, NULL))
 		return log_oom();
@@ -1548,10 +1575,11 @@ int sim_sysfs_init(const struct sim_topology *t)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the simulated AP bus");
 	ap_sim_set_event_hook(on_bus_event, NULL);
-	r = vfio_ap_sim_init();
-	if (r < 0)
-		return log_error_errno(r, "Failed to set up the vfio_ap driver");
-	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	if (t->vfio_ap) {
+		r = vfio_ap_load();
+		if (r < 0)
+			return r;
+	}
 	if (t->bindings_held)
 		ap_sim_set_hold_bindings(true);
 	for (unsigned int id = 0; id < AP_ID_COUNT; id++) {
@@ -1605,8 +1633,9 @@ void sim_sysfs_enable_uevents(void)
 	 * matrix device registered, the first bus scan done, bindings complete.
 	 */
 	uevents_on = true;
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=registered", NULL });
 	send_event("change", "/devices/ap", "ap", NULL, NULL,
 		   (const char *[]){ "INITSCAN=done", NULL });
 	if (complete_count) {
@@ -1618,8 +1647,9 @@ void sim_sysfs_enable_uevents(void)
 
 void sim_sysfs_exit(void)
 {
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=unregistered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
 	pthread_mutex_lock(&mdev_lock);
 	while (guests) {
@@ -1641,7 +1671,9 @@ void sim_sysfs_exit(void)
 			break;
 		mdev_destroy(sm, false);
 	}
-	vfio_ap_sim_exit();
+	if (vfio_loaded)
+		vfio_ap_sim_exit();
+	vfio_loaded = false;
 	ap_sim_exit();
 	sim_tree_free();
 	free(queue_node);

@@ -77,6 +77,7 @@ static void topology_base(struct sim_topology *t)
 	ap_mask_fill(&t->apmask);
 	ap_mask_fill(&t->aqmask);
 	t->kernel = SIM_KERNEL_APMATRIX;
+	t->vfio_ap = true;
 }
 
 int topology_default(struct sim_topology *ret)
@@ -254,6 +255,7 @@ int topology_from_json(const char *text, struct sim_topology *ret, char **reterr
 		"apxa",	   "max_adapter_id",  "max_domain_id", "adapters",
 		"domains", "control_domains", "apmask",	       "aqmask",
 		"mdevs",   "kernel",	      "bindings_held", "se",
+		"vfio_ap",
 	};
 	int r;
 
@@ -295,6 +297,13 @@ int topology_from_json(const char *text, struct sim_topology *ret, char **reterr
 		if (!json_object_is_type(f, json_type_boolean))
 			return fail(reterr_msg, -EINVAL, "bindings_held: expected a boolean");
 		t.bindings_held = json_object_get_boolean(f);
+	}
+	if (json_object_object_get_ex(root, "vfio_ap", &f)) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return fail(reterr_msg, -EINVAL, "vfio_ap: expected a boolean");
+		t.vfio_ap = json_object_get_boolean(f);
+		if (!t.vfio_ap && json_object_object_get_ex(root, "mdevs", NULL))
+			return fail(reterr_msg, -EINVAL, "mdevs: need the vfio_ap driver loaded");
 	}
 	if (json_object_object_get_ex(root, "se", &f)) {
 		if (!json_object_is_type(f, json_type_boolean))

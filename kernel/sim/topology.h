@@ -19,7 +19,10 @@
  *                                     that release) or "apmatrix" (this driver on 6.12))
  *     "bindings_held": false,        (true: queues come up unbound until
  *                                     "bus bind" on sim/ctl, as on a booting host)
- *     "se": false                    (true: queues have se_bind/se_associate)
+ *     "se": false,                   (true: queues have se_bind/se_associate)
+ *     "vfio_ap": true                (false: the vfio_ap module is not loaded at
+ *                                     boot, no matrix device, no mdevs; "driver
+ *                                     vfio_ap load" on sim/ctl loads it)
  *   }
  *
  * Id fields take what libapm's matrix JSON takes: ints and id-list strings.
@@ -70,7 +73,7 @@ struct sim_topology {
 	struct sim_topo_mdev *mdevs;
 	size_t n_mdevs;
 	enum sim_kernel_level kernel;
-	bool bindings_held, se;
+	bool bindings_held, se, vfio_ap;
 };
 
 /* The default host: 4 adapters x 16 domains, adapters 0-1 kept by the host. */

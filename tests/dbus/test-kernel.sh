@@ -136,6 +136,31 @@ for level in 6.12 6.19; do
 	apm_sim_stop
 done
 
+# The vfio_ap module is loaded after the daemon started (modprobe late in
+# boot): the queues meant for guests stay unbound until it is there; the
+# daemon probes again when the matrix device appears and autostarts then.
+topology apmatrix ', "vfio_ap": false'
+define_autostart
+apm_sim_start "$T/topo.json"
+monitor_start
+monitor_mark
+rm -f "$T/daemon.log"
+apm_daemon_start
+check "late vfio_ap: no driver yet" test "$(field .kernel.vfio_ap_driver)" = '"none"'
+check "late vfio_ap: the planner would write single ids" test "$(field .host.write_interface)" = '"single"'
+check "late vfio_ap: nothing to autostart into" test "$(field .autostart.state)" = '"no matrix device"'
+sim_ctl "driver vfio_ap load"
+check "late vfio_ap: autostart once the driver is there" wait_signal "BatchApplied"
+check "late vfio_ap: probed again: this driver" test "$(field .kernel.vfio_ap_driver)" = '"apmatrix"'
+check "late vfio_ap: with ap_config_batch" test "$(field .host.write_interface)" = '"ap_config_batch"'
+check "late vfio_ap: the device is started" test -d "$SYSFS_ROOT/$MATRIX_REL/$U"
+check "late vfio_ap: the new capabilities are logged" \
+	test "$(grep -c "vfio_ap driver" "$T/daemon.log")" -ge 2
+diag "late vfio_ap: autostart $(field .autostart.reason) after $(field .autostart.waited_usec) us"
+monitor_stop
+apm_daemon_stop
+apm_sim_stop
+
 # The bus never completes its bindings: autostart goes ahead after the timeout.
 topology 6.12 ', "bindings_held": true'
 define_autostart
