@@ -221,6 +221,15 @@ static void probe_queue_attrs(struct kernel_caps *k)
 	}
 }
 
+/*
+ * Where each feature came from upstream: the matrix device's features
+ * ("s390/vfio-ap: Driver feature advertisement", 2d8721364ce8, merged for
+ * 6.12), ap_config (Jason J. Herne's series of April 2024, 6.10), the
+ * cfg-chg eventfd (VFIO AP IRQ index 1, 6.15), driver_override on queues
+ * ("s390/ap: Support driver_override for AP queue devices", d38a87d7c064,
+ * 6.19) with bindings_complete_count, se_bind/se_associate (Secure
+ * Execution AP binding). apsim presents each level (kernel/sim/README.md).
+ */
 int kernel_caps_probe(struct kernel_caps *ret)
 {
 	_cleanup_free_ char *mf = NULL, *bf = NULL;
