@@ -414,12 +414,15 @@ static bool bindings_gate_open(Manager *m, const char **ret_reason)
 		return true;
 	}
 	(void)kernel_bindings_read(&m->kcaps, &b);
-	/* The count survives the event: completed since boot, also before we listened. */
-	if (b.has_count) {
+	/*
+	 * The count survives the event: completed since boot, also before we
+	 * listened. Where the bus has it, a momentary "complete" says less.
+	 */
+	if (b.has_count && b.count > 0) {
 		*ret_reason = "bindings_complete_count";
-		return b.count > 0;
+		return true;
 	}
-	if (b.complete) {
+	if (!b.has_count && b.complete) {
 		*ret_reason = "bindings complete";
 		return true;
 	}
