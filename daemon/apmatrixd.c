@@ -160,7 +160,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	/* Requests already queued are applied and answered, not dropped. */
 	if (m->queue.n > 0)
-		manager_run_batch(m);
+		manager_run_all_batches(m);
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -222,7 +222,9 @@ static int run(int argc, char **argv)
 		goto out;
 	log_info("Ready: sysfs at %s, %zu devices, writes via %s", sysfs_root(), m->n_devices,
 		 write_iface_to_string(host_write_iface(m->host)));
-	sd_notifyf(0, "READY=1\nSTATUS=Ready: %zu devices", m->n_devices);
+	/* Ready for requests; only the daemon's own autostart may still wait (BOOT ORDERING). */
+	sd_notifyf(0, "READY=1\nSTATUS=Ready: %zu devices%s", m->n_devices,
+		   m->autostart.pending ? ", autostart waits for the AP bus's bindings" : "");
 
 	r = sd_event_loop(m->event);
 	if (r < 0)

@@ -9,7 +9,18 @@
 apm_enter_ns "$0" "$@"
 APCTL=${APCTL:-$APM_BUILD_ROOT/client/apctl}
 [ -x "$APCTL" ] || bail "apctl not built at $APCTL"
-apm_start_all
+# The default host, its queues with se_bind/se_associate (as an SE guest's kernel shows them).
+apm_setup
+cat >"$T/topo.json" <<JSON
+{ "max_domain_id": 84, "domains": "0-15", "apmask": "0-1", "se": true,
+  "adapters": [ { "id": 0, "type": "CEX8", "mode": "cca" },
+                { "id": 1, "type": "CEX8", "mode": "ep11" },
+                { "id": 2, "type": "CEX7", "mode": "cca" },
+                { "id": 3, "type": "CEX7", "mode": "accel" } ] }
+JSON
+apm_sim_start "$T/topo.json"
+apm_bus_start
+apm_daemon_start
 monitor_start
 
 U1=cccccccc-0000-4000-8000-000000000001

@@ -356,6 +356,25 @@ wr_is "remove mdev 3" $M/$U3/remove 1 ""
 
 echo "# 12. queue health and Secure Execution (sim/ctl; se_* as in an SE guest)"
 ctl_err() { (apsim_ctl "$@") 2>&1 | sed 's/.*: //'; }
+is "online switch of a vfio_ap queue: EOPNOTSUPP" "$(ctl_err queue 03.0001 online off)" "Operation not supported"
+is "online switch of a missing queue: ENODEV" "$(ctl_err queue 03.00ff online off)" "$ENODEV"
+apsim_ctl queue 00.0000 online off
+is "queue online off" "$(rd $S/devices/ap/card00/00.0000/online)" "0"
+apsim_ctl queue 00.0000 online on
+is "queue online on" "$(rd $S/devices/ap/card00/00.0000/online)" "1"
+is "no se_bind outside an SE guest's kernel" "$(test -e $S/devices/ap/card03/03.0001/se_bind || echo none)" none
+is "se-bind without topology se: EOPNOTSUPP" "$(ctl_err queue 03.0001 se-bind on)" "Operation not supported"
+apsim_stop
+cat >"${TMPDIR:-/tmp}/apsim-se.$$.json" <<JSON
+{ "max_domain_id": 84, "domains": "0-15", "apmask": "0-1", "se": true,
+  "adapters": [ { "id": 0, "type": "CEX8", "mode": "cca" },
+                { "id": 1, "type": "CEX8", "mode": "ep11" },
+                { "id": 2, "type": "CEX7", "mode": "cca" },
+                { "id": 3, "type": "CEX7", "mode": "accel" } ] }
+JSON
+apsim_start --topology "${TMPDIR:-/tmp}/apsim-se.$$.json" || exit 1
+rm -f "${TMPDIR:-/tmp}/apsim-se.$$.json"
+S=$APSIM_ROOT
 is "se_bind on a CCA card is -" "$(rd $S/devices/ap/card00/00.0000/se_bind)" "-"
 is "se_bind on an accelerator: unbound" "$(rd $S/devices/ap/card03/03.0001/se_bind)" "unbound"
 is "se_associate on an accelerator is -" "$(rd $S/devices/ap/card03/03.0001/se_associate)" "-"
@@ -368,11 +387,5 @@ is "bound" "$(rd $S/devices/ap/card01/01.0000/se_bind)" "bound"
 is "associated 3" "$(rd $S/devices/ap/card01/01.0000/se_associate)" "associated 3"
 apsim_ctl queue 01.0000 se-bind off
 is "unbinding drops the association" "$(rd $S/devices/ap/card01/01.0000/se_associate)" "unassociated"
-is "online switch of a vfio_ap queue: EOPNOTSUPP" "$(ctl_err queue 03.0001 online off)" "Operation not supported"
-is "online switch of a missing queue: ENODEV" "$(ctl_err queue 03.00ff online off)" "$ENODEV"
-apsim_ctl queue 00.0000 online off
-is "queue online off" "$(rd $S/devices/ap/card00/00.0000/online)" "0"
-apsim_ctl queue 00.0000 online on
-is "queue online on" "$(rd $S/devices/ap/card00/00.0000/online)" "1"
 
 tap_done
