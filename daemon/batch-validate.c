@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "apm-limits.h"
 #include "batch-validate.h"
+#include "foreign.h"
 #include "log.h"
 #include "manager.h"
 #include "request-errors.h"
@@ -33,6 +35,12 @@ static bool claims(const struct want *w, int k, ap_matrix *ret)
 		return true;
 	}
 	return false;
+}
+
+/* A foreign mdev as the batch has it so far: there, and not defined. */
+static bool want_foreign(const struct want *w)
+{
+	return w->active && !w->defined;
 }
 
 /* Sharing and reservation rules for one want after a change. */
@@ -78,6 +86,13 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 				    !matrix_apqns_intersect(&mine, &theirs))
 					continue;
 				first_common(&mine, &theirs, q);
+				if (want_foreign(o)) {
+					char who[PATH_MAX + 256];
+
+					return sd_bus_error_setf(
+						err, ERR_IN_USE, "APQN %s is already assigned to %s",
+						q, foreign_describe(ws->m, o->uuid, o->dev, who, sizeof(who)));
+				}
 				return sd_bus_error_setf(
 					err, ERR_IN_USE,
 					"APQN %s is already assigned to device %s%s%s%s", q,
@@ -211,6 +226,19 @@ static void change_stop(struct working *ws, struct want *w, const struct request
 	w->active = false;
 }
 
+/* Adopt: the matrix the mdev has becomes its definition; the kernel is not touched. */
+static void change_adopt(struct working *ws, struct want *w, const struct request *r, size_t i)
+{
+	w->defined = true;
+	w->def = (struct definition){ .m = w->live };
+	snprintf(w->def.uuid, sizeof(w->def.uuid), "%s", w->uuid);
+}
+
+static bool defined(const struct want *w)
+{
+	return w->defined;
+}
+
 static ap_mask *kind_mask(ap_matrix *m, enum id_kind k)
 {
 	return k == KIND_ADAPTER ? &m->apm : k == KIND_DOMAIN ? &m->aqm : &m->adm;
@@ -277,6 +305,8 @@ struct request_rule {
 	bool check_claims;
 	/* Then a rule of the host's masks. */
 	int (*check_host)(struct working *ws, const struct request *r, sd_bus_error *err);
+	/* Takes a foreign device (every other rule refuses one with .Foreign). */
+	bool adopts;
 };
 
 static const struct request_rule request_rules[] = {
@@ -302,6 +332,11 @@ static const struct request_rule request_rules[] = {
 	[REQ_RELEASE] = { .target = TARGET_HOST,
 			  .change = change_release,
 			  .check_host = check_release },
+	[REQ_ADOPT] = { .target = TARGET_DEVICE,
+			.already = defined,
+			.adopts = true,
+			.change = change_adopt,
+			.check_claims = true },
 };
 
 static const char *target_uuid(const struct request_rule *rule, const struct request *r, size_t i)
@@ -370,6 +405,16 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 
 		if (logged < 0)
 			return logged;
+		if (!rule->adopts && want_foreign(w)) {
+			char who[PATH_MAX + 256];
+
+			return sd_bus_error_setf(err, ERR_FOREIGN,
+						 "%s of %s refused: apmatrixd changes only its own "
+						 "devices; adopt it first (apctl adopt %s)",
+						 request_type_to_string(r->type),
+						 foreign_describe(ws->m, w->uuid, w->dev, who, sizeof(who)),
+						 w->uuid);
+		}
 		if (rule->already && rule->already(w))
 			return 0;
 		k = check_needs(ws, w, rule->needs, err);

@@ -76,6 +76,7 @@ static size_t request_n_uuids(const struct request *r)
 	case REQ_STOP:
 	case REQ_ASSIGN:
 	case REQ_UNASSIGN:
+	case REQ_ADOPT:
 		return 1;
 	case REQ_APPLY:
 		return r->n_entries;

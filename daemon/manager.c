@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "foreign.h"
 #include "inhibit.h"
 #include "journal.h"
 #include "config.h"
@@ -35,7 +36,10 @@ int manager_new(const struct manager_config *config, Manager **ret)
 	m->config.state_dir = strdup(config->state_dir ? config->state_dir : STATE_DIR_DEFAULT);
 	m->config.lock_path = strdup(config->lock_path ? config->lock_path : AP_LOCK_PATH_DEFAULT);
 	m->config.libvirt_uri = config->libvirt_uri ? strdup(config->libvirt_uri) : NULL;
-	if (!m->config.state_dir || !m->config.lock_path ||
+	m->config.lock_timeout_usec = config->lock_timeout_usec;
+	m->config.mdevctl_dir =
+		strdup(config->mdevctl_dir ? config->mdevctl_dir : MDEVCTL_DIR_DEFAULT);
+	if (!m->config.state_dir || !m->config.lock_path || !m->config.mdevctl_dir ||
 	    (config->libvirt_uri && !m->config.libvirt_uri)) {
 		manager_free(m);
 		return -ENOMEM;
@@ -74,6 +78,7 @@ Manager *manager_free(Manager *m)
 	sd_event_unref(m->event);
 	free(m->config.state_dir);
 	free(m->config.lock_path);
+	free(m->config.mdevctl_dir);
 	free(m->config.libvirt_uri);
 	free(m);
 	return NULL;
@@ -181,6 +186,8 @@ static int sync_devices(Manager *m)
 		d->kern = md->m;
 		d->guestm = md->guest;
 		d->attached = md->attached;
+		if (manager_refresh_owner(m, d))
+			changed = true;
 		if (added && m->ready)
 			manager_emit_device_added(m, d);
 		if (changed && m->ready)
@@ -356,8 +363,14 @@ bool manager_refresh_device_attached(Manager *m, Device *d)
 
 void manager_refresh_attached(Manager *m)
 {
-	for (size_t i = 0; i < m->n_devices; i++)
-		(void)manager_refresh_device_attached(m, m->devices[i]);
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		/* mdevctl's definitions come and go without an event: look at the foreign ones. */
+		bool owner_changed = manager_refresh_owner(m, d);
+
+		if (!manager_refresh_device_attached(m, d) && owner_changed && m->ready)
+			manager_emit_device_changed(m, d, true);
+	}
 }
 
 void manager_reconcile(Manager *m)

@@ -19,6 +19,9 @@
 #include "store.h"
 
 #define BATCH_WINDOW_USEC_DEFAULT 2000
+/* s390-tools' libap retries its lock 15 times, about 99 s in all. */
+#define AP_LOCK_TIMEOUT_USEC_DEFAULT (99ULL * 1000000)
+#define MDEVCTL_DIR_DEFAULT "/etc/mdevctl.d"
 /* A rescan waits until uevents pause this long, but never longer than the cap. */
 #define RESCAN_DELAY_USEC 5000
 #define RESCAN_DELAY_MAX_USEC 1000000
@@ -27,6 +30,10 @@ struct manager_config {
 	char *state_dir;
 	char *libvirt_uri;
 	char *lock_path;
+	/* How long a batch waits for the AP configuration lock (ApConfigLockTimeoutSec=). */
+	uint64_t lock_timeout_usec;
+	/* mdevctl's definitions, <dir>/<parent>/<uuid> (MdevctlDirectory=). */
+	char *mdevctl_dir;
 	enum batch_policy batch_policy;
 	uint64_t batch_window_usec; /* window policy */
 	uint64_t pacing_usec, gather_usec; /* adaptive policy */

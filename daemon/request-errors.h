@@ -16,5 +16,7 @@
 #define ERR_TOO_MANY_REQUESTS "org.apmatrix1.Error.TooManyRequests"
 /* An inhibitor of the device refuses the request (inhibit.h). */
 #define ERR_INHIBITED "org.apmatrix1.Error.Inhibited"
+/* The device is an mdev apmatrixd has no definition of: adopt it first (foreign.h). */
+#define ERR_FOREIGN "org.apmatrix1.Error.Foreign"
 
 #endif

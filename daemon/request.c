@@ -19,6 +19,7 @@ static const char *const type_names[] = {
 	[REQ_DEFINE] = "define", [REQ_UNDEFINE] = "undefine", [REQ_START] = "start",
 	[REQ_STOP] = "stop",	 [REQ_ASSIGN] = "assign",     [REQ_UNASSIGN] = "unassign",
 	[REQ_APPLY] = "apply",	 [REQ_RESERVE] = "reserve",   [REQ_RELEASE] = "release",
+	[REQ_ADOPT] = "adopt",
 };
 
 const char *request_type_to_string(enum request_type t)

@@ -30,6 +30,7 @@ enum request_type {
 	REQ_APPLY,
 	REQ_RESERVE,
 	REQ_RELEASE,
+	REQ_ADOPT,
 };
 
 enum id_kind {
