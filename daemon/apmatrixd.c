@@ -160,6 +160,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	log_info("Signal %u: finishing the pending batch and exiting", si->ssi_signo);
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	/* Requests already queued are applied and answered, not dropped. */
+	m->stopping = true;
 	if (m->queue.n > 0)
 		manager_run_batch(m);
 	return sd_event_exit(sd_event_source_get_event(s), 0);

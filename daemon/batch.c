@@ -11,6 +11,7 @@
 
 #include "batch-answer.h"
 #include "batch-apply.h"
+#include "batch-lock.h"
 #include "batch-plan.h"
 #include "batch-validate.h"
 #include "batch.h"
@@ -132,8 +133,12 @@ void manager_run_batch(Manager *m)
 	if (b.accepted) {
 		k = batch_plan(&b);
 		b.t_plan = batch_now_usec();
-		if (k >= 0)
+		/* Kernel writes need the AP lock; waiting for it requeues the requests. */
+		if (k >= 0 && b.plan->n_writes > 0)
+			k = batch_lock(&b);
+		if (k == 0)
 			k = batch_apply(&b);
+		batch_unlock(m);
 		/* An isolated retry (BATCH_ANSWERED) answered each request itself. */
 		if (k == 0)
 			batch_answer_ok(&b);

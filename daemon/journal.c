@@ -154,7 +154,13 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 				  .n_items = jn->n };
 	r = plan_compute(&in, &p);
 	if (r >= 0 && p->n_writes > 0) {
-		r = apply_run(m->config.lock_path, NULL, m->host, &in, p, NULL, &o);
+		/*
+		 * Under a batch's lock, or taking it: waiting at start only (before
+		 * READY=1); later one attempt, a busy lock leaves it pending.
+		 */
+		r = apply_run(m->lock_held ? NULL : m->config.lock_path,
+			      m->ready ? 0 : m->config.lock_timeout_usec, NULL, m->host, &in, p, NULL,
+			      &o);
 		/* The host cache and the devices follow at once: a batch may plan from them next. */
 		for (size_t i = 0; o.read_back && i < jn->n; i++) {
 			struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };

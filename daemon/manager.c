@@ -61,6 +61,9 @@ Manager *manager_free(Manager *m)
 	sender_queue_done(&m->queue);
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
+	sd_event_source_disable_unref(m->lock_timer);
+	if (m->lock_held)
+		ap_lock_release(m->config.lock_path);
 	sd_event_source_disable_unref(m->health_timer);
 	if (m->libvirt)
 		libvirt_follower_free((LibvirtFollower *)m->libvirt);

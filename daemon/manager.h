@@ -80,6 +80,10 @@ struct Manager {
 	uint64_t gather_first_usec; /* first request of the pending batch */
 	uint64_t gather_ready_usec; /* its guests' pacing allows it from then */
 	sd_event_source *rescan_timer;
+	/* The AP configuration lock: held during a batch's writes; the retry while another holds it. */
+	bool lock_held;
+	sd_event_source *lock_timer;
+	bool stopping; /* SIGTERM: the last batch waits for nothing */
 	uint64_t rescan_first_usec;
 	struct dirty dirty;
 	uint64_t batch_seq;
