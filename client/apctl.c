@@ -413,6 +413,11 @@ static int verb_stop(int argc, char **argv)
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
+static int verb_adopt(int argc, char **argv)
+{
+	return call_device_method("Adopt", "adopt", argv[1], "Adopted");
+}
+
 /*
  * A result_json of Assign/Unassign/Apply: as-is for tools; for people what it
  * cost, per device, and for a dry run the planned kernel writes.
@@ -787,6 +792,8 @@ static const verb verbs[] = {
 	{ "start", 1, 1, OPT_DRY_RUN, "start UUID", "Create the mdev and apply its matrix",
 	  verb_start },
 	{ "stop", 1, 1, OPT_DRY_RUN, "stop UUID", "Remove the mdev", verb_stop },
+	{ "adopt", 1, 1, OPT_DRY_RUN, "adopt UUID",
+	  "Take over a foreign mdev: its matrix becomes an apmatrixd definition", verb_adopt },
 	{ "assign", 3, 3, OPT_DRY_RUN, "assign UUID KIND IDS",
 	  "Add adapters, domains or control domains", verb_assign },
 	{ "unassign", 3, 3, OPT_DRY_RUN, "unassign UUID KIND IDS",
