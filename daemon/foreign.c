@@ -53,8 +53,11 @@ const char *foreign_describe(Manager *m, const char *uuid, Device *d, char *buf,
 	bool def;
 
 	def = mdevctl_has_definition(m->config.mdevctl_dir, uuid, path, sizeof(path));
-	if (d)
+	if (d) {
 		d->mdevctl_defined = def;
+		/* vfio_ap sends no event when a guest attaches: look now. */
+		(void)manager_refresh_device_attached(m, d);
+	}
 	snprintf(buf, size, "device %s (foreign: owner %s%s%s%s%s%s)", uuid,
 		 def ? "mdevctl" : guest ? "libvirt" : "unknown", def ? ", definition " : "",
 		 def ? path : "", guest ? ", libvirt guest " : "", guest ? guest : "",
