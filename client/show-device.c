@@ -74,8 +74,8 @@ int show_device(const device_info *d, bool json)
 	print_field(stdout, "Defined:", d->defined ? "yes" : "no (found on the host)");
 	print_field(stdout, "Owner:", d->owner ?: "apmatrixd");
 	if (d->foreign)
-		print_field(stdout, "Foreign:",
-			    "yes (not apmatrixd's: changed only after apctl adopt)");
+		print_field(stdout,
+			    "Foreign:", "yes (not apmatrixd's: changed only after apctl adopt)");
 	print_field(stdout,
 		    "Drift:", d->drift ? "yes (the kernel differs from the definition)" : "no");
 	for (size_t i = 0; i < ELEMENTSOF(labels); i++) {

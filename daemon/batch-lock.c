@@ -82,11 +82,11 @@ int batch_lock(struct batch *b)
 		if (waited >= budget || m->stopping || !back) {
 			_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
 
-			sd_bus_error_setf(&err, ERR_BUSY,
-					  "the AP configuration lock %s is held by %s; waited %" PRIu64
-					  " ms (ApConfigLockTimeoutSec=%" PRIu64 "); nothing was changed",
-					  m->config.lock_path, holder, waited / 1000,
-					  budget / 1000000);
+			sd_bus_error_setf(
+				&err, ERR_BUSY,
+				"the AP configuration lock %s is held by %s; waited %" PRIu64
+				" ms (ApConfigLockTimeoutSec=%" PRIu64 "); nothing was changed",
+				m->config.lock_path, holder, waited / 1000, budget / 1000000);
 			log_warning("%s request: %s", request_type_to_string(r->type), err.message);
 			request_reply_error(r, &err);
 			request_free(r);

@@ -90,8 +90,10 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 					char who[PATH_MAX + 256];
 
 					return sd_bus_error_setf(
-						err, ERR_IN_USE, "APQN %s is already assigned to %s",
-						q, foreign_describe(ws->m, o->uuid, o->dev, who, sizeof(who)));
+						err, ERR_IN_USE,
+						"APQN %s is already assigned to %s", q,
+						foreign_describe(ws->m, o->uuid, o->dev, who,
+								 sizeof(who)));
 				}
 				return sd_bus_error_setf(
 					err, ERR_IN_USE,
@@ -408,12 +410,13 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 		if (!rule->adopts && want_foreign(w)) {
 			char who[PATH_MAX + 256];
 
-			return sd_bus_error_setf(err, ERR_FOREIGN,
-						 "%s of %s refused: apmatrixd changes only its own "
-						 "devices; adopt it first (apctl adopt %s)",
-						 request_type_to_string(r->type),
-						 foreign_describe(ws->m, w->uuid, w->dev, who, sizeof(who)),
-						 w->uuid);
+			return sd_bus_error_setf(
+				err, ERR_FOREIGN,
+				"%s of %s refused: apmatrixd changes only its own "
+				"devices; adopt it first (apctl adopt %s)",
+				request_type_to_string(r->type),
+				foreign_describe(ws->m, w->uuid, w->dev, who, sizeof(who)),
+				w->uuid);
 		}
 		if (rule->already && rule->already(w))
 			return 0;

@@ -111,7 +111,8 @@ int config_parse(FILE *f, const char *name, bool batch_window_set, struct manage
 		else if (!strcmp(k, "LockFile"))
 			r = mc->lock_path ? 0 : config_set_str(&mc->lock_path, v);
 		else if (!strcmp(k, "ApConfigLockTimeoutSec"))
-			r = config_parse_sec(v, CONFIG_LOCK_TIMEOUT_SEC_MAX, &mc->lock_timeout_usec);
+			r = config_parse_sec(v, CONFIG_LOCK_TIMEOUT_SEC_MAX,
+					     &mc->lock_timeout_usec);
 		else if (!strcmp(k, "MdevctlDirectory"))
 			r = mc->mdevctl_dir ? 0 : config_set_str(&mc->mdevctl_dir, v);
 		else if (!strcmp(k, "WriteInterface")) {

@@ -164,12 +164,11 @@ void manager_emit_device_changed(Manager *m, Device *d, bool all_properties)
 
 	if (!m->bus || !m->ready)
 		return;
-	r = sd_bus_emit_properties_changed(m->bus, d->path, "org.apmatrix1.Device", "Guest",
-					   "State", "Defined", "Autostart", "Drift", "Owner",
-					   "Foreign", "Adapters",
-					   "Domains", "ControlDomains", "ActiveAdapters",
-					   "ActiveDomains", "ActiveControlDomains", "GuestAdapters",
-					   "GuestDomains", "GuestControlDomains", NULL);
+	r = sd_bus_emit_properties_changed(
+		m->bus, d->path, "org.apmatrix1.Device", "Guest", "State", "Defined", "Autostart",
+		"Drift", "Owner", "Foreign", "Adapters", "Domains", "ControlDomains",
+		"ActiveAdapters", "ActiveDomains", "ActiveControlDomains", "GuestAdapters",
+		"GuestDomains", "GuestControlDomains", NULL);
 	if (r < 0)
 		log_debug_errno(r, "Failed to emit PropertiesChanged for %s", d->uuid);
 	j = device_to_json(d);

@@ -59,8 +59,10 @@ const char *foreign_describe(Manager *m, const char *uuid, Device *d, char *buf,
 		(void)manager_refresh_device_attached(m, d);
 	}
 	snprintf(buf, size, "device %s (foreign: owner %s%s%s%s%s%s)", uuid,
-		 def ? "mdevctl" : guest ? "libvirt" : "unknown", def ? ", definition " : "",
-		 def ? path : "", guest ? ", libvirt guest " : "", guest ? guest : "",
-		 d && device_in_use(d) ? ", in use by a guest" : "");
+		 def   ? "mdevctl" :
+		 guest ? "libvirt" :
+			 "unknown",
+		 def ? ", definition " : "", def ? path : "", guest ? ", libvirt guest " : "",
+		 guest ? guest : "", d && device_in_use(d) ? ", in use by a guest" : "");
 	return buf;
 }

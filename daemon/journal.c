@@ -159,8 +159,8 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 		 * READY=1); later one attempt, a busy lock leaves it pending.
 		 */
 		r = apply_run(m->lock_held ? NULL : m->config.lock_path,
-			      m->ready ? 0 : m->config.lock_timeout_usec, NULL, m->host, &in, p, NULL,
-			      &o);
+			      m->ready ? 0 : m->config.lock_timeout_usec, NULL, m->host, &in, p,
+			      NULL, &o);
 		/* The host cache and the devices follow at once: a batch may plan from them next. */
 		for (size_t i = 0; o.read_back && i < jn->n; i++) {
 			struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };

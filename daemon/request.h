@@ -59,7 +59,8 @@ struct request {
 	size_t n_entries;
 	size_t *touched; /* in a batch: indices of the wants this request changed */
 	size_t n_touched;
-	uint64_t lock_wait_since; /* when it first waited for the AP lock (batch-lock.h); 0: never */
+	/* When it first waited for the AP lock (batch-lock.h); 0: never. */
+	uint64_t lock_wait_since;
 	struct request *next;
 };
 
