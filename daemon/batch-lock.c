@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
 
 #include "apply.h"
 #include "batch-answer.h"
@@ -15,8 +18,49 @@ static int on_lock_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	Manager *m = userdata;
 
 	m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
+	if (m->queue.n == 0)
+		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
 	manager_run_batch(m);
 	return 0;
+}
+
+/* The lock's directory: its holder removing the file wakes the waiting batch at once. */
+static int on_lock_dir(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+	Manager *m = userdata;
+	const char *base = strrchr(m->config.lock_path, '/');
+
+	base = base ? base + 1 : m->config.lock_path;
+	if (!(ev->mask & IN_Q_OVERFLOW) && (ev->len == 0 || strcmp(ev->name, base) != 0))
+		return 0;
+	m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
+	/* Nobody waits any more (their batch needed no writes after all): stop looking. */
+	if (m->queue.n == 0)
+		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
+	manager_run_batch(m);
+	return 0;
+}
+
+static void watch_lock_dir(Manager *m)
+{
+	const char *slash = strrchr(m->config.lock_path, '/');
+	char dir[PATH_MAX];
+	int r;
+
+	if (m->lock_watch)
+		return;
+	if (slash == m->config.lock_path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - m->config.lock_path),
+			 m->config.lock_path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	r = sd_event_add_inotify(m->event, &m->lock_watch, dir,
+				 IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR, on_lock_dir, m);
+	/* The timer alone still gets there. */
+	if (r < 0)
+		log_debug_errno(r, "Failed to watch %s for the AP lock's release", dir);
 }
 
 static void arm_retry(Manager *m, uint64_t now, uint64_t waited, uint64_t first_deadline)
@@ -58,6 +102,7 @@ int batch_lock(struct batch *b)
 	if (k == 0) {
 		m->lock_held = true;
 		m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
+		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
 		return 0;
 	}
 	if (k != -EBUSY)
@@ -124,6 +169,10 @@ int batch_lock(struct batch *b)
 				 "(at most %" PRIu64 " s)",
 				 m->config.lock_path, holder, n_back, budget / 1000000);
 		arm_retry(m, now, waited_max, first_deadline);
+		watch_lock_dir(m);
+	} else {
+		m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
+		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
 	}
 	return BATCH_LOCK_WAIT;
 }

@@ -4,7 +4,8 @@
  * kernel writes, without blocking the event loop: one attempt when the
  * batch is planned. When another process holds it, the batch's accepted
  * requests go back to the head of their senders' FIFOs and a timer runs
- * the batch again (retries back off from 5 ms to 250 ms); meanwhile reads
+ * the batch again (retries back off from 5 ms to 250 ms; inotify on the
+ * lock's directory runs it at once when the file goes); meanwhile reads
  * are answered and new requests queue. A request that has waited
  * ApConfigLockTimeoutSec= gets .Busy naming the holder (PID, command line).
  */

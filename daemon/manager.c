@@ -62,6 +62,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
 	sd_event_source_disable_unref(m->lock_timer);
+	sd_event_source_disable_unref(m->lock_watch);
 	if (m->lock_held)
 		ap_lock_release(m->config.lock_path);
 	sd_event_source_disable_unref(m->health_timer);

@@ -82,7 +82,7 @@ struct Manager {
 	sd_event_source *rescan_timer;
 	/* The AP configuration lock: held during a batch's writes; the retry while another holds it. */
 	bool lock_held;
-	sd_event_source *lock_timer;
+	sd_event_source *lock_timer, *lock_watch; /* retry timer, inotify on the lock's dir */
 	bool stopping; /* SIGTERM: the last batch waits for nothing */
 	uint64_t rescan_first_usec;
 	struct dirty dirty;

@@ -186,9 +186,13 @@ bg_assign &
 bg=$!
 check "a second request waits" \
 	timeout 10 sh -c "tail -n +$((mark + 1)) -f '$T/daemon.log' | grep -q -m1 'requests wait'"
+t0=$(date +%s%N)
 drop_lock
 wait "$bg"
+t1=$(date +%s%N)
 check "released within the budget: the request goes through" grep -q "rc=0" "$T/assign.out"
+diag "answered $(((t1 - t0) / 1000000)) ms after the release"
+check "soon after the release (the lock's directory is watched)" test $(((t1 - t0) / 1000000)) -lt 1000
 check "the kernel has it" test "$(tr '\n' ' ' <"$MATRIX/$U2/matrix")" = "02.0005 02.0007 "
 check "the daemon let go of the lock" test ! -e "$L"
 
