@@ -62,6 +62,8 @@ check "ListDevices lists it" sh -c "busctl --system call org.apmatrix1 /org/apma
 check "apctl list shows the owner" sh -c "'$APCTL' --quiet list | grep '$UF' | grep -qw mdevctl"
 check "apctl list --json: owner and foreign" \
 	test "$("$APCTL" --json list | jq -c ".devices[] | select(.uuid==\"$UF\") | [.owner, .foreign]")" = '["mdevctl",true]'
+check "apctl status counts two foreign devices" \
+	test "$("$APCTL" --json status | jq .devices.foreign)" = 2
 
 # Never changed unless adopted: each refused naming the owner, nothing changed.
 before=$(snapshot)
