@@ -115,6 +115,37 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 	return 0;
 }
 
+/*
+ * A definition (also a manual one, which otherwise may overlap) must not
+ * take APQNs a foreign mdev holds for a running guest: apmatrixd never
+ * changes that mdev, so the definition could not be started while it runs.
+ */
+static int check_foreign_guests(struct working *ws, const struct want *self, sd_bus_error *err)
+{
+	char q[APQN_STR_MAX], who[PATH_MAX + 256];
+
+	if (!self->defined)
+		return 0;
+	for (size_t i = 0; i < ws->n; i++) {
+		const struct want *o = &ws->w[i];
+
+		if (o == self || !want_foreign(o) || !o->dev ||
+		    !matrix_apqns_intersect(&self->def.m, &o->live))
+			continue;
+		/* vfio_ap sends no event when a guest attaches: look now. */
+		(void)manager_refresh_device_attached(ws->m, o->dev);
+		if (!device_in_use(o->dev))
+			continue;
+		first_common(&self->def.m, &o->live, q);
+		return sd_bus_error_setf(
+			err, ERR_IN_USE,
+			"device %s: APQN %s is in use by %s; apmatrixd does not "
+			"change it (adopt it, or stop its guest first)",
+			self->uuid, q, foreign_describe(ws->m, o->uuid, o->dev, who, sizeof(who)));
+	}
+	return 0;
+}
+
 /* Release: refused while a claim holds an APQN it gives back to the host. */
 static int check_release(struct working *ws, const struct request *r, sd_bus_error *err)
 {
@@ -309,12 +340,15 @@ struct request_rule {
 	int (*check_host)(struct working *ws, const struct request *r, sd_bus_error *err);
 	/* Takes a foreign device (every other rule refuses one with .Foreign). */
 	bool adopts;
+	/* The definition may grow: not onto a foreign mdev a guest holds. */
+	bool check_foreign_guests;
 };
 
 static const struct request_rule request_rules[] = {
 	[REQ_DEFINE] = { .target = TARGET_DEFINITION,
 			 .change = change_define,
-			 .check_claims = true },
+			 .check_claims = true,
+			 .check_foreign_guests = true },
 	[REQ_UNDEFINE] = { .target = TARGET_DEVICE,
 			   .needs = NEED_DEFINED,
 			   .change = change_undefine },
@@ -327,9 +361,15 @@ static const struct request_rule request_rules[] = {
 		       .already = inactive,
 		       .needs = NEED_IDLE,
 		       .change = change_stop },
-	[REQ_ASSIGN] = { .target = TARGET_DEVICE, .change = change_ids, .check_claims = true },
+	[REQ_ASSIGN] = { .target = TARGET_DEVICE,
+			 .change = change_ids,
+			 .check_claims = true,
+			 .check_foreign_guests = true },
 	[REQ_UNASSIGN] = { .target = TARGET_DEVICE, .change = change_ids, .check_claims = true },
-	[REQ_APPLY] = { .target = TARGET_ENTRIES, .change = change_apply, .check_claims = true },
+	[REQ_APPLY] = { .target = TARGET_ENTRIES,
+			.change = change_apply,
+			.check_claims = true,
+			.check_foreign_guests = true },
 	[REQ_RESERVE] = { .target = TARGET_HOST, .change = change_reserve },
 	[REQ_RELEASE] = { .target = TARGET_HOST,
 			  .change = change_release,
@@ -435,6 +475,8 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 			rule->target == TARGET_ENTRIES ? working_find(ws, r->entries[i].uuid) : w;
 
 		k = check_want(ws, c, err);
+		if (k >= 0 && rule->check_foreign_guests)
+			k = check_foreign_guests(ws, c, err);
 		if (k < 0)
 			return k;
 	}

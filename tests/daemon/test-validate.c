@@ -311,6 +311,14 @@ static void test_foreign_claims_are_named(void)
 	       "foreign: owner mdevctl", "an active device taking the foreign mdev's APQN");
 	expect(define("22222222-0000-4000-8000-000000000005", "1", "5", ""), NULL, NULL, NULL,
 	       "a manual definition may overlap it");
+	manager_find_device(m, UF)->attached = true;
+	expect(define("22222222-0000-4000-8000-000000000005", "1", "5", ""),
+	       "org.apmatrix1.Error.InUse", "01.0005", "in use by a guest",
+	       "not while a guest holds it through the foreign mdev");
+	expect(req(REQ_ASSIGN, U3, KIND_DOMAIN, 5), "org.apmatrix1.Error.InUse", UF,
+	       "owner mdevctl", "nor may a definition grow onto it");
+	expect(req(REQ_UNASSIGN, U3, KIND_DOMAIN, 0), NULL, NULL, NULL,
+	       "a definition elsewhere changes as before");
 }
 
 static void test_adopt(void)

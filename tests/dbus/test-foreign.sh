@@ -93,8 +93,10 @@ check "state, kernel and definitions unchanged" same_snapshot "$before"
 check "apctl assign: refused, exit 3" sh -c "'$APCTL' assign $UF domain 4 2>/dev/null; test \$? -eq 3"
 
 # Conflicts name the foreign mdev and its owner; attached to a guest, that too.
+U3=cccccccc-0000-4000-8000-000000000003
+check "a manual definition may overlap an idle foreign mdev" \
+	call DefineDevice string:$U1 string:'{"adapters":[2],"domains":[3,4]}' uint64:0
 sim_ctl "guest start vmf $UF vcpus=1"
-call DefineDevice string:$U1 string:'{"adapters":[2],"domains":[3,4]}' uint64:0 >/dev/null
 conflict() { # DESCRIPTION METHOD ARG...
 	desc=$1
 	shift
@@ -109,6 +111,10 @@ conflict() { # DESCRIPTION METHOD ARG...
 	esac
 }
 conflict "StartDevice of a definition sharing an APQN with the foreign mdev" StartDevice string:$U1 uint64:0
+conflict "a manual definition sharing an APQN a guest holds through the foreign mdev" \
+	DefineDevice string:$U3 string:'{"adapters":[2,3],"domains":[3]}' uint64:0
+conflict "Assign to a definition of an APQN a guest holds through it" \
+	Assign string:$U1 string:adapter array:uint32:3 uint64:0
 conflict "an autostart definition sharing it" \
 	DefineDevice string:$U2 string:'{"adapters":[2],"domains":[3],"autostart":true}' uint64:0
 call DefineDevice string:$U2 string:'{"adapters":[2],"domains":[5]}' uint64:0 >/dev/null
