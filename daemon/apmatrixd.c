@@ -162,7 +162,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	/* Requests already queued are applied and answered, not dropped. */
 	m->stopping = true;
 	if (m->queue.n > 0)
-		manager_run_batch(m);
+		manager_run_all_batches(m);
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
