@@ -167,7 +167,8 @@ static void run_batch(Manager *m, bool all)
 	}
 
 	next = batch_policy_batch_done(m, batch_now_usec(), next);
-	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE)
+	/* Requests waiting for the AP lock (only those) come back through batch-lock.c. */
+	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE && next != UINT64_MAX)
 		(void)manager_arm_batch_at(m, next);
 	batch_done(&b);
 	/* A big batch leaves a big heap behind; give it back to the system. */
