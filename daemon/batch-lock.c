@@ -130,9 +130,12 @@ int batch_lock(struct batch *b)
 			sd_bus_error_setf(
 				&err, ERR_BUSY,
 				"the AP configuration lock %s is held by %s; waited %" PRIu64
-				" ms (ApConfigLockTimeoutSec=%" PRIu64 "); nothing was changed",
-				m->config.lock_path, holder, waited / 1000, budget / 1000000);
+				" ms (ApConfigLockTimeoutSec=%" PRIu64 ".%03" PRIu64
+				"); nothing was changed",
+				m->config.lock_path, holder, waited / 1000, budget / 1000000,
+				budget / 1000 % 1000);
 			log_warning("%s request: %s", request_type_to_string(r->type), err.message);
+			m->stats.rejected++;
 			request_reply_error(r, &err);
 			request_free(r);
 			continue;
