@@ -213,6 +213,16 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, cons
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to read the vfio-ap device");
 
+	/*
+	 * Another manager's mdev (mdevctl, libvirt's nodedev): apmatrixd does not
+	 * change it, so the guest gets it as it is; "apctl adopt" makes it ours.
+	 */
+	if (d.foreign) {
+		log_debug("Guest %s: vfio-ap device %s is %s's, not apmatrixd's; used as it is",
+			  guest, uuid, d.owner ?: "unknown");
+		r = 0;
+		goto out;
+	}
 	if (d.guest && d.guest[0] && strcmp(d.guest, guest) != 0) {
 		log_error("Guest %s: vfio-ap device %s belongs to guest %s", guest, uuid, d.guest);
 		r = -EADDRINUSE;
