@@ -5,7 +5,8 @@
 # is shown foreign with its owner (an mdevctl definition: mdevctl; none:
 # unknown), every request that would change it is refused with
 # Error.Foreign naming the owner, a claim that collides with it is .InUse
-# naming it, Adopt makes it apmatrixd's (durably: after a restart too) and
+# naming it, Adopt makes it apmatrixd's (durably: after a restart too, and
+# journaled: killed before its commit point it did not happen) and
 # leaves mdevctl's definition alone. A lock held by another process (the
 # s390-tools protocol: its PID in the file) makes a request wait without
 # blocking reads, then fail naming the holder's PID and command; released
@@ -143,6 +144,34 @@ apm_daemon_start
 check "adopted survives a restart" test "$(dev $UF '[.owner, .defined, .drift]')" = '["apmatrixd",true,false]'
 check "and can be changed now" call Assign string:$UF string:domain array:uint32:6 uint64:0
 check "the kernel has the change" test "$(tr '\n' ' ' <"$MATRIX/$UF/matrix")" = "02.0003 02.0006 "
+
+# Adopt is journaled like any change: killed before its commit point it did
+# not happen, after it it did; either way no journal is left.
+UZ=cccccccc-0000-4000-8000-00000000000d
+apm_daemon_stop
+echo "$UZ" >"$MATRIX/mdev_supported_types/vfio_ap-passthrough/create"
+echo 3 >"$MATRIX/$UZ/assign_adapter"
+echo 1 >"$MATRIX/$UZ/assign_domain"
+for point in after-journal after-definitions; do
+	export APMATRIXD_TEST_CRASH_AT=$point
+	apm_daemon_start
+	unset APMATRIXD_TEST_CRASH_AT
+	pid=$APM_DAEMON_PID
+	call Adopt string:$UZ uint64:0 >/dev/null 2>&1 || true
+	apm_wait_gone "$pid" || bail "apmatrixd survived crash point $point"
+	APM_DAEMON_PID=
+	apm_daemon_start
+	if [ $point = after-journal ]; then
+		check "Adopt killed at $point: not adopted" \
+			test "$(dev $UZ '[.foreign, .defined]')" = '[true,false]' -a ! -e "$STATE_DIR/devices/$UZ.json"
+		apm_daemon_stop
+	else
+		check "Adopt killed at $point: adopted" \
+			test "$(dev $UZ '[.owner, .defined]')" = '["apmatrixd",true]' -a -e "$STATE_DIR/devices/$UZ.json"
+	fi
+	check "no journal left after $point" test ! -e "$STATE_DIR/journal.json"
+done
+check "the kernel kept UZ's matrix throughout" test "$(tr '\n' ' ' <"$MATRIX/$UZ/matrix")" = "03.0001 "
 
 # The AP configuration lock held by another process, s390-tools' way (a PID
 # in the file, link()ed in place; the ap callout writes its parent's PID).
