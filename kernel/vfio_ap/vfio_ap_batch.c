@@ -13,7 +13,16 @@
  * cleared by a write that succeeds). Errors: EINVAL bad syntax,
  * duplicate uuid or no line at all; ENOENT unknown uuid; ENODEV ids above
  * the maximum; EADDRNOTAVAIL reserved for the host; EADDRINUSE in another
- * mdev's final matrix.
+ * mdev's final matrix; E2BIG a write of a page or more.
+ *
+ * sysfs hands a store at most PAGE_SIZE bytes of a write and the rest, if
+ * any, in further stores, each of which would be a batch of its own. A
+ * store of PAGE_SIZE bytes cannot tell a write of exactly a page from the
+ * first page of a longer one, which may end inside a line (a cut mask is
+ * still a valid mask), so it is refused: a batch is at most PAGE_SIZE - 1
+ * bytes, and a longer write fails with E2BIG at its first page and changes
+ * nothing. A larger batch is written as several writes, each ending at a
+ * line boundary and each applied atomically on its own.
  *
  * guests_lock is held for the whole batch, so no guest comes or goes and
  * no other store, probe or remove interleaves. Guests are updated in
@@ -216,6 +225,15 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	unsigned int n = 0, line = 0, i;
 	size_t pos = 0, end;
 	int ret = 0;
+
+	if (count >= PAGE_SIZE) {
+		err.error = -E2BIG;
+		mutex_lock(&vfio_ap_core.guests_lock);
+		vfio_ap_core.last_batch_error = err;
+		mutex_unlock(&vfio_ap_core.guests_lock);
+		pr_warn_ratelimited("vfio_ap: ap_config_batch: line 0 (-): error %d\n", -E2BIG);
+		return -E2BIG;
+	}
 
 	mdevs = kcalloc(count_lines(buf, count), sizeof(*mdevs), GFP_KERNEL);
 	if (!mdevs)
