@@ -362,7 +362,7 @@ void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_m
 	struct ap_matrix old;
 	struct kvm *kvm = matrix_mdev->kvm;
 
-	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	vfio_ap_assert_mdev_writable(matrix_mdev);
 	if (vfio_ap_matrix_equal(&matrix_mdev->shadow_apcb, target))
 		return;
 	old = matrix_mdev->shadow_apcb;

@@ -269,6 +269,9 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 		goto out;
 	}
 
+	/* The matrices: guests_lock and mdevs_lock; kvm->locks come later, one by one. */
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
 	for (i = 0; i < n; i++) {
 		struct ap_matrix_mdev *m = mdevs[i];
 
