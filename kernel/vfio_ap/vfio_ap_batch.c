@@ -31,6 +31,11 @@
  * affected guest gets one APCB update; only when the remaining guests form
  * a cycle does one guest of the cycle get a first update that only removes
  * (its shadow intersected with its target), which breaks the cycle.
+ *
+ * Each affected guest gets one config-change notification for the batch,
+ * after its last update: the removal-only step of a cycle signals nothing
+ * (batch.quiet), its final update does, so the guest rescans its AP bus
+ * once and finds the batch's result.
  */
 #include <linux/bitmap.h>
 #include <linux/errno.h>
@@ -177,7 +182,10 @@ static int apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
 			bitmap_and(step.apm, step.apm, c->batch.target.apm, AP_DEVICES);
 			bitmap_and(step.aqm, step.aqm, c->batch.target.aqm, AP_DOMAINS);
 			bitmap_and(step.adm, step.adm, c->batch.target.adm, AP_DOMAINS);
+			/* Its signal waits for its final update (signal_owed). */
+			c->batch.quiet = true;
 			update_guest_to(c, &step);
+			c->batch.quiet = false;
 			c->batch.split = true;
 		}
 		vfio_ap_wait_resets();
@@ -287,6 +295,12 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	vfio_ap_wait_resets();
 	ret = apply_guest_updates(mdevs, n);
+	/* A cycle step whose final update plugged nothing new still tells the guest. */
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for (i = 0; i < n; i++)
+		if (mdevs[i]->batch.signal_owed && mdevs[i]->kvm)
+			vfio_ap_signal_cfg_changed(mdevs[i]);
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	if (ret) {
 		err.line = 0;
 		err.uuid[0] = '\0';

@@ -60,6 +60,7 @@ void vfio_ap_unlock_kvm(struct kvm *kvm);
 void vfio_ap_lock_mdevs(void);
 void vfio_ap_unlock_mdevs(void);
 void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop_mdevs);
+void vfio_ap_signal_cfg_changed(struct ap_matrix_mdev *matrix_mdev);
 struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
 void vfio_ap_guests_unlock(void);
