@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "kernel-caps.h"
 #include "matrix-json.h"
 #include "plan.h"
 
@@ -50,7 +51,8 @@ struct host {
 	int matrix_fd; /* the matrix device's directory, for relative reads; -1 if absent */
 };
 
-int host_scan(struct host **ret);
+/* A full scan; the write interfaces come from the kernel probe k. */
+int host_scan(const struct kernel_caps *k, struct host **ret);
 void host_free(struct host *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct host *, host_free)
 

@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include <linux/bitmap.h>
 #include <linux/kvm_host.h>
 #include "ap_bus_sim.h"
 #include "kvm_sim.h"
@@ -46,6 +47,27 @@ struct sim_mdev {
 	char uuid[37];
 	bool removing;
 	atomic_ullong cfg_changed; /* config-change eventfd signals to the guest */
+	struct sim_guest *guest; /* the guest the signals go to (list_lock) */
+};
+
+/*
+ * The guest's AP bus, as QEMU 10.1 and the guest kernel make it: a
+ * config-change notification (the eventfd) wakes it, it reads the CRYCB
+ * masks KVM gave the guest and records the APQNs and control domains it
+ * sees. Notifications that arrive before it ran are one rescan, as an
+ * eventfd's counter is read once.
+ */
+struct sim_guest_bus {
+	pthread_mutex_t lock; /* a leaf: taken in the core's cfg_changed hook */
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool running, stop;
+	u64 notifications; /* eventfd signals */
+	u64 rescans;
+	u64 seen; /* notifications the last rescan answered */
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
+	DECLARE_BITMAP(adm, AP_DOMAINS);
 };
 
 struct sim_guest {
@@ -56,6 +78,7 @@ struct sim_guest {
 	struct sim_mdev *mdev; /* NULL once the mdev was removed under it */
 	unsigned int vcpus;
 	unsigned int pqap_hz;
+	struct sim_guest_bus bus;
 };
 
 static pthread_mutex_t mask_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,6 +86,7 @@ static pthread_mutex_t mdev_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Leaf lock over the mdevs list's linkage, for the core's cfg_changed hook. */
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g);
 
 static struct sim_node *n_devices_ap, *n_bus_ap_devices, *n_drv[3], *n_drv_card;
 static struct sim_node *n_matrix, *n_type, *n_type_devices, *n_mdev_devices, *n_mdev_drv;
@@ -81,6 +105,11 @@ static struct sim_guest *guests;
 static bool uevents_on;
 static bool initscan_sent, bindings_rearmed;
 static unsigned long long complete_count;
+/* The kernel the tree presents (topology "kernel"), and whether queues have SE attributes. */
+static enum sim_kernel_level kernel_level = SIM_KERNEL_APMATRIX;
+static bool se_attrs;
+/* The vfio_ap module is loaded: the matrix device exists (topology "vfio_ap", ctl). */
+static bool vfio_loaded;
 
 struct write_count {
 	const char *name;
@@ -236,6 +265,18 @@ static ssize_t show_bindings(struct sim_node *d, const struct sim_attr *a, char 
 	return emit(buf, size, bound == total ? "%u/%u (complete)\n" : "%u/%u\n", bound, total);
 }
 
+static ssize_t show_complete_count(struct sim_node *d, const struct sim_attr *a, char *buf,
+				   size_t size)
+{
+	return emit(buf, size, "%llu\n", __atomic_load_n(&complete_count, __ATOMIC_RELAXED));
+}
+
+/* Linux 6.19: bindings_complete_count on the bus, driver_override on queues. */
+static bool level_6_19(struct sim_node *d)
+{
+	return kernel_level == SIM_KERNEL_6_19;
+}
+
 static ssize_t show_const(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
 {
 	return emit(buf, size, "%s", (const char *)a->priv);
@@ -272,6 +313,10 @@ static const struct sim_attr bus_ap_attrs[] = {
 	{ .name = "features", .mode = 0444, .show = show_bus_features },
 	{ .name = "scans", .mode = 0644, .show = show_scans, .store = store_ignore },
 	{ .name = "bindings", .mode = 0444, .show = show_bindings },
+	{ .name = "bindings_complete_count",
+	  .mode = 0444,
+	  .show = show_complete_count,
+	  .visible = level_6_19 },
 	{ .name = "config_time",
 	  .mode = 0644,
 	  .show = show_const,
@@ -512,6 +557,13 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
+	/* No override set; SE: this LPAR is no SE guest, nothing is bound. */
+	if (strcmp(what, "driver_override") == 0)
+		return emit(buf, size, "\n");
+	if (strcmp(what, "se_bind") == 0)
+		return emit(buf, size, "unbound\n");
+	if (strcmp(what, "se_associate") == 0)
+		return emit(buf, size, "unassociated\n");
 	if (strcmp(what, "uevent") == 0) {
 		card_info(qn >> 8, NULL, &mode);
 		return emit(buf, size, "DEVTYPE=ap_queue\n%s%s%s%s\n", drv ? "DRIVER=" : "",
@@ -527,6 +579,18 @@ static ssize_t queue_reset_store(struct sim_node *d, const struct sim_attr *a, c
 
 	ap_zapq(AP_MKQID(qn >> 8, qn & 0xff), 0);
 	return (ssize_t)len;
+}
+
+/* Presented, not simulated: writing them is EOPNOTSUPP. */
+static ssize_t store_unsupported(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+static bool queue_se(struct sim_node *d)
+{
+	return se_attrs;
 }
 
 static bool queue_host_bound(struct sim_node *d)
@@ -549,6 +613,9 @@ static const struct sim_attr queue_attrs[] = {
 	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
 	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
+	DEV_ATTR("driver_override", 0644, queue_show, store_unsupported, level_6_19),
+	DEV_ATTR("se_bind", 0644, queue_show, store_unsupported, queue_se),
+	DEV_ATTR("se_associate", 0644, queue_show, store_unsupported, queue_se),
 	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
 };
 
@@ -638,7 +705,8 @@ static void check_bindings_complete(void)
 	if (bound != total)
 		return;
 	bindings_rearmed = false;
-	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", ++complete_count);
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu",
+		 __atomic_add_fetch(&complete_count, 1, __ATOMIC_RELAXED));
 	send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
 }
 
@@ -916,6 +984,7 @@ static void guest_detach_locked(struct sim_guest *g)
 		return;
 	/* The vCPUs keep running; their PQAPs now go unhandled. */
 	vfio_ap_sim_detach(g->mdev->m);
+	mdev_set_guest(g->mdev, NULL);
 	g->mdev = NULL;
 }
 
@@ -930,15 +999,94 @@ static void mdev_unlink_locked(struct sim_mdev *sm)
 	pthread_mutex_unlock(&list_lock);
 }
 
-/* The core holds mdevs_lock here: only the leaf list_lock may be taken. */
+/* The core holds mdevs_lock here: only the leaf list_lock and bus locks may be taken. */
 static void on_cfg_changed(struct ap_matrix_mdev *m, void *userdata)
 {
 	pthread_mutex_lock(&list_lock);
 	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
 		if (sm->m == m) {
 			atomic_fetch_add(&sm->cfg_changed, 1);
+			if (sm->guest) {
+				struct sim_guest_bus *b = &sm->guest->bus;
+
+				pthread_mutex_lock(&b->lock);
+				b->notifications++;
+				pthread_cond_signal(&b->cond);
+				pthread_mutex_unlock(&b->lock);
+			}
 			break;
 		}
+	pthread_mutex_unlock(&list_lock);
+}
+
+static void *guest_bus_main(void *arg)
+{
+	struct sim_guest *g = arg;
+	struct sim_guest_bus *b = &g->bus;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		DECLARE_BITMAP(apm, AP_DEVICES);
+		DECLARE_BITMAP(aqm, AP_DOMAINS);
+		DECLARE_BITMAP(adm, AP_DOMAINS);
+		u64 n;
+
+		while (!b->stop && b->seen == b->notifications)
+			pthread_cond_wait(&b->cond, &b->lock);
+		if (b->stop)
+			break;
+		n = b->notifications;
+		pthread_mutex_unlock(&b->lock);
+		/* The rescan: what the guest's AP instructions can reach now. */
+		kvm_sim_get_masks(g->kvm, apm, aqm, adm);
+		pthread_mutex_lock(&b->lock);
+		bitmap_copy(b->apm, apm, AP_DEVICES);
+		bitmap_copy(b->aqm, aqm, AP_DOMAINS);
+		bitmap_copy(b->adm, adm, AP_DOMAINS);
+		b->seen = n;
+		b->rescans++;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+static int guest_bus_start(struct sim_guest *g)
+{
+	struct sim_guest_bus *b = &g->bus;
+
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	if (pthread_create(&b->thread, NULL, guest_bus_main, g))
+		return -EAGAIN;
+	{
+		char name[16];
+
+		snprintf(name, sizeof(name), "apbus/%.9s", g->name);
+		pthread_setname_np(b->thread, name);
+	}
+	b->running = true;
+	return 0;
+}
+
+static void guest_bus_stop(struct sim_guest *g)
+{
+	struct sim_guest_bus *b = &g->bus;
+
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->stop = true;
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	b->running = false;
+}
+
+/* Route the mdev's notifications to @g (NULL: to nobody). */
+static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g)
+{
+	pthread_mutex_lock(&list_lock);
+	sm->guest = g;
 	pthread_mutex_unlock(&list_lock);
 }
 
@@ -1029,6 +1177,48 @@ static const struct sim_attr matrix_extra_attrs[] = {
 	  .store = matrix_uevent_store },
 };
 
+/*
+ * The matrix device's features as the level's driver advertises them:
+ * upstream's list from 6.12 on (no file before), this driver's own list.
+ */
+static ssize_t level_features_show(struct sim_node *d, const struct sim_attr *a, char *buf,
+				   size_t size)
+{
+	if (kernel_level == SIM_KERNEL_APMATRIX)
+		return matrix_attr_show(d, a, buf, size);
+	return emit(buf, size, "guest_matrix hotplug ap_config\n");
+}
+
+static bool level_has_features(struct sim_node *d)
+{
+	return kernel_level >= SIM_KERNEL_6_12;
+}
+
+static bool level_has_ap_config(struct sim_node *d)
+{
+	return kernel_level >= SIM_KERNEL_6_10;
+}
+
+static bool level_apmatrix(struct sim_node *d)
+{
+	return kernel_level == SIM_KERNEL_APMATRIX;
+}
+
+/* Hide what the presented kernel does not have; the core keeps serving the rest. */
+static void apply_kernel_level(struct sim_attr *attrs, size_t n, bool matrix)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (matrix && strcmp(attrs[i].name, "features") == 0) {
+			attrs[i].show = level_features_show;
+			attrs[i].visible = level_has_features;
+		} else if (matrix && strcmp(attrs[i].name, "ap_config_batch") == 0) {
+			attrs[i].visible = level_apmatrix;
+		} else if (!matrix && strcmp(attrs[i].name, "ap_config") == 0) {
+			attrs[i].visible = level_has_ap_config;
+		}
+	}
+}
+
 static int build_attr_tables(void)
 {
 	size_t n;
@@ -1037,11 +1227,13 @@ static int build_attr_tables(void)
 				     mdev_extra_attrs, &n);
 	if (!mdev_attrs)
 		return -ENOMEM;
+	apply_kernel_level(mdev_attrs, n, false);
 	mdev_type = (struct sim_dir_type){ mdev_attrs, n, mdev_links, ELEMENTSOF(mdev_links) };
 	matrix_attrs = WRAP_CORE_ATTRS(vfio_ap_matrix_attrs, matrix_attr_show, matrix_attr_store,
 				       matrix_extra_attrs, &n);
 	if (!matrix_attrs)
 		return -ENOMEM;
+	apply_kernel_level(matrix_attrs, n, true);
 	matrix_type = (struct sim_dir_type){ .attrs = matrix_attrs, .n_attrs = n };
 	return 0;
 }
@@ -1104,8 +1296,18 @@ static int guest_start(const struct sim_cmd *c)
 		r = -ENOMEM;
 		goto out;
 	}
+	r = guest_bus_start(g);
+	if (r < 0) {
+		kvm_sim_destroy(g->kvm);
+		free(g);
+		goto out;
+	}
+	/* Before set_kvm: the attach's own update is the first notification. */
+	mdev_set_guest(sm, g);
 	r = vfio_ap_sim_attach(sm->m, g->kvm);
 	if (r < 0) {
+		mdev_set_guest(sm, NULL);
+		guest_bus_stop(g);
 		kvm_sim_destroy(g->kvm);
 		free(g);
 		goto out;
@@ -1115,6 +1317,8 @@ static int guest_start(const struct sim_cmd *c)
 	r = kvm_sim_start_vcpus(g->kvm, &cfg);
 	if (r < 0) {
 		vfio_ap_sim_detach(sm->m);
+		mdev_set_guest(sm, NULL);
+		guest_bus_stop(g);
 		kvm_sim_destroy(g->kvm);
 		free(g);
 		goto out;
@@ -1130,6 +1334,7 @@ static void guest_free_locked(struct sim_guest *g)
 {
 	kvm_sim_stop_vcpus(g->kvm);
 	guest_detach_locked(g);
+	guest_bus_stop(g);
 	kvm_sim_destroy(g->kvm);
 	free(g);
 }
@@ -1152,6 +1357,7 @@ static int guest_stop(const struct sim_cmd *c)
 }
 
 static void stats_reset(void);
+static int vfio_ap_load(void);
 
 int sim_ctl_execute(const struct sim_cmd *c)
 {
@@ -1194,6 +1400,12 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
 	case SIM_CMD_STATS_RESET:
 		stats_reset();
+		return 0;
+	case SIM_CMD_DRIVER_LOAD:
+		return vfio_ap_load();
+	case SIM_CMD_BUS_BIND:
+	case SIM_CMD_BUS_HOLD:
+		ap_sim_set_hold_bindings(c->kind == SIM_CMD_BUS_HOLD);
 		return 0;
 	}
 	return -EINVAL;
@@ -1266,6 +1478,33 @@ static struct json_object *timing_json(const struct kvm_sim_timing *t)
 	return o;
 }
 
+/* notifications, rescans and view: the guest's AP bus after its last rescan. */
+static void guest_bus_json(struct sim_guest *g, struct json_object *o)
+{
+	struct sim_guest_bus *b = &g->bus;
+	struct json_object *view = json_object_new_object();
+	struct json_object *apqns = json_object_new_array(), *cds = json_object_new_array();
+	unsigned long apid, apqi;
+	char s[16];
+
+	pthread_mutex_lock(&b->lock);
+	json_object_object_add(o, "notifications",
+			       json_object_new_int64((int64_t)b->notifications));
+	json_object_object_add(o, "rescans", json_object_new_int64((int64_t)b->rescans));
+	json_object_object_add(view, "notifications", json_object_new_int64((int64_t)b->seen));
+	for_each_set_bit_inv(apid, b->apm, AP_DEVICES)
+		for_each_set_bit_inv(apqi, b->aqm, AP_DOMAINS) {
+			snprintf(s, sizeof(s), "%02lx.%04lx", apid, apqi);
+			json_object_array_add(apqns, json_object_new_string(s));
+		}
+	for_each_set_bit_inv(apqi, b->adm, AP_DOMAINS)
+		json_object_array_add(cds, json_object_new_int((int)apqi));
+	pthread_mutex_unlock(&b->lock);
+	json_object_object_add(view, "apqns", apqns);
+	json_object_object_add(view, "control_domains", cds);
+	json_object_object_add(o, "view", view);
+}
+
 static struct json_object *guest_json(struct sim_guest *g)
 {
 	struct json_object *o = json_object_new_object();
@@ -1290,6 +1529,7 @@ static struct json_object *guest_json(struct sim_guest *g)
 		json_object_object_add(
 			o, "cfg_changed",
 			json_object_new_int64((int64_t)atomic_load(&g->mdev->cfg_changed)));
+	guest_bus_json(g, o);
 	return o;
 }
 
@@ -1342,6 +1582,21 @@ static ssize_t pid_show(struct sim_node *d, const struct sim_attr *a, char *buf,
 	return emit(buf, size, "%d\n", (int)getpid());
 }
 
+static ssize_t osrelease_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return emit(buf, size, "%s\n", sim_kernel_level_release(kernel_level));
+}
+
+/*
+ * kernel/osrelease: not in a real /sys (there it is /proc/sys/kernel/osrelease);
+ * the simulated host's release, for programs rooted at this tree.
+ */
+static const struct sim_attr kernel_attrs[] = {
+	{ .name = "osrelease", .mode = 0444, .show = osrelease_show },
+};
+static const struct sim_dir_type kernel_type = { .attrs = kernel_attrs,
+						 .n_attrs = ELEMENTSOF(kernel_attrs) };
+
 static const struct sim_attr sim_attrs[] = {
 	{ .name = "ctl", .mode = 0200, .show = NULL, .store = ctl_store },
 	{ .name = "stats.json", .mode = 0444, .show = stats_show, .max_show = 1 << 20 },
@@ -1382,9 +1637,46 @@ static void put_info_mask(unsigned int *m32, const ap_mask *m)
 	}
 }
 
+/*
+ * modprobe vfio_ap: the matrix device and its tree, then the driver
+ * registers with the bus (its queues bind: BINDINGS=complete follows),
+ * and the mdev core announces the matrix device (MDEV_STATE=registered).
+ */
+static int vfio_ap_load(void)
+{
+	struct sim_node *root = sim_tree_root(), *n;
+	int r;
+
+	if (vfio_loaded)
+		return -EEXIST;
+	n = sim_dir_mkpath(root, "devices/vfio_ap");
+	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
+	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
+	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
+	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
+	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
+	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
+	n = sim_dir_mkpath(root, "bus/matrix/devices");
+	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
+		return log_oom();
+	sim_link_add(n, "matrix", n_matrix);
+	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
+	if (n)
+		sim_link_add(n, "matrix", n_matrix);
+	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
+	r = vfio_ap_sim_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the vfio_ap driver");
+	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	vfio_loaded = true;
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	return 0;
+}
+
 int sim_sysfs_init(const struct sim_topology *t)
 {
-	struct sim_node *root, *bus_ap, *drivers, *n;
+	struct sim_node *root, *bus_ap, *drivers;
 	struct ap_config_info info = { 0 };
 	char mask[AP_MASK_STR_MAX];
 	bool changed;
@@ -1395,6 +1687,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 	queue_offline = calloc(NR_APQN, sizeof(*queue_offline));
 	if (!queue_node || !queue_drv || !queue_offline)
 		return log_oom();
+	kernel_level = t->kernel;
+	se_attrs = t->se;
 	r = sim_tree_init();
 	if (r < 0)
 		return log_oom();
@@ -1414,22 +1708,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 	r = build_attr_tables();
 	if (r < 0)
 		return log_oom();
-	n = sim_dir_mkpath(root, "devices/vfio_ap");
-	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
-	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
-	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
-	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
-	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
-	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
-	n = sim_dir_mkpath(root, "bus/matrix/devices");
-	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
-		return log_oom();
-	sim_link_add(n, "matrix", n_matrix);
-	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
-	if (n)
-		sim_link_add(n, "matrix", n_matrix);
-	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
-	if (!sim_dir_add(root, "sim", &sim_type, NULL))
+	if (!sim_dir_add(root, "sim", &sim_type, NULL) ||
+	    !sim_dir_add(root, "kernel", &kernel_type, NULL))
 		return log_oom();
 
 	/* A lock-order violation is counted and reported in stats.json, not fatal. */
@@ -1440,10 +1720,13 @@ int sim_sysfs_init(const struct sim_topology *t)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the simulated AP bus");
 	ap_sim_set_event_hook(on_bus_event, NULL);
-	r = vfio_ap_sim_init();
-	if (r < 0)
-		return log_error_errno(r, "Failed to set up the vfio_ap driver");
-	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	if (t->vfio_ap) {
+		r = vfio_ap_load();
+		if (r < 0)
+			return r;
+	}
+	if (t->bindings_held)
+		ap_sim_set_hold_bindings(true);
 	for (unsigned int id = 0; id < AP_ID_COUNT; id++) {
 		const struct sim_topo_adapter *a = &t->adapters[id];
 
@@ -1495,8 +1778,9 @@ void sim_sysfs_enable_uevents(void)
 	 * matrix device registered, the first bus scan done, bindings complete.
 	 */
 	uevents_on = true;
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=registered", NULL });
 	send_event("change", "/devices/ap", "ap", NULL, NULL,
 		   (const char *[]){ "INITSCAN=done", NULL });
 	if (complete_count) {
@@ -1508,8 +1792,9 @@ void sim_sysfs_enable_uevents(void)
 
 void sim_sysfs_exit(void)
 {
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=unregistered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
 	pthread_mutex_lock(&mdev_lock);
 	while (guests) {
@@ -1531,7 +1816,9 @@ void sim_sysfs_exit(void)
 			break;
 		mdev_destroy(sm, false);
 	}
-	vfio_ap_sim_exit();
+	if (vfio_loaded)
+		vfio_ap_sim_exit();
+	vfio_loaded = false;
 	ap_sim_exit();
 	sim_tree_free();
 	free(queue_node);
