@@ -18,8 +18,10 @@ static int on_lock_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	Manager *m = userdata;
 
 	m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
-	if (m->queue.n == 0)
+	if (m->queue.n == 0) {
 		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
+		m->lock_waiting = 0;
+	}
 	manager_run_batch(m);
 	return 0;
 }
@@ -35,8 +37,10 @@ static int on_lock_dir(sd_event_source *s, const struct inotify_event *ev, void 
 		return 0;
 	m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
 	/* Nobody waits any more (their batch needed no writes after all): stop looking. */
-	if (m->queue.n == 0)
+	if (m->queue.n == 0) {
 		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
+		m->lock_waiting = 0;
+	}
 	manager_run_batch(m);
 	return 0;
 }
@@ -93,7 +97,7 @@ int batch_lock(struct batch *b)
 	const uint64_t budget = m->config.lock_timeout_usec;
 	uint64_t now, first_deadline = UINT64_MAX, waited_max = 0;
 	struct request **back = NULL;
-	char holder[384];
+	char holder[sizeof(m->lock_holder)];
 	size_t n_back = 0;
 	pid_t pid = 0;
 	int k;
@@ -101,6 +105,7 @@ int batch_lock(struct batch *b)
 	k = ap_lock_try(m->config.lock_path, &pid);
 	if (k == 0) {
 		m->lock_held = true;
+		m->lock_waiting = 0;
 		m->lock_timer = sd_event_source_disable_unref(m->lock_timer);
 		m->lock_watch = sd_event_source_disable_unref(m->lock_watch);
 		return 0;
@@ -112,6 +117,7 @@ int batch_lock(struct batch *b)
 					 m->config.lock_path, strerror(-k), -k);
 
 	ap_lock_holder_describe(pid, holder, sizeof(holder));
+	snprintf(m->lock_holder, sizeof(m->lock_holder), "%s", holder);
 	now = batch_now_usec();
 	back = calloc(b->n_accepted ? b->n_accepted : 1, sizeof(*back));
 	while (b->accepted) {
@@ -166,6 +172,7 @@ int batch_lock(struct batch *b)
 		}
 	}
 	free(back);
+	m->lock_waiting = n_back;
 	if (n_back > 0) {
 		if (waited_max == 0)
 			log_info("The AP configuration lock %s is held by %s: %zu requests wait "

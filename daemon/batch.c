@@ -129,6 +129,7 @@ static void run_batch(Manager *m, bool all)
 {
 	struct batch b = { .m = m, .t_start = batch_now_usec() };
 	struct request *list;
+	bool lock_wait = false;
 	uint64_t next;
 	int k;
 
@@ -154,8 +155,10 @@ static void run_batch(Manager *m, bool all)
 		k = batch_plan(&b);
 		b.t_plan = batch_now_usec();
 		/* Kernel writes need the AP lock; waiting for it requeues the requests. */
-		if (k >= 0 && b.plan->n_writes > 0)
+		if (k >= 0 && b.plan->n_writes > 0) {
 			k = batch_lock(&b);
+			lock_wait = k == BATCH_LOCK_WAIT;
+		}
 		if (k == 0)
 			k = batch_apply(&b);
 		batch_unlock(m);
@@ -166,6 +169,9 @@ static void run_batch(Manager *m, bool all)
 			batch_answer_error(&b);
 	}
 
+	/* Nothing of this batch waits for the AP lock (any more). */
+	if (!lock_wait)
+		m->lock_waiting = 0;
 	next = batch_policy_batch_done(m, batch_now_usec(), next);
 	/* Requests waiting for the AP lock (only those) come back through batch-lock.c. */
 	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE && next != UINT64_MAX)

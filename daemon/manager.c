@@ -824,5 +824,18 @@ struct json_object *manager_state_to_json(Manager *m)
 				       json_object_new_boolean(m->journal_pending));
 	}
 	json_object_object_add(o, "store", so);
+	{
+		struct json_object *lo = json_object_new_object();
+
+		json_object_object_add(lo, "path", json_object_new_string(m->config.lock_path));
+		json_object_object_add(lo, "timeout_usec",
+				       json_object_new_int64((int64_t)m->config.lock_timeout_usec));
+		json_object_object_add(lo, "waiting",
+				       json_object_new_int64((int64_t)m->lock_waiting));
+		json_object_object_add(lo, "holder",
+				       m->lock_waiting ? json_object_new_string(m->lock_holder) :
+							 NULL);
+		json_object_object_add(o, "ap_lock", lo);
+	}
 	return o;
 }

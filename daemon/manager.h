@@ -89,6 +89,8 @@ struct Manager {
 	/* The AP configuration lock: held during a batch's writes; the retry while another holds it. */
 	bool lock_held;
 	sd_event_source *lock_timer, *lock_watch; /* retry timer, inotify on the lock's dir */
+	size_t lock_waiting; /* requests waiting for the lock another process holds */
+	char lock_holder[384]; /* that process, for GetState */
 	bool stopping; /* SIGTERM: the last batch waits for nothing */
 	uint64_t rescan_first_usec;
 	struct dirty dirty;

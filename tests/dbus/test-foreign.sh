@@ -202,7 +202,8 @@ bg=$!
 # The daemon says when a batch starts waiting; reads go on meanwhile.
 check "the request waits for the lock" \
 	timeout 10 sh -c "tail -n +1 -f '$T/daemon.log' | grep -q -m1 'is held by PID $HOLDER.*requests wait'"
-check "GetState is answered while it waits" state
+check "GetState is answered while it waits, naming the holder" \
+	test "$(state | jq -c '.ap_lock | [.waiting, .holder]')" = "[1,\"PID $HOLDER, command \\\"sleep 300\\\"\"]"
 check "ListDevices too" call ListDevices
 check "the request is not answered yet" test ! -s "$T/assign.out"
 wait "$bg"
@@ -232,6 +233,7 @@ diag "answered $(((t1 - t0) / 1000000)) ms after the release"
 check "soon after the release (the lock's directory is watched)" test $(((t1 - t0) / 1000000)) -lt 1000
 check "the kernel has it" test "$(tr '\n' ' ' <"$MATRIX/$U2/matrix")" = "02.0005 02.0007 "
 check "the daemon let go of the lock" test ! -e "$L"
+check "GetState: nobody waits for it" test "$(state | jq -c '.ap_lock | [.waiting, .holder]')" = '[0,null]'
 
 # A holder that died without removing its lock: stale, taken over at once.
 take_lock
