@@ -19,6 +19,7 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Kernel", EIO),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.LimitExceeded", E2BIG),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Inhibited", ENOLCK),
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Incompatible", EMEDIUMTYPE),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -58,6 +59,7 @@ int exit_code_from_errno(int r)
 	case EADDRNOTAVAIL:
 	case EBUSY:
 	case ENOLCK:
+	case EMEDIUMTYPE:
 	case EACCES:
 	case EPERM:
 		return EXIT_REFUSED;
