@@ -60,11 +60,13 @@ struct migration_spec {
 };
 
 void migration_spec_free(struct migration_spec *s);
+/* "CEX8" for hwtype 14 (AP_DEVICE_TYPE_CEX4 is 10) into buf; NULL when it has no name. */
+const char *migration_type_name(int hwtype, char buf[static 16]);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct migration_spec *, migration_spec_free)
 
 /*
  * An export from JSON: 0, or -EINVAL/-ERANGE/-E2BIG with a message naming
- * the field in *reterr_msg. Pure (no host needed).
+ * the field in *reterr_msg. Pure (migration-parse.c).
  */
 int migration_spec_from_json(struct json_object *o, struct migration_spec **ret, char **reterr_msg);
 
