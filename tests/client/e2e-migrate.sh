@@ -219,6 +219,22 @@ b_daemon_stop
 b_daemon_start "$B/state2"
 check "after a restart of B's daemon: still defined, same matrix, not started" b_defined
 check "and B's masks are as they were" test "$(b_snapshot)" = "$before"
+# Acknowledged means durable: kill -9 right after the reply of a fresh prepare.
+U3=4d3b1d0e-5a8e-4c61-9f0b-0000000000a3
+jq --arg u "$U3" '.uuid = $u | .guest = "vm3" | .adapters = [0] | .domains = [9] |
+	.control_domains = [] | .host.configured_control_domains = [] |
+	.queues = [{"apqn": "00.0009", "adapter": 0, "domain": 9, "type": "CEX8", "hwtype": 14,
+		"raw_hwtype": 14, "mode": "cca", "functions": "0x10800000"}]' "$T/u.json" >"$T/u3.json"
+on_b apctl_expect 0 "" migrate-prepare "$T/u3.json"
+kill -KILL "$B_DAEMON_PID"
+apm_wait_gone "$B_DAEMON_PID"
+b_daemon_start "$B/state2"
+check "killed (-9) right after the reply: U3 is defined after the restart, adapter 0 reserved" \
+	sh -c "DBUS_SYSTEM_BUS_ADDRESS='$B_BUS' '$A' --json show $U3 | jq -e '.state == \"defined\" and .domains == [9]' >/dev/null &&
+		DBUS_SYSTEM_BUS_ADDRESS='$B_BUS' '$A' --json status | jq -e '.reserved_adapters | index(0) | not' >/dev/null"
+check "no journal left after the restart" test ! -e "$B_STATE/journal.json"
+on_b apctl_expect 0 "" undefine "$U3"
+on_b apctl_expect 0 "" release adapter 0
 
 # --- the libvirt hook on B: migrate begin prepares from MIGRATE_DIR/UUID.json --
 on_a "$A" define "$U2" --adapters 2 --domains 6 --guest vm2 >/dev/null &&
