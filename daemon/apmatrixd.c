@@ -160,7 +160,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	/* Requests already queued are applied and answered, not dropped. */
 	if (m->queue.n > 0)
-		manager_run_batch(m);
+		manager_run_all_batches(m);
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 

@@ -26,7 +26,7 @@ static uint64_t device_ready(Manager *m, const char *uuid)
 	return d->updated_usec + m->config.pacing_usec;
 }
 
-static uint64_t request_ready(Manager *m, const struct request *r)
+uint64_t batch_policy_request_ready(Manager *m, const struct request *r)
 {
 	uint64_t ready = 0;
 
@@ -40,22 +40,31 @@ static uint64_t request_ready(Manager *m, const struct request *r)
 
 uint64_t batch_policy_due(Manager *m, const struct request *r, uint64_t now)
 {
-	uint64_t ready = request_ready(m, r);
+	uint64_t ready = batch_policy_request_ready(m, r);
 
 	if (!m->batch_timer) {
 		m->gather_first_usec = now;
-		m->gather_ready_usec = 0;
+		m->gather_ready_usec = ready;
 		if ((!m->last_batch_usec || now >= m->last_batch_usec + m->config.pacing_usec) &&
 		    ready <= now)
 			return now;
 	}
-	m->gather_ready_usec = max_u64(m->gather_ready_usec, ready);
+	/*
+	 * The batch takes only the requests whose guests may be updated by
+	 * then (the others wait in their senders' queues, see collect()), so
+	 * it waits for the earliest of them, not for the last.
+	 */
+	m->gather_ready_usec = min_u64(m->gather_ready_usec, ready);
 	return max_u64(
 		min_u64(now + m->config.gather_usec, m->gather_first_usec + m->config.pacing_usec),
 		m->gather_ready_usec);
 }
 
-void batch_policy_batch_done(Manager *m, uint64_t now)
+uint64_t batch_policy_batch_done(Manager *m, uint64_t now, uint64_t next_ready)
 {
 	m->last_batch_usec = now;
+	/* Requests left for their guests' pacing start the next gathering. */
+	m->gather_first_usec = now;
+	m->gather_ready_usec = next_ready;
+	return max_u64(next_ready, now);
 }

@@ -5,10 +5,13 @@
  * adaptive (the default): a request on an idle host (no batch in the last
  * PacingUSec, its guests not updated within it) runs at once. Otherwise the
  * batch gathers: it runs once no request has come for GatherUSec, at the
- * latest PacingUSec after its first request, and never before every guest
- * it touches has had PacingUSec since its last update. A busy guest thus
- * pays at most one APCB update per pacing interval, however many requests
- * come for it, while a lone request pays nothing.
+ * latest PacingUSec after its first request, and takes the requests whose
+ * guests have all had PacingUSec since their last update; a request for a
+ * guest updated more recently waits in its sender's queue (and so does
+ * everything that sender sent after it) for a later batch, without holding
+ * up the others. A busy guest thus pays at most one APCB update per pacing
+ * interval, however many requests come for it, while a lone request pays
+ * nothing.
  *
  * window: every batch collects for BatchWindowUSec from its first request
  * (0: the next event-loop iteration).
@@ -55,7 +58,17 @@ struct request;
  */
 uint64_t batch_policy_due(Manager *m, const struct request *r, uint64_t now);
 
-/* A batch ended at now; its devices were updated then. */
-void batch_policy_batch_done(Manager *m, uint64_t now);
+/*
+ * When r may go without breaking the pacing of the guests it changes
+ * (CLOCK_MONOTONIC us; 0: at once).
+ */
+uint64_t batch_policy_request_ready(Manager *m, const struct request *r);
+
+/*
+ * A batch ended at now; its devices were updated then. next_ready: the
+ * earliest a request it left queued may go (UINT64_MAX: none left).
+ * Returns when the next batch should run for those.
+ */
+uint64_t batch_policy_batch_done(Manager *m, uint64_t now, uint64_t next_ready);
 
 #endif

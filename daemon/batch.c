@@ -12,6 +12,7 @@
 #include "batch-answer.h"
 #include "batch-apply.h"
 #include "batch-plan.h"
+#include "batch-policy.h"
 #include "batch-validate.h"
 #include "batch.h"
 #include "inhibit.h"
@@ -29,8 +30,18 @@ uint64_t batch_now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The requests of the batch: queued ones, and those already on the bus socket. */
-static struct request *collect(Manager *m)
+static uint64_t request_ready(void *userdata, const struct request *r)
+{
+	return batch_policy_request_ready(userdata, r);
+}
+
+/*
+ * The requests of the batch: queued ones, and those already on the bus
+ * socket; under the adaptive policy only those whose guests' pacing allows
+ * an update now (*ret_next: when the first one left may go). At shutdown
+ * (all) everything goes.
+ */
+static struct request *collect(Manager *m, bool all, uint64_t *ret_next)
 {
 	struct request *list;
 
@@ -44,7 +55,12 @@ static struct request *collect(Manager *m)
 		if (sd_bus_process(m->bus, NULL) <= 0)
 			break;
 	/* Round-robin across senders: a flood from one client goes after the others. */
-	list = sender_queue_take_all(&m->queue);
+	*ret_next = UINT64_MAX;
+	if (all || m->config.batch_policy != BATCH_POLICY_ADAPTIVE)
+		list = sender_queue_take_all(&m->queue);
+	else
+		list = sender_queue_take_ready(&m->queue, request_ready, m, batch_now_usec(),
+					       ret_next);
 	m->in_batch = false;
 	return list;
 }
@@ -108,15 +124,19 @@ static void batch_done(struct batch *b)
 	sd_bus_error_free(&b->error);
 }
 
-void manager_run_batch(Manager *m)
+static void run_batch(Manager *m, bool all)
 {
 	struct batch b = { .m = m, .t_start = batch_now_usec() };
 	struct request *list;
+	uint64_t next;
 	int k;
 
-	list = collect(m);
-	if (!list)
+	list = collect(m, all, &next);
+	if (!list) {
+		if (next != UINT64_MAX)
+			(void)manager_arm_batch_at(m, next);
 		return;
+	}
 	k = working_init(&b.ws, m);
 	if (k < 0) {
 		log_oom();
@@ -141,9 +161,21 @@ void manager_run_batch(Manager *m)
 			batch_answer_error(&b);
 	}
 
-	batch_policy_batch_done(m, batch_now_usec());
+	next = batch_policy_batch_done(m, batch_now_usec(), next);
+	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE)
+		(void)manager_arm_batch_at(m, next);
 	batch_done(&b);
 	/* A big batch leaves a big heap behind; give it back to the system. */
 	if (b.n_accepted > 16)
 		malloc_trim(0);
+}
+
+void manager_run_batch(Manager *m)
+{
+	run_batch(m, false);
+}
+
+void manager_run_all_batches(Manager *m)
+{
+	run_batch(m, true);
 }

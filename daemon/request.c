@@ -64,6 +64,21 @@ static int on_batch_defer(sd_event_source *s, void *userdata)
 	return 0;
 }
 
+int manager_arm_batch_at(Manager *m, uint64_t due)
+{
+	int k;
+
+	if (m->batch_timer)
+		k = sd_event_source_set_time(m->batch_timer, due);
+	else
+		/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
+		k = sd_event_add_time(m->event, &m->batch_timer, CLOCK_MONOTONIC, due, 1,
+				      on_batch_timer, m);
+	if (k < 0)
+		return log_error_errno(k, "Failed to arm the batch timer");
+	return 0;
+}
+
 int manager_enqueue(Manager *m, struct request *r)
 {
 	int k;
@@ -90,18 +105,11 @@ int manager_enqueue(Manager *m, struct request *r)
 	}
 	if (m->in_batch)
 		return 0;
-	if (m->config.batch_policy == BATCH_POLICY_ADAPTIVE) {
-		uint64_t due = batch_policy_due(m, r, batch_now_usec());
-
-		if (m->batch_timer)
-			k = sd_event_source_set_time(m->batch_timer, due);
-		else
-			/* Accuracy 1 us: sd-event's default (0) would coalesce to 250 ms. */
-			k = sd_event_add_time(m->event, &m->batch_timer, CLOCK_MONOTONIC, due, 1,
-					      on_batch_timer, m);
-	} else if (m->batch_timer)
+	if (m->config.batch_policy == BATCH_POLICY_ADAPTIVE)
+		return manager_arm_batch_at(m, batch_policy_due(m, r, batch_now_usec()));
+	if (m->batch_timer)
 		return 0;
-	else if (m->config.batch_window_usec == 0)
+	if (m->config.batch_window_usec == 0)
 		k = sd_event_add_defer(m->event, &m->batch_timer, on_batch_defer, m);
 	else
 		k = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC,

@@ -80,7 +80,14 @@ int request_validate_one(Manager *m, const struct request *r, sd_bus_error *erro
 
 /* Queue r (taking ownership) and arm the batch window. */
 int manager_enqueue(Manager *m, struct request *r);
-/* Run the queued requests as one batch now (batch timer, shutdown): batch.c. */
+/* (Re)arm the batch timer for CLOCK_MONOTONIC time due (us). */
+int manager_arm_batch_at(Manager *m, uint64_t due);
+/*
+ * Run the queued requests that may go now as one batch (batch timer):
+ * batch.c.
+ */
 void manager_run_batch(Manager *m);
+/* The same without waiting for any guest's pacing (shutdown). */
+void manager_run_all_batches(Manager *m);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,57 @@ void sender_queue_done(struct sender_queue *q)
 	}
 	free(q->fifos);
 	*q = (struct sender_queue){ 0 };
+}
+
+/* Drop the FIFOs left empty, keeping the others in order. */
+static void fifos_compact(struct sender_queue *q)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < q->n_fifos; i++) {
+		if (!q->fifos[i].head) {
+			free(q->fifos[i].sender);
+			continue;
+		}
+		q->fifos[j++] = q->fifos[i];
+	}
+	q->n_fifos = j;
+}
+
+struct request *sender_queue_take_ready(struct sender_queue *q, sender_queue_ready_fn ready,
+					void *userdata, uint64_t now, uint64_t *ret_next)
+{
+	struct request *list = NULL, **tail = &list;
+	uint64_t next = UINT64_MAX;
+	bool took = true;
+
+	/* Each round takes one request of every sender whose next one may go now. */
+	while (took) {
+		took = false;
+		for (size_t i = 0; i < q->n_fifos; i++) {
+			struct sender_fifo *f = &q->fifos[i];
+			struct request *r = f->head;
+			uint64_t t;
+
+			if (!r)
+				continue;
+			t = ready(userdata, r);
+			if (t > now) {
+				next = next < t ? next : t;
+				continue;
+			}
+			f->head = r->next;
+			if (!f->head)
+				f->tail = NULL;
+			r->next = NULL;
+			*tail = r;
+			tail = &r->next;
+			f->n--;
+			q->n--;
+			took = true;
+		}
+	}
+	fifos_compact(q);
+	*ret_next = next;
+	return list;
 }

@@ -9,6 +9,7 @@
 #define APMATRIXD_SENDER_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct request;
 
@@ -40,6 +41,15 @@ int sender_queue_push_front(struct sender_queue *q, struct request *r);
  * request, each sender's own requests in arrival order).
  */
 struct request *sender_queue_take_all(struct sender_queue *q);
+/*
+ * Take what may go now, in the same round-robin order: a sender whose next
+ * request is not ready (ready() returns a time after now) keeps it and
+ * everything it sent after it queued, in order. *ret_next: the earliest
+ * time a request left queued gets ready (UINT64_MAX: none left).
+ */
+typedef uint64_t (*sender_queue_ready_fn)(void *userdata, const struct request *r);
+struct request *sender_queue_take_ready(struct sender_queue *q, sender_queue_ready_fn ready,
+					void *userdata, uint64_t now, uint64_t *ret_next);
 /* Free every queued request and the FIFOs. */
 void sender_queue_done(struct sender_queue *q);
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Runtime of the user-space shim headers in include/: kstrtox, bitmaps,
- * printk, sysfs_emit, guid_parse and the mutex/rwsem wrappers that feed the
- * lock-order checker (lockdep.c).
+ * printk, the tracepoint hook, sysfs_emit, guid_parse and the mutex/rwsem
+ * wrappers that feed the lock-order checker (lockdep.c).
  */
 #include <ctype.h>
 #include <limits.h>
@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/sysfs.h>
+#include <linux/tracepoint.h>
 #include <linux/uuid.h>
 #include "sim_hist.h"
 
@@ -304,6 +305,33 @@ bool sim_printk_ratelimit(unsigned long *state)
 	ok = state[1]++ < 10;
 	pthread_mutex_unlock(&rl_lock);
 	return ok;
+}
+
+static sim_trace_hook_t trace_hook;
+
+void sim_trace_set_hook(sim_trace_hook_t hook)
+{
+	__atomic_store_n(&trace_hook, hook, __ATOMIC_RELEASE);
+}
+
+bool sim_trace_on(void)
+{
+	return __atomic_load_n(&trace_hook, __ATOMIC_ACQUIRE) != NULL;
+}
+
+/* One event: its TP_printk line to the hook (if it is still set). */
+void sim_trace_emit(const char *event, const char *fmt, ...)
+{
+	sim_trace_hook_t hook = __atomic_load_n(&trace_hook, __ATOMIC_ACQUIRE);
+	char line[512];
+	va_list ap;
+
+	if (!hook)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	hook(event, line);
 }
 
 void sim_printk_set_hook(sim_printk_hook_t hook)

@@ -87,6 +87,7 @@ static struct kvm_sim *to_sim(const struct kvm *kvm)
 
 /* One lock class each, named as the documented order names them. */
 static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
+static pid_t next_pid = 1000;
 
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 {
@@ -105,6 +106,8 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->nr_vcpus = nr_vcpus;
 	s->refcount = 1;
 	s->kvm.sim = s;
+	/* Made-up pids, one per guest, as the tracepoints report them. */
+	s->kvm.userspace_pid = __atomic_add_fetch(&next_pid, 1, __ATOMIC_RELAXED);
 	__mutex_init(&s->kvm.lock, "kvm->lock", &kvm_lock_key);
 	s->kvm.lock.hold_hist[0] = &s->timing.kvm_lock_hold;
 	s->kvm.lock.hold_hist[1] = &total_timing.kvm_lock_hold;
@@ -461,6 +464,24 @@ static bool pqap_due(struct kvm_sim *s, struct kvm_sim_vcpu *v)
 	return true;
 }
 
+/*
+ * "vcpu<i>/<guest>" (the kernel keeps 15 bytes), so that perf sched and top
+ * tell the vCPUs of a guest from the host's threads.
+ */
+static void name_vcpu_thread(const struct kvm_sim *s, pthread_t thread, unsigned int i)
+{
+	char name[16];
+	int n = snprintf(name, sizeof(name), "vcpu%u/", i);
+	size_t len;
+
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return;
+	len = min_t(size_t, strlen(s->name), sizeof(name) - 1 - (size_t)n);
+	memcpy(name + n, s->name, len);
+	name[n + len] = '\0';
+	(void)pthread_setname_np(thread, name);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_sim_vcpu *v = arg;
@@ -528,6 +549,7 @@ int kvm_sim_start_vcpus(struct kvm *kvm, const struct kvm_sim_vcpu_cfg *cfg)
 			return -EAGAIN;
 		}
 		v->started = true;
+		name_vcpu_thread(s, v->thread, i);
 	}
 	return 0;
 }

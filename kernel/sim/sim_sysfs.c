@@ -860,7 +860,7 @@ static ssize_t type_create_store(struct sim_node *d, const struct sim_attr *a, c
 	char uuid[37];
 	int r;
 
-	r = (int)vfio_ap_mdev_create(buf, len, &m);
+	r = (int)vfio_ap_sim_mdev_create(buf, len, &m);
 	if (r < 0)
 		return r;
 	snprintf(uuid, sizeof(uuid), "%s", m->name);
@@ -883,14 +883,14 @@ static int mdev_add(struct ap_matrix_mdev *m, const char *uuid)
 	char path[128];
 
 	if (!sm) {
-		vfio_ap_mdev_destroy(m);
+		vfio_ap_sim_mdev_destroy(m);
 		return -ENOMEM;
 	}
 	sm->m = m;
 	snprintf(sm->uuid, sizeof(sm->uuid), "%s", uuid);
 	sm->dir = sim_dir_add(n_matrix, uuid, &mdev_type, sm);
 	if (!sm->dir) {
-		vfio_ap_mdev_destroy(m);
+		vfio_ap_sim_mdev_destroy(m);
 		free(sm);
 		return -EEXIST;
 	}
@@ -949,7 +949,7 @@ static void mdev_destroy(struct sim_mdev *sm, bool self)
 	sim_node_remove(sm->bus_link, false);
 	sim_node_remove(sm->type_link, false);
 	sim_node_remove(sm->dir, self);
-	vfio_ap_mdev_destroy(sm->m);
+	vfio_ap_sim_mdev_destroy(sm->m);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", sm->uuid);
 	send_event("unbind", path, "mdev", NULL, NULL, NULL);
 	send_event("remove", path, "mdev", NULL, NULL, NULL);
@@ -1359,7 +1359,7 @@ static int apply_topology_mdev(const struct sim_topo_mdev *tm)
 	char cfg[AP_CONFIG_STR_MAX];
 	ssize_t r;
 
-	r = vfio_ap_mdev_create(tm->uuid, 36, &m);
+	r = vfio_ap_sim_mdev_create(tm->uuid, 36, &m);
 	if (r < 0)
 		return log_error_errno((int)r, "Failed to create mdev %s", tm->uuid);
 	r = mdev_add(m, tm->uuid);

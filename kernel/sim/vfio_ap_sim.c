@@ -5,6 +5,8 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include <linux/uuid.h>
 #include "ap_bus.h"
 #include "kvm_sim.h"
 #include "vfio_ap_core.h"
@@ -133,4 +135,36 @@ int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev)
 {
 	vfio_ap_core_unset_kvm(matrix_mdev);
+}
+
+int vfio_ap_sim_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev)
+{
+	struct ap_matrix_mdev *m;
+	guid_t uuid;
+	int ret;
+
+	if (count < UUID_STRING_LEN || count > UUID_STRING_LEN + 1 ||
+	    (count == UUID_STRING_LEN + 1 && buf[UUID_STRING_LEN] != '\n'))
+		return -EINVAL;
+	if (guid_parse(buf, &uuid))
+		return -EINVAL;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	ret = vfio_ap_mdev_init(m, &uuid);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
+	*ret_mdev = m;
+	return 0;
+}
+
+void vfio_ap_sim_mdev_destroy(struct ap_matrix_mdev *matrix_mdev)
+{
+	if (READ_ONCE(matrix_mdev->kvm) && vfio_ap_core.ops && vfio_ap_core.ops->request_release)
+		vfio_ap_core.ops->request_release(matrix_mdev);
+	vfio_ap_core_unset_kvm(matrix_mdev);
+	vfio_ap_mdev_release(matrix_mdev);
+	kfree(matrix_mdev);
 }

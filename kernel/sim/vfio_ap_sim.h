@@ -22,6 +22,22 @@ int vfio_ap_sim_attach(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm);
 /* close_device: unset_kvm, which removes the hook too. */
 void vfio_ap_sim_detach(struct ap_matrix_mdev *matrix_mdev);
 
+/*
+ * The mdev life cycle of the "create" and "remove" files (in Linux, the mdev
+ * core and the glue's probe/remove): create parses the write (a UUID, 36
+ * bytes or 37 with a newline), allocates and registers the mdev; destroy
+ * asks for release if a guest has it, detaches it, releases and frees it.
+ */
+int vfio_ap_sim_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev);
+void vfio_ap_sim_mdev_destroy(struct ap_matrix_mdev *matrix_mdev);
+
+/*
+ * Benchmark baseline (vfio_ap_bench.c): while set, the core issues the
+ * APCB updates upstream Linux 6.12 issues (several per ap_config write and
+ * per host configuration change) and filters whole matrices, as upstream.
+ */
+extern bool vfio_ap_sim_upstream_cost;
+
 /* The mdev the last ops->irq_disable named (the glue unpins through it). */
 struct ap_matrix_mdev *vfio_ap_sim_last_irq_disable(void);
 

@@ -12,7 +12,9 @@
 #include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/kvm_host.h>
+#include <linux/timekeeping.h>
 #include "vfio_ap_internal.h"
+#include "vfio_ap_trace.h"
 
 /*
  * A reset is waited for in steps of VFIO_AP_RESET_POLL_MS, at most
@@ -20,6 +22,99 @@
  */
 #define VFIO_AP_RESET_POLLS 50
 #define VFIO_AP_RESET_POLL_MS 20
+
+/*
+ * kvm->lock and mdevs_lock as every path that may update an APCB takes
+ * them (guests_lock held): the hold times around the updates go to the
+ * apcb_update_locks tracepoint when kvm->lock is released.
+ */
+void vfio_ap_lock_kvm(struct kvm *kvm)
+{
+	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
+
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	mutex_lock(&kvm->lock);
+	hold->kvm_locked = ktime_get_ns();
+	hold->mdevs_ns = 0;
+	hold->updates = 0;
+}
+
+void vfio_ap_unlock_kvm(struct kvm *kvm)
+{
+	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
+
+	if (hold->updates && hold->mdev)
+		trace_apcb_update_locks(hold->mdev, kvm, hold->updates,
+					ktime_get_ns() - hold->kvm_locked, hold->mdevs_ns);
+	hold->kvm_locked = 0;
+	hold->updates = 0;
+	mutex_unlock(&kvm->lock);
+}
+
+void vfio_ap_lock_mdevs(void)
+{
+	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
+
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	hold->mdevs_locked = ktime_get_ns();
+	hold->mdevs_updates = hold->updates;
+}
+
+void vfio_ap_unlock_mdevs(void)
+{
+	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
+
+	if (hold->updates != hold->mdevs_updates)
+		hold->mdevs_ns += ktime_get_ns() - hold->mdevs_locked;
+	hold->mdevs_locked = 0;
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+}
+
+/*
+ * One APCB update of @matrix_mdev's guest: plug its shadow APCB, or clear
+ * the guest's masks (@clear: the guest is detached). Called with
+ * guests_lock, kvm->lock of matrix_mdev->kvm and mdevs_lock held; with
+ * @drop_mdevs, mdevs_lock is released around the update itself and taken
+ * again before the config-change signal (see vfio_ap_commit_shadow()).
+ */
+void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop_mdevs)
+{
+	struct ap_matrix *apcb = clear ? NULL : &matrix_mdev->shadow_apcb;
+	struct vfio_ap_lock_hold *hold = &vfio_ap_core.hold;
+	struct kvm *kvm = matrix_mdev->kvm;
+	u64 start;
+
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&kvm->lock);
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	matrix_mdev->apcb_updates++;
+	trace_apcb_update_begin(matrix_mdev, kvm, apcb, 0);
+	start = ktime_get_ns();
+	if (drop_mdevs) {
+		/* The hold is counted in two parts: up to here, and from the relock. */
+		if (hold->mdevs_locked)
+			hold->mdevs_ns += start - hold->mdevs_locked;
+		mutex_unlock(&vfio_ap_core.mdevs_lock);
+	}
+	if (apcb)
+		kvm_arch_crypto_set_masks(kvm, apcb->apm, apcb->aqm, apcb->adm);
+	else
+		kvm_arch_crypto_clear_masks(kvm);
+	trace_apcb_update_end(matrix_mdev, kvm, apcb, ktime_get_ns() - start);
+	if (drop_mdevs) {
+		mutex_lock(&vfio_ap_core.mdevs_lock);
+		if (hold->mdevs_locked)
+			hold->mdevs_locked = ktime_get_ns();
+	}
+	/* Count it for apcb_update_locks if both locks were timed. */
+	if (hold->kvm_locked && hold->mdevs_locked) {
+		hold->mdev = matrix_mdev;
+		hold->updates++;
+	}
+	if (apcb && vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
+		vfio_ap_core.ops->cfg_changed(matrix_mdev);
+}
 
 /*
  * Take the locks for changing @matrix_mdev: guests_lock makes
@@ -33,17 +128,17 @@ struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev)
 	mutex_lock(&vfio_ap_core.guests_lock);
 	kvm = matrix_mdev->kvm;
 	if (kvm)
-		mutex_lock(&kvm->lock);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+		vfio_ap_lock_kvm(kvm);
+	vfio_ap_lock_mdevs();
 	return kvm;
 }
 
 /* Release what vfio_ap_lock_for_mdev() took; resets end before guests_lock. */
 void vfio_ap_unlock_for_mdev(struct kvm *kvm)
 {
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_unlock_mdevs();
 	if (kvm)
-		mutex_unlock(&kvm->lock);
+		vfio_ap_unlock_kvm(kvm);
 	vfio_ap_guests_unlock();
 }
 
@@ -274,15 +369,7 @@ void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_m
 	matrix_mdev->shadow_apcb = *target;
 	if (!kvm)
 		return;
-	lockdep_assert_held(&vfio_ap_core.guests_lock);
-	lockdep_assert_held(&kvm->lock);
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	kvm_arch_crypto_set_masks(kvm, matrix_mdev->shadow_apcb.apm, matrix_mdev->shadow_apcb.aqm,
-				  matrix_mdev->shadow_apcb.adm);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
-	matrix_mdev->apcb_updates++;
-	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
-		vfio_ap_core.ops->cfg_changed(matrix_mdev);
+	vfio_ap_plug_apcb(matrix_mdev, false, true);
 	reset_leavers(matrix_mdev, &old, target);
 }
 
@@ -307,8 +394,8 @@ void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
 	bitmap_zero(recheck, AP_DEVICES);
 	if (apid >= 0)
 		set_bit_inv(apid, recheck);
-	if (vfio_ap_core.upstream_cost)
-		vfio_ap_filter(matrix_mdev, &target); /* upstream filters the whole matrix */
+	if (vfio_ap_bench_full_filter())
+		vfio_ap_filter(matrix_mdev, &target);
 	else
 		vfio_ap_refilter(matrix_mdev, recheck, &target);
 	vfio_ap_commit_shadow(matrix_mdev, &target);

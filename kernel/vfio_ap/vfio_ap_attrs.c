@@ -196,17 +196,6 @@ static ssize_t ap_config_show(struct ap_matrix_mdev *m, char *buf)
 	return n;
 }
 
-/* Benchmark baseline: upstream unplugs removed adapters, then domains. */
-static void upstream_cost_steps(struct ap_matrix_mdev *m, const struct ap_matrix *new)
-{
-	struct ap_matrix step = m->shadow_apcb;
-
-	bitmap_and(step.apm, step.apm, new->apm, AP_DEVICES);
-	vfio_ap_commit_shadow(m, &step);
-	bitmap_and(step.aqm, step.aqm, new->aqm, AP_DOMAINS);
-	vfio_ap_commit_shadow(m, &step);
-}
-
 static ssize_t ap_config_store(struct ap_matrix_mdev *m, const char *buf, size_t count)
 {
 	struct ap_matrix new;
@@ -226,8 +215,7 @@ static ssize_t ap_config_store(struct ap_matrix_mdev *m, const char *buf, size_t
 		ret = vfio_ap_validate_sharing(m, new.apm, new.aqm, false);
 	if (ret)
 		goto out;
-	if (vfio_ap_core.upstream_cost && kvm)
-		upstream_cost_steps(m, &new);
+	vfio_ap_bench_ap_config(m, &new);
 	vfio_ap_matrix_copy_masks(&m->matrix, &new);
 	vfio_ap_update_guest(m);
 	ret = count;
@@ -276,7 +264,7 @@ const struct vfio_ap_mdev_attr vfio_ap_mdev_attrs[] = {
 
 const struct vfio_ap_matrix_attr vfio_ap_matrix_attrs[] = {
 	{ "features", 0444, features_show, NULL },
-	{ "ap_config_batch", 0200, NULL, vfio_ap_batch_store },
+	{ "ap_config_batch", 0644, vfio_ap_batch_show, vfio_ap_batch_store },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -8,7 +8,9 @@
  * state, so an APQN may move from one mdev to another in one write. Any
  * error changes nothing: the write fails with the errno of the first
  * failing line, which is logged ("ap_config_batch: line N (uuid): error E")
- * and kept in vfio_ap_core.last_batch_error. Errors: EINVAL bad syntax,
+ * and kept in vfio_ap_core.last_batch_error, which reading ap_config_batch
+ * returns ("line N (uuid): error E", "none" before any failure; not
+ * cleared by a write that succeeds). Errors: EINVAL bad syntax,
  * duplicate uuid or no line at all; ENOENT unknown uuid; ENODEV ids above
  * the maximum; EADDRNOTAVAIL reserved for the host; EADDRINUSE in another
  * mdev's final matrix.
@@ -27,6 +29,7 @@
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uuid.h>
 #include "vfio_ap_internal.h"
 
@@ -81,15 +84,15 @@ static void update_guest_to(struct ap_matrix_mdev *m, const struct ap_matrix *ta
 {
 	struct kvm *kvm = m->kvm;
 
-	mutex_lock(&kvm->lock);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_lock_kvm(kvm);
+	vfio_ap_lock_mdevs();
 	if (!target) {
 		vfio_ap_filter(m, &m->batch.target);
 		target = &m->batch.target;
 	}
 	vfio_ap_commit_shadow(m, target);
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&kvm->lock);
+	vfio_ap_unlock_mdevs();
+	vfio_ap_unlock_kvm(kvm);
 }
 
 static bool ready(struct ap_matrix_mdev **mdevs, unsigned int n, struct ap_matrix_mdev *h)
@@ -159,7 +162,7 @@ static int apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
 		}
 		if (!any) {
 			c = cycle_member(mdevs, n);
-			if (WARN_ON(!c || c->batch.split))
+			if (WARN_ON_ONCE(!c || c->batch.split))
 				return -EIO;
 			step = c->shadow_apcb;
 			bitmap_and(step.apm, step.apm, c->batch.target.apm, AP_DEVICES);
@@ -170,7 +173,7 @@ static int apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
 		}
 		vfio_ap_wait_resets();
 	}
-	return WARN_ON(left) ? -EIO : 0;
+	return WARN_ON_ONCE(left) ? -EIO : 0;
 }
 
 static unsigned int count_lines(const char *buf, size_t count)
@@ -287,4 +290,19 @@ void vfio_ap_batch_last_error(struct vfio_ap_batch_error *ret_err)
 	mutex_lock(&vfio_ap_core.guests_lock);
 	*ret_err = vfio_ap_core.last_batch_error;
 	mutex_unlock(&vfio_ap_core.guests_lock);
+}
+
+/*
+ * Reading ap_config_batch: where the last failed write failed, in the words
+ * of its log line. guests_lock orders it after a batch in progress.
+ */
+ssize_t vfio_ap_batch_show(char *buf)
+{
+	struct vfio_ap_batch_error err;
+
+	vfio_ap_batch_last_error(&err);
+	if (!err.error)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "line %u (%s): error %d\n", err.line, err.uuid[0] ? err.uuid : "-",
+			  err.error);
 }

@@ -33,9 +33,9 @@ static struct kvm *lock_for_apqn(unsigned long apid, unsigned long apqi,
 	m = vfio_ap_mdev_for_apqn(apid, apqi);
 	if (m && m->kvm) {
 		kvm = m->kvm;
-		mutex_lock(&kvm->lock);
+		vfio_ap_lock_kvm(kvm);
 	}
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_lock_mdevs();
 	*ret_mdev = m;
 	return kvm;
 }
@@ -107,28 +107,6 @@ int vfio_ap_core_in_use(unsigned long *apm, unsigned long *aqm)
 	return ret;
 }
 
-/* Benchmark baseline: upstream unplugs what left the configuration now. */
-static void upstream_cost_unplug(const struct ap_matrix *host)
-{
-	struct ap_matrix_mdev *m;
-
-	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
-		struct ap_matrix step;
-
-		if (!m->kvm)
-			continue;
-		mutex_lock(&m->kvm->lock);
-		mutex_lock(&vfio_ap_core.mdevs_lock);
-		step = m->shadow_apcb;
-		bitmap_and(step.apm, step.apm, host->apm, AP_DEVICES);
-		bitmap_and(step.aqm, step.aqm, host->aqm, AP_DOMAINS);
-		bitmap_and(step.adm, step.adm, host->adm, AP_DOMAINS);
-		vfio_ap_commit_shadow(m, &step);
-		mutex_unlock(&vfio_ap_core.mdevs_lock);
-		mutex_unlock(&m->kvm->lock);
-	}
-}
-
 void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 				    struct ap_config_info *old_info)
 {
@@ -137,8 +115,7 @@ void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 
 	vfio_ap_host_from_info(new_info, &host);
 	mutex_lock(&vfio_ap_core.guests_lock);
-	if (vfio_ap_core.upstream_cost)
-		upstream_cost_unplug(&host);
+	vfio_ap_bench_config_changed(&host);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
 	vfio_ap_core.info = *new_info;
 	vfio_ap_core.host = host;
@@ -164,12 +141,12 @@ void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_co
 		struct kvm *kvm = m->kvm;
 
 		if (kvm)
-			mutex_lock(&kvm->lock);
-		mutex_lock(&vfio_ap_core.mdevs_lock);
+			vfio_ap_lock_kvm(kvm);
+		vfio_ap_lock_mdevs();
 		vfio_ap_update_guest(m);
-		mutex_unlock(&vfio_ap_core.mdevs_lock);
+		vfio_ap_unlock_mdevs();
 		if (kvm)
-			mutex_unlock(&kvm->lock);
+			vfio_ap_unlock_kvm(kvm);
 	}
 	vfio_ap_guests_unlock();
 }

@@ -168,6 +168,31 @@ struct vfio_ap_batch_error {
 };
 
 /**
+ * struct vfio_ap_lock_hold - the locks around APCB updates, for the
+ *                            apcb_update_locks tracepoint
+ * @mdev:          the mdev whose guest the last update was for
+ * @kvm_locked:    ktime of the kvm->lock acquisition (0: not taken through
+ *                 vfio_ap_lock_kvm())
+ * @mdevs_locked:  ktime of the mdevs_lock acquisition (0: not taken
+ *                 through vfio_ap_lock_mdevs())
+ * @mdevs_ns:      mdevs_lock hold time, summed over the holds with updates
+ *                 during this kvm->lock hold
+ * @updates:       APCB updates during this kvm->lock hold
+ * @mdevs_updates: @updates when mdevs_lock was taken
+ *
+ * Every path that updates an APCB holds guests_lock, and the kvm->locks of
+ * two guests are never held at once: one instance, under guests_lock.
+ */
+struct vfio_ap_lock_hold {
+	struct ap_matrix_mdev *mdev;
+	u64 kvm_locked;
+	u64 mdevs_locked;
+	u64 mdevs_ns;
+	unsigned int updates;
+	unsigned int mdevs_updates;
+};
+
+/**
  * struct vfio_ap_matrix_dev - state of the matrix device (one per host)
  * @guests_lock:  stable view of mdev_list and of every mdev->kvm; taken by
  *                every path that may update a guest's APCB
@@ -188,9 +213,7 @@ struct vfio_ap_batch_error {
  * @scan_in_progress: between on_config_changed and on_scan_complete; probe
  *                and remove then defer guest updates to on_scan_complete
  * @last_batch_error: where the last failed ap_config_batch failed
- * @upstream_cost: benchmark baseline only: emulate the APCB update sequence
- *                of upstream Linux 6.12 (several updates per ap_config
- *                write and per host configuration change)
+ * @hold:         lock hold times around APCB updates (guests_lock)
  */
 struct vfio_ap_matrix_dev {
 	struct mutex guests_lock; /* mdev list, matrices, mdev->kvm (LOCKING) */
@@ -205,7 +228,7 @@ struct vfio_ap_matrix_dev {
 	const struct vfio_ap_core_ops *ops;
 	bool scan_in_progress;
 	struct vfio_ap_batch_error last_batch_error;
-	bool upstream_cost;
+	struct vfio_ap_lock_hold hold;
 };
 
 extern struct vfio_ap_matrix_dev vfio_ap_core;
@@ -236,7 +259,7 @@ struct vfio_ap_matrix_attr {
 
 /* assign_*, unassign_*, *_control_domain, matrix, guest_matrix, control_domains, ap_config */
 extern const struct vfio_ap_mdev_attr vfio_ap_mdev_attrs[];
-/* features, ap_config_batch */
+/* features, ap_config_batch (read: the last failed write's error) */
 extern const struct vfio_ap_matrix_attr vfio_ap_matrix_attrs[];
 
 /* Where the last failed ap_config_batch write failed (line 0: no line). */
@@ -253,10 +276,6 @@ const struct vfio_ap_matrix_attr *vfio_ap_matrix_attr_find(const char *name);
  */
 int vfio_ap_mdev_init(struct ap_matrix_mdev *matrix_mdev, const guid_t *uuid);
 void vfio_ap_mdev_release(struct ap_matrix_mdev *matrix_mdev);
-/* Convenience for the simulator: parse the "create" write, kzalloc, init. */
-int vfio_ap_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev);
-/* Unset the kvm if any (after asking for release), release, kfree. */
-void vfio_ap_mdev_destroy(struct ap_matrix_mdev *matrix_mdev);
 struct ap_matrix_mdev *vfio_ap_mdev_find(const guid_t *uuid);
 unsigned int vfio_ap_available_instances(void);
 

@@ -30,6 +30,11 @@ void vfio_ap_refilter(const struct ap_matrix_mdev *matrix_mdev, const unsigned l
 		      struct ap_matrix *ret_shadow);
 
 /* vfio_ap_apcb.c */
+void vfio_ap_lock_kvm(struct kvm *kvm);
+void vfio_ap_unlock_kvm(struct kvm *kvm);
+void vfio_ap_lock_mdevs(void);
+void vfio_ap_unlock_mdevs(void);
+void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop_mdevs);
 struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
 void vfio_ap_guests_unlock(void);
@@ -42,7 +47,33 @@ void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queu
 void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev);
 
+/*
+ * Benchmark baseline, user-space build only (meson defines VFIO_AP_SIM;
+ * kernel/sim/vfio_ap_bench.c): hooks that make the core issue the APCB
+ * updates upstream Linux 6.12 issues. Nothing of it is in the module.
+ */
+#ifdef VFIO_AP_SIM
+void vfio_ap_bench_ap_config(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *new);
+void vfio_ap_bench_config_changed(const struct ap_matrix *host);
+bool vfio_ap_bench_full_filter(void);
+#else
+static inline void vfio_ap_bench_ap_config(struct ap_matrix_mdev *matrix_mdev,
+					   const struct ap_matrix *new)
+{
+}
+
+static inline void vfio_ap_bench_config_changed(const struct ap_matrix *host)
+{
+}
+
+static inline bool vfio_ap_bench_full_filter(void)
+{
+	return false;
+}
+#endif
+
 /* vfio_ap_batch.c */
 ssize_t vfio_ap_batch_store(const char *buf, size_t count);
+ssize_t vfio_ap_batch_show(char *buf);
 
 #endif /* _VFIO_AP_INTERNAL_H_ */

@@ -31,23 +31,19 @@ int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 		}
 	}
 	kvm_get_kvm(kvm);
-	mutex_lock(&kvm->lock);
+	vfio_ap_lock_kvm(kvm);
 	/*
 	 * Hook and kvm come together under kvm->lock (the hook's rwsem nests
 	 * inside it and outside mdevs_lock): a PQAP sees either no hook (KVM
 	 * answers 01) or the hook, which answers 01 until mdev->kvm is set.
 	 */
 	set_pqap_hook(kvm, true);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_lock_mdevs();
 	matrix_mdev->kvm = kvm;
 	vfio_ap_filter(matrix_mdev, &matrix_mdev->shadow_apcb);
-	kvm_arch_crypto_set_masks(kvm, matrix_mdev->shadow_apcb.apm, matrix_mdev->shadow_apcb.aqm,
-				  matrix_mdev->shadow_apcb.adm);
-	matrix_mdev->apcb_updates++;
-	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
-		vfio_ap_core.ops->cfg_changed(matrix_mdev);
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&kvm->lock);
+	vfio_ap_plug_apcb(matrix_mdev, false, false);
+	vfio_ap_unlock_mdevs();
+	vfio_ap_unlock_kvm(kvm);
 	mutex_unlock(&vfio_ap_core.guests_lock);
 	return 0;
 }
@@ -62,15 +58,14 @@ void vfio_ap_core_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 		mutex_unlock(&vfio_ap_core.guests_lock);
 		return;
 	}
-	mutex_lock(&kvm->lock);
+	vfio_ap_lock_kvm(kvm);
 	set_pqap_hook(kvm, false);
-	mutex_lock(&vfio_ap_core.mdevs_lock);
-	kvm_arch_crypto_clear_masks(kvm);
-	matrix_mdev->apcb_updates++;
+	vfio_ap_lock_mdevs();
+	vfio_ap_plug_apcb(matrix_mdev, true, false);
 	vfio_ap_reset_shadow_queues(matrix_mdev);
 	matrix_mdev->kvm = NULL;
-	mutex_unlock(&vfio_ap_core.mdevs_lock);
-	mutex_unlock(&kvm->lock);
+	vfio_ap_unlock_mdevs();
+	vfio_ap_unlock_kvm(kvm);
 	/* The guest is gone: its queues finish resetting without its lock. */
 	vfio_ap_guests_unlock();
 	kvm_put_kvm(kvm);

@@ -12,6 +12,10 @@
 #include <asm/ap.h>
 #include "vfio_ap_glue.h"
 
+/* The events of vfio_ap_trace.h are created here and nowhere else. */
+#define CREATE_TRACE_POINTS
+#include "vfio_ap_trace.h"
+
 #define VFIO_AP_ROOT_NAME "vfio_ap"
 #define VFIO_AP_MATRIX_NAME "matrix"
 

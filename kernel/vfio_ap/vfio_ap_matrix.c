@@ -173,54 +173,30 @@ void vfio_ap_mdev_release(struct ap_matrix_mdev *matrix_mdev)
 	mutex_unlock(&vfio_ap_core.guests_lock);
 }
 
-int vfio_ap_mdev_create(const char *buf, size_t count, struct ap_matrix_mdev **ret_mdev)
-{
-	struct ap_matrix_mdev *m;
-	guid_t uuid;
-	int ret;
-
-	if (count < UUID_STRING_LEN || count > UUID_STRING_LEN + 1 ||
-	    (count == UUID_STRING_LEN + 1 && buf[UUID_STRING_LEN] != '\n'))
-		return -EINVAL;
-	if (guid_parse(buf, &uuid))
-		return -EINVAL;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
-	ret = vfio_ap_mdev_init(m, &uuid);
-	if (ret) {
-		kfree(m);
-		return ret;
-	}
-	*ret_mdev = m;
-	return 0;
-}
-
-void vfio_ap_mdev_destroy(struct ap_matrix_mdev *matrix_mdev)
-{
-	if (READ_ONCE(matrix_mdev->kvm) && vfio_ap_core.ops && vfio_ap_core.ops->request_release)
-		vfio_ap_core.ops->request_release(matrix_mdev);
-	vfio_ap_core_unset_kvm(matrix_mdev);
-	vfio_ap_mdev_release(matrix_mdev);
-	kfree(matrix_mdev);
-}
-
 /*
  * "apm,aqm,adm" with an optional trailing newline; each mask is parsed by
  * the AP bus's ap_hex2bitmap() (as upstream's ap_config): optional "0x", up
  * to 64 hex digits, zero-padded on the right (digit i holds ids 4i..4i+3,
  * the first digit's MSB is id 0). An empty mask is invalid.
+ *
+ * "apm,aqm\n" is accepted too and clears the ADM, as Linux 6.12 does: its
+ * ap_config_store() splits the write at ',' and '\n', so the newline ends
+ * an empty third mask. Without the newline two masks are EINVAL there as
+ * here. An ap_config_batch line has no newline of its own: three masks.
  */
 int vfio_ap_parse_masks(const char *buf, size_t len, struct ap_matrix *ret_matrix)
 {
 	struct ap_matrix m;
 	unsigned long *masks[3] = { m.apm, m.aqm, m.adm };
 	char *copy, *rest, *field;
+	bool newline = false;
 	unsigned int n;
 	int ret = 0;
 
-	if (len && buf[len - 1] == '\n')
+	if (len && buf[len - 1] == '\n') {
+		newline = true;
 		len--;
+	}
 	copy = kstrndup(buf, len, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
@@ -236,7 +212,8 @@ int vfio_ap_parse_masks(const char *buf, size_t len, struct ap_matrix *ret_matri
 		if (ret)
 			break;
 	}
-	if (!ret && n != 3)
+	/* Two masks and the newline: the ADM stays empty. */
+	if (!ret && n != 3 && !(n == 2 && newline))
 		ret = -EINVAL;
 	kfree(copy);
 	if (!ret)

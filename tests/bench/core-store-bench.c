@@ -5,7 +5,7 @@
  * domains, 100 mdevs each attached to a guest, 10k random operations
  * (single-id writes, ap_config writes, and moves of an adapter from one
  * guest to another). The same seeded sequence runs twice: reworked (a move
- * is one ap_config_batch write) and upstream-cost (vfio_ap_core.upstream_cost:
+ * is one ap_config_batch write) and upstream-cost (vfio_ap_sim_upstream_cost:
  * ap_config unplugs removed adapters, then domains, then plugs; a move is
  * two ap_config writes, giver first). Prints µs and APCB updates per
  * operation side by side. Guests have no vCPU threads here, so the times
@@ -92,7 +92,7 @@ static void host_down(void)
 	unsigned int i;
 
 	for (i = 0; i < nr_guests; i++) {
-		vfio_ap_mdev_destroy(mdevs[i]);
+		vfio_ap_sim_mdev_destroy(mdevs[i]);
 		kvm_sim_destroy(guests[i]);
 	}
 	vfio_ap_sim_exit();
@@ -137,7 +137,7 @@ static void run(bool upstream, unsigned int ops, struct result *r)
 	double t0;
 
 	host_up();
-	vfio_ap_core.upstream_cost = upstream;
+	vfio_ap_sim_upstream_cost = upstream;
 	memset(r, 0, sizeof(*r));
 	updates0 = kvm_sim_total_apcb_updates();
 	locks0 = total_kvm_locks();
@@ -207,7 +207,7 @@ static void run(bool upstream, unsigned int ops, struct result *r)
 	r->stall_us_per_op = (double)(total_stall_ns() - stall0) / 1e3 / ops;
 	r->violations = kvm_sim_invariant_violations() + kvm_sim_unreset_handovers() +
 			lockdep_sim_violations();
-	vfio_ap_core.upstream_cost = false;
+	vfio_ap_sim_upstream_cost = false;
 	host_down();
 }
 
@@ -225,7 +225,7 @@ static double large_mdev_us(bool upstream, unsigned int ops)
 		   "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,"
 		   "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,0x8");
 	vfio_ap_sim_attach(mdevs[0], guests[0]);
-	vfio_ap_core.upstream_cost = upstream;
+	vfio_ap_sim_upstream_cost = upstream;
 	t0 = now_us();
 	for (op = 0; op < ops; op++) {
 		static const char *const attrs[] = { "unassign_domain", "assign_domain",
@@ -236,8 +236,8 @@ static double large_mdev_us(bool upstream, unsigned int ops)
 		mdev_store(mdevs[0], attrs[op % 4], val);
 	}
 	t = (now_us() - t0) / ops;
-	vfio_ap_core.upstream_cost = false;
-	vfio_ap_mdev_destroy(mdevs[0]);
+	vfio_ap_sim_upstream_cost = false;
+	vfio_ap_sim_mdev_destroy(mdevs[0]);
 	kvm_sim_destroy(guests[0]);
 	vfio_ap_sim_exit();
 	ap_sim_exit();

@@ -82,13 +82,26 @@ run() {
 	# shellcheck disable=SC2086
 	c=$("$STORM" "$1" "$2" "$3" 2 assign $FIRST_ID $uu) || bail "storm $*: $c"
 	s1=$(sim_stats)
+	# Every acknowledged change is live: the devices hold M control domains.
+	live=0
+	for u in $uu; do
+		n=$(grep -c . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/control_domains" || true)
+		live=$((live + n))
+	done
+	[ "$live" -eq "$3" ] || bail "storm $*: $live control domains live after $3 assigns"
 	# Undo, unmeasured: sysfs paths by single writes, daemon paths by the daemon.
 	case $1 in
 	single | ap_config) up=single ;;
 	*) up=dbus ;;
 	esac
+	# The same clients and changes map every change to the same device and
+	# id, so this removes exactly what the run added.
 	# shellcheck disable=SC2086
-	"$STORM" $up 20 "$3" 2 unassign $FIRST_ID $uu >/dev/null || bail "undo of storm $* failed"
+	"$STORM" $up "$2" "$3" 2 unassign $FIRST_ID $uu >/dev/null || bail "undo of storm $* failed"
+	for u in $uu; do
+		! grep -q . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/control_domains" ||
+			bail "storm $*: control domains left on $u after the undo"
+	done
 	jq -n --argjson c "$c" --argjson a "$s0" --argjson b "$s1" '$c + {
 		apcb: ($b.apcb_updates_total - $a.apcb_updates_total),
 		stall_ms: ((([$b.guests[].vcpu_stall_ns] | add) - ([$a.guests[].vcpu_stall_ns] | add)) / 1e6),

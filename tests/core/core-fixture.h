@@ -53,7 +53,7 @@ static inline struct ap_matrix_mdev *mdev_new(const char *uuid)
 {
 	struct ap_matrix_mdev *m = NULL;
 
-	if (vfio_ap_mdev_create(uuid, strlen(uuid), &m))
+	if (vfio_ap_sim_mdev_create(uuid, strlen(uuid), &m))
 		abort();
 	return m;
 }
@@ -95,6 +95,20 @@ static inline ssize_t batch_store(const char *val)
 		abort();
 	memcpy(buf, val, n + 1);
 	return a->store(buf, n);
+}
+
+/* Read ap_config_batch: the last failed write's error line. */
+static inline const char *batch_show(void)
+{
+	const struct vfio_ap_matrix_attr *a = vfio_ap_matrix_attr_find("ap_config_batch");
+	static char buf[4096];
+	ssize_t n;
+
+	if (!a || !a->show)
+		abort();
+	n = a->show(buf);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
 }
 
 /* "0x" + 64 hex digits of a mask with the given ids set (-1 ends the list). */

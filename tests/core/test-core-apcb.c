@@ -41,10 +41,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	vfio_ap_mdev_destroy(ma);
-	vfio_ap_mdev_destroy(mb);
-	vfio_ap_mdev_destroy(mc);
-	vfio_ap_mdev_destroy(md);
+	vfio_ap_sim_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(mb);
+	vfio_ap_sim_mdev_destroy(mc);
+	vfio_ap_sim_mdev_destroy(md);
 	kvm_sim_destroy(ga);
 	kvm_sim_destroy(gb);
 	kvm_sim_destroy(gc);
@@ -109,12 +109,12 @@ static void test_ap_config_cost(void)
 	tap_is_str(mdev_show(ma, "guest_matrix"), "02.0002\n02.0003\n06.0002\n06.0003\n",
 		   "guest_matrix after ap_config");
 
-	vfio_ap_core.upstream_cost = true;
+	vfio_ap_sim_upstream_cost = true;
 	u = updates_of(ga);
 	tap_is_int(mdev_store(ma, "ap_config", "0x0c,0x6,0x0"), 12,
 		   "upstream emulation: A ap_config 04-05 x 01-02");
 	tap_is_int(updates_of(ga) - u, 3, "upstream emulation: the same kind of write costs 3");
-	vfio_ap_core.upstream_cost = false;
+	vfio_ap_sim_upstream_cost = false;
 	tap_is_int(mdev_store(ma, "ap_config", "0x6,0x6,0x0"), 11, "A back to 01-02 x 01-02");
 }
 
@@ -147,7 +147,7 @@ static void batch_fails(const char *text, int err, unsigned int line, const char
 			const char *what)
 {
 	struct vfio_ap_batch_error e;
-	char want[128];
+	char want[128], shown[128];
 
 	snapshot();
 	last_log[0] = '\0';
@@ -159,6 +159,8 @@ static void batch_fails(const char *text, int err, unsigned int line, const char
 	snprintf(want, sizeof(want), "ap_config_batch: line %u (%s): error %d", line,
 		 uuid[0] ? uuid : "-", -err);
 	tap_ok(strstr(last_log, want) != NULL, "  ... and logs '%s'", want);
+	snprintf(shown, sizeof(shown), "%s\n", strstr(want, "line "));
+	tap_is_str(batch_show(), shown, "  ... and reading ap_config_batch says so");
 }
 
 static void test_batch(void)
@@ -217,6 +219,9 @@ static void test_batch(void)
 	batch_fails(UA "0x1,0x6,0x0\n", EINVAL, 1, UA, "no blank after the uuid");
 	batch_fails("\n\n", EINVAL, 0, "", "no line at all");
 	batch_fails("nonsense\n", EINVAL, 1, "", "garbage");
+	batch_ok(UA " 0x2,0x6,0x0", "a good batch after the failures");
+	tap_is_str(batch_show(), "line 1 (-): error -22\n",
+		   "  ... leaves the last failure readable");
 
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN entered a guest without a reset");
 	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests at any update");
@@ -248,11 +253,11 @@ static void test_config_change(void)
 	tap_is_str(mdev_show(mb, "guest_matrix"), "03.0001\n03.0002\n03.0014\n",
 		   "  B's guest_matrix");
 
-	vfio_ap_core.upstream_cost = true;
+	vfio_ap_sim_upstream_cost = true;
 	b = updates_of(gb);
 	set_ids(5, true, 20, false);
 	tap_is_int(updates_of(gb) - b, 2, "upstream emulation: the reverse change costs B 2");
-	vfio_ap_core.upstream_cost = false;
+	vfio_ap_sim_upstream_cost = false;
 	tap_is_str(mdev_show(mb, "guest_matrix"), "03.0001\n03.0002\n05.0001\n05.0002\n",
 		   "  B's guest_matrix");
 

@@ -33,15 +33,20 @@ static void test_matrix_device(void)
 	n = f->show(buf);
 	buf[n] = '\0';
 	tap_is_str(buf, "guest_matrix hotplug ap_config ap_config_batch\n", "features");
-	tap_ok(f->mode == 0444 && vfio_ap_matrix_attr_find("ap_config_batch")->mode == 0200,
-	       "features ro, ap_config_batch wo");
+	tap_ok(f->mode == 0444 && vfio_ap_matrix_attr_find("ap_config_batch")->mode == 0644,
+	       "features ro, ap_config_batch rw");
+	n = vfio_ap_matrix_attr_find("ap_config_batch")->show(buf);
+	buf[n] = '\0';
+	tap_is_str(buf, "none\n", "ap_config_batch reads none before any failed write");
 	tap_is_int(vfio_ap_available_instances(), 65536, "available_instances starts at 65536");
-	tap_is_int(vfio_ap_mdev_create("not-a-uuid", 10, &m), -EINVAL, "create: bad uuid EINVAL");
-	tap_is_int(vfio_ap_mdev_create(UA "x", 37, &m), -EINVAL, "create: 37 bytes not \\n EINVAL");
-	tap_is_int(vfio_ap_mdev_create(UA "\n", 37, &m), 0, "create with newline");
+	tap_is_int(vfio_ap_sim_mdev_create("not-a-uuid", 10, &m), -EINVAL,
+		   "create: bad uuid EINVAL");
+	tap_is_int(vfio_ap_sim_mdev_create(UA "x", 37, &m), -EINVAL,
+		   "create: 37 bytes not \\n EINVAL");
+	tap_is_int(vfio_ap_sim_mdev_create(UA "\n", 37, &m), 0, "create with newline");
 	tap_is_int(vfio_ap_available_instances(), 65535, "available_instances decrements");
-	tap_is_int(vfio_ap_mdev_create(UA, 36, &m), -EEXIST, "create: duplicate EEXIST");
-	vfio_ap_mdev_destroy(vfio_ap_mdev_find(&m->uuid));
+	tap_is_int(vfio_ap_sim_mdev_create(UA, 36, &m), -EEXIST, "create: duplicate EEXIST");
+	vfio_ap_sim_mdev_destroy(vfio_ap_mdev_find(&m->uuid));
 	tap_is_int(vfio_ap_available_instances(), 65536, "remove gives the instance back");
 }
 
@@ -88,8 +93,8 @@ static void test_assign(void)
 	tap_is_int(mdev_store(a, "unassign_control_domain", "63"), 2, "unassign_control_domain");
 	tap_is_str(mdev_show(a, "control_domains"), "0003\n", "control_domains after unassign");
 
-	vfio_ap_mdev_destroy(a);
-	vfio_ap_mdev_destroy(b);
+	vfio_ap_sim_mdev_destroy(a);
+	vfio_ap_sim_mdev_destroy(b);
 }
 
 static void test_ap_config(void)
@@ -114,7 +119,17 @@ static void test_ap_config(void)
 		   "short masks are zero-padded on the right");
 	tap_is_str(mdev_show(a, "matrix"), "01.0004\n", "0x4 is id 1, 0x08 is id 4");
 
-	expect_fail(a, "ap_config", "0x1,0x2", EINVAL);
+	tap_is_int(mdev_store(a, "ap_config", "0x4,0x08,0x01\n"), 14,
+		   "ap_config 01 x 04, control 07");
+	tap_is_int(mdev_store(a, "ap_config", "0x6,0x0c\n"), 9,
+		   "two masks and a newline: accepted, as Linux 6.12");
+	tap_is_str(mdev_show(a, "matrix"), "01.0004\n01.0005\n02.0004\n02.0005\n",
+		   "  APM and AQM replaced");
+	tap_is_str(mdev_show(a, "control_domains"), "", "  ADM cleared");
+	tap_is_int(mdev_store(a, "ap_config", "0x4,0x08\n"), 9, "  again, with the ADM empty");
+	expect_fail(a, "ap_config", "0x1,0x2", EINVAL); /* no newline: EINVAL in 6.12 too */
+	expect_fail(a, "ap_config", "0x1\n", EINVAL);
+	expect_fail(a, "ap_config", ",0x2\n", EINVAL);
 	expect_fail(a, "ap_config", "0x1,0x2,0x3,0x4", EINVAL);
 	expect_fail(a, "ap_config", "0xg,0x2,0x3", EINVAL);
 	expect_fail(a, "ap_config", "", EINVAL);
@@ -134,8 +149,8 @@ static void test_ap_config(void)
 	/* Reserved and shared at once: reservation is reported first. */
 	expect_fail(a, "ap_config", "0xa,0x08,0x0", EADDRNOTAVAIL);
 
-	vfio_ap_mdev_destroy(a);
-	vfio_ap_mdev_destroy(b);
+	vfio_ap_sim_mdev_destroy(a);
+	vfio_ap_sim_mdev_destroy(b);
 }
 
 static void test_filtering(void)
@@ -188,7 +203,7 @@ static void test_filtering(void)
 	}
 	ap_sim_queue_set_reset_fault(AP_MKQID(6, 1), 0, 0);
 	vfio_ap_sim_detach(a);
-	vfio_ap_mdev_destroy(a);
+	vfio_ap_sim_mdev_destroy(a);
 	kvm_sim_destroy(kvm);
 }
 
@@ -212,7 +227,7 @@ static void test_unbound_filtered(void)
 	tap_is_int(mdev_store(a, "assign_adapter", "6"), -EADDRNOTAVAIL,
 		   "adapter 6 now reserved for the host");
 	ap_sim_apmask_store("-6", 2, NULL);
-	vfio_ap_mdev_destroy(a);
+	vfio_ap_sim_mdev_destroy(a);
 }
 
 int main(void)

@@ -101,8 +101,8 @@ int main(void)
 	tap_is_int(lockdep_sim_violations(), 0, "no lock-order violation");
 	vfio_ap_sim_detach(ma);
 	vfio_ap_sim_detach(mb);
-	vfio_ap_mdev_destroy(ma);
-	vfio_ap_mdev_destroy(mb);
+	vfio_ap_sim_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(mb);
 	kvm_sim_destroy(ga);
 	kvm_sim_destroy(gb);
 	fixture_down();

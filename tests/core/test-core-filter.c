@@ -81,7 +81,7 @@ int main(void)
 
 	vfio_ap_sim_detach(m[0]);
 	for (int i = 0; i < NR; i++)
-		vfio_ap_mdev_destroy(m[i]);
+		vfio_ap_sim_mdev_destroy(m[i]);
 	kvm_sim_destroy(kvm);
 	fixture_down();
 	return tap_done();

@@ -139,7 +139,7 @@ static void correct_order(void)
 	ap_sim_config_adapter(2, false);
 	ap_sim_apmask_store("+9", 2, NULL);
 	vfio_ap_sim_detach(m);
-	vfio_ap_mdev_destroy(m);
+	vfio_ap_sim_mdev_destroy(m);
 	if (lockdep_sim_violations())
 		abort();
 }

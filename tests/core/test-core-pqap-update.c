@@ -122,8 +122,8 @@ int main(void)
 
 	vfio_ap_sim_detach(ma);
 	vfio_ap_sim_detach(mb);
-	vfio_ap_mdev_destroy(ma);
-	vfio_ap_mdev_destroy(mb);
+	vfio_ap_sim_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(mb);
 	kvm_sim_destroy(ka);
 	kvm_sim_destroy(kb);
 	fixture_down();

@@ -6,10 +6,14 @@
  *     -EOPNOTSUPP (QEMU would inject an operation exception);
  * (2) the hook is installed and removed together with mdev->kvm, so an
  *     open racing a close never leaves an attached mdev without hook;
- * (3) vCPUs issuing PQAP through attach/detach cycles never see a refusal.
+ * (3) vCPUs issuing PQAP through attach/detach cycles never see a refusal;
+ * (4) handover: B's open retries while A's close runs; once B is attached
+ *     the hook must be there (a hook removed after unset_kvm, or installed
+ *     only if absent before set_kvm, leaves B without one).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include "tap.h"
 #include "core-fixture.h"
@@ -22,6 +26,51 @@ static struct ap_matrix_mdev *ma, *mb;
 static struct kvm *gk;
 static unsigned int hookless; /* attached states seen without hook */
 static bool stop;
+
+static bool hooked(struct kvm *kvm)
+{
+	bool on;
+
+	down_read(&kvm->arch.crypto.pqap_hook_rwsem);
+	on = kvm->arch.crypto.pqap_hook != NULL;
+	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+	return on;
+}
+
+static bool opening;
+
+static void *opener(void *arg)
+{
+	struct ap_matrix_mdev *m = arg;
+
+	__atomic_store_n(&opening, true, __ATOMIC_RELEASE);
+	while (vfio_ap_sim_attach(m, gk) == -EPERM)
+		sched_yield();
+	return NULL;
+}
+
+/* A is attached; B opens (retrying on EPERM) while A closes. */
+static unsigned int handovers_without_hook(unsigned int rounds)
+{
+	unsigned int i, bad = 0;
+	pthread_t t;
+
+	for (i = 0; i < rounds; i++) {
+		if (vfio_ap_sim_attach(ma, gk))
+			abort();
+		__atomic_store_n(&opening, false, __ATOMIC_RELAXED);
+		pthread_create(&t, NULL, opener, mb);
+		/* B is already being refused when A's close begins. */
+		while (!__atomic_load_n(&opening, __ATOMIC_ACQUIRE))
+			;
+		vfio_ap_sim_detach(ma);
+		pthread_join(t, NULL);
+		if (mb->kvm != gk || !hooked(gk))
+			bad++;
+		vfio_ap_sim_detach(mb);
+	}
+	return bad;
+}
 
 static void *toggler(void *arg)
 {
@@ -101,10 +150,13 @@ int main(void)
 		   ROUNDS);
 	tap_ok(st.pqap_calls > 0, "  %llu PQAPs handled", (unsigned long long)st.pqap_calls);
 	tap_is_int(st.pqap_unhandled, 0, "  none refused by the hook (-EOPNOTSUPP)");
+	tap_is_int(handovers_without_hook(2000), 0,
+		   "B opens while A closes (2000 rounds): B attached, hook installed");
+	tap_ok(!hooked(gk), "  and no hook once both are closed");
 	tap_is_int(lockdep_sim_violations(), 0, "no lock-order violation");
 
-	vfio_ap_mdev_destroy(ma);
-	vfio_ap_mdev_destroy(mb);
+	vfio_ap_sim_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(mb);
 	kvm_sim_destroy(gk);
 	fixture_down();
 	return tap_done();

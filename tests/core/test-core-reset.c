@@ -132,7 +132,7 @@ int main(void)
 	test_passable();
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without a reset");
 	vfio_ap_sim_detach(ma);
-	vfio_ap_mdev_destroy(ma);
+	vfio_ap_sim_mdev_destroy(ma);
 	kvm_sim_destroy(ga);
 	fixture_down();
 	return tap_done();

@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 
 	for (i = 0; i < NR_MDEVS; i++)
-		vfio_ap_mdev_destroy(mdevs[i]);
+		vfio_ap_sim_mdev_destroy(mdevs[i]);
 	for (i = 0; i < NR_GUESTS; i++)
 		kvm_sim_destroy(guests[i]);
 	fixture_down();

@@ -28,7 +28,7 @@ check() { # check "description" command...
 	shift
 	if "$@" >/dev/null; then ok "$desc"; else not_ok "$desc"; fi
 }
-diag() { echo "# $*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 bail() {
 	echo "Bail out! $*"
 	exit 1

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The adaptive batch policy: the default, its pacing holds (a busy guest gets
 # at most one update per PacingUSec), a lone request on an idle host is not
-# held, the window policy and the configuration keys.
+# held, a request held for its guest's pacing holds up no other guest's, the
+# window policy and the configuration keys.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
 STORM=$APM_BUILD_ROOT/tests/dbus/storm
@@ -59,6 +60,21 @@ out=$("$STORM" dbus 1 1 1 unassign 40 "$2") || not_ok "storm: $out"
 ms=$(echo "$out" | jq '.wall_ms | floor')
 check "a change to a guest updated just now waits for its pacing interval ($ms ms >= 4000)" \
 	test "$ms" -ge 4000
+# A request held for its guest's pacing holds up nobody else: while one for
+# the guest updated just now waits in its sender's queue, another client's
+# request for an idle guest goes at the next gathering.
+"$STORM" dbus 1 1 1 assign 41 "$2" >"$T/paced.out" &
+paced=$!
+n=0
+while [ "$(state | jq .stats.queued)" -ne 1 ] && [ "$n" -lt 500 ]; do n=$((n + 1)); done
+check "the request for the guest just updated waits in the queue" test "$(state | jq .stats.queued)" -eq 1
+out=$("$STORM" dbus 1 1 1 assign 60 "$3") || not_ok "storm: $out"
+ms=$(echo "$out" | jq '.wall_ms | floor')
+check "meanwhile a request for another guest runs at once ($ms ms, pacing 5 s)" test "$ms" -lt 2500
+wait "$paced" || not_ok "the paced request failed: $(cat "$T/paced.out")"
+ms=$(jq '.wall_ms | floor' "$T/paced.out")
+check "and the held one went when its guest's pacing interval had passed ($ms ms >= 3000)" \
+	test "$ms" -ge 3000
 
 # Concurrent clients on a busy host gather into few batches.
 apm_daemon_stop

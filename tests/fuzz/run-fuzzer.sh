@@ -71,7 +71,7 @@ kernel)
 	dep_cflags=
 	dep_libs=-pthread
 	inc="-I$src/kernel/sim/include -I$src/kernel/vfio_ap -I$src/kernel/sim -I$src/tests/core"
-	extra_cflags="-Wno-sign-compare -Wno-missing-field-initializers -fno-common -pthread"
+	extra_cflags="-DVFIO_AP_SIM -Wno-sign-compare -Wno-missing-field-initializers -fno-common -pthread"
 	headers="$src/kernel/sim/include/*/*.h $src/kernel/sim/include/*.h $src/kernel/sim/*.h $src/kernel/vfio_ap/*.h $src/tests/core/core-fixture.h"
 	;;
 *) fail "unknown profile $profile" ;;

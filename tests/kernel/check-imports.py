@@ -279,6 +279,9 @@ GENERATED_EXPORTS = [
     (re.compile(r"__s390_indirect_jump_r\d+$"), "arch/s390/lib/expoline.S"),
     # dev_notice() & co: define_dev_printk_level() defines and exports each level.
     (re.compile(r"_dev_(emerg|alert|crit|err|warn|notice|info)$"), "drivers/base/core.c"),
+    # Tracepoints (vfio_ap_trace.h): BPF_TRACE_DEFN_x() defines and exports
+    # bpf_trace_run1..12, which every event's BPF probe calls.
+    (re.compile(r"bpf_trace_run\d+$"), "kernel/trace/bpf_trace.c"),
 ]
 
 

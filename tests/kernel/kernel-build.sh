@@ -5,7 +5,8 @@
 # holds it to the kernel's own standards:
 #   1. the kernel tree (Debian linux-source-6.12) is unpacked into a cache
 #      directory, configured (s390 defconfig + VFIO_AP and its dependencies +
-#      PROVE_LOCKING) and modules_prepare'd - once; later runs reuse it;
+#      IOMMUFD + PROVE_LOCKING) and modules_prepare'd - once; later runs
+#      reuse it;
 #   2. the module builds with W=1 KCFLAGS=-Werror through its Makefile, and
 #      installs into updates/;
 #   3. it builds with the dkms.conf recipe, and sparse (C=1) reports nothing
@@ -89,13 +90,16 @@ prepare_tree() {
 	kmake defconfig >/dev/null
 	# VFIO_AP needs KVM, VFIO and AP (ZCRYPT selects nothing it needs, but the
 	# queue driver binds CEX queues the zcrypt drivers give up); it selects
-	# VFIO_MDEV. PROVE_LOCKING makes lockdep's annotations real in the headers.
+	# VFIO_MDEV. IOMMUFD as distributions build it: vfio.ko then has the
+	# emulated-IOMMU iommufd ops the module's vfio_device_ops name (without
+	# it <linux/vfio.h> turns them into NULL and nothing checks them).
+	# PROVE_LOCKING makes lockdep's annotations real in the headers.
 	"$ktree/scripts/config" --file "$ktree/.config" \
-		--module KVM --module VFIO --enable AP --module ZCRYPT \
+		--module KVM --module IOMMUFD --module VFIO --enable AP --module ZCRYPT \
 		--module VFIO_AP \
 		--enable DEBUG_KERNEL --enable PROVE_LOCKING
 	kmake olddefconfig >/dev/null
-	for opt in KVM VFIO AP ZCRYPT VFIO_MDEV VFIO_AP PROVE_LOCKING LOCKDEP; do
+	for opt in KVM IOMMUFD VFIO AP ZCRYPT VFIO_MDEV VFIO_AP PROVE_LOCKING LOCKDEP; do
 		grep -qE "^CONFIG_$opt=[ym]\$" "$ktree/.config" ||
 			fail "olddefconfig did not keep CONFIG_$opt (got: $(grep "CONFIG_$opt[= ]" "$ktree/.config" || echo unset))"
 	done
@@ -178,6 +182,10 @@ done
 modinfo_txt=$(s390x-linux-gnu-objcopy -O binary --only-section=.modinfo "$work/w1/vfio_ap.ko" /dev/stdout | tr '\0' '\n')
 echo "$modinfo_txt" | grep -qx 'license=GPL' || fail "vfio_ap.ko has no MODULE_LICENSE(\"GPL\")"
 echo "$modinfo_txt" | grep -q '^description=.' || fail "vfio_ap.ko has no MODULE_DESCRIPTION"
+# What only the user-space build needs (kernel/sim: the benchmarks'
+# upstream-cost baseline, apsim's mdev create/destroy) stays out of the module.
+simsyms=$(s390x-linux-gnu-nm "$work/w1/vfio_ap.ko" | grep -E ' (vfio_ap_bench_|vfio_ap_sim_|vfio_ap_mdev_(create|destroy))|upstream' || true)
+[ -z "$simsyms" ] || { echo "$simsyms"; fail "vfio_ap.ko carries user-space-only code"; }
 
 stamp "modules_install into updates/"
 # Signing needs the distribution's key, which a host-side build never has:

@@ -198,7 +198,12 @@ is "ap_config replaced the matrix" "$(rd $A1/matrix)" "02.0001
 03.0001"
 wr_is "ap_config write without newline" $A1/ap_config "$CFG" ""
 is "ap_config round trip" "$(rd $A1/ap_config)" "$CFG"
-wr_is "ap_config two fields is EINVAL" $A1/ap_config "0x1,0x2" "$EINVAL"
+wr_is "ap_config two fields and a newline: accepted (6.12)" $A1/ap_config "0x2,0x4080"$'\n' ""
+is "  matrix as written" "$(rd $A1/matrix)" "02.0001
+02.0008"
+is "  control domains cleared" "$(rd $A1/control_domains)" ""
+wr_is "  back to the first configuration" $A1/ap_config "$CFG" ""
+wr_is "ap_config two fields without newline is EINVAL (6.12 too)" $A1/ap_config "0x1,0x2" "$EINVAL"
 wr_is "ap_config bad hex is EINVAL" $A1/ap_config "0xz,0x0,0x0" "$EINVAL"
 wr_is "ap_config reserved is EADDRNOTAVAIL" $A1/ap_config "0x8,0x4,0x0" "$EADDRNOTAVAIL"
 wr_is "ap_config in another mdev is EADDRINUSE" $A2/ap_config "0x2,0x0080,0x0" "$EADDRINUSE"
@@ -226,6 +231,7 @@ is "second guest on the same mdev is refused" \
 is "guest name taken: EEXIST" "$?" "1"
 
 echo "# 7. ap_config_batch"
+is "ap_config_batch reads none before a failed write" "$(rd $M/ap_config_batch)" "none"
 wr_is "batch moves 02.0001 from mdev 1 to mdev 2" $M/ap_config_batch \
 	"$U1 0x2,0x0080,0x04
 $U2 0x2,0x4,0x04
@@ -237,6 +243,8 @@ wr_is "batch with a conflict fails whole" $M/ap_config_batch \
 $U2 0x2,0x4,0x0
 " "$EADDRINUSE"
 is "failed batch changed nothing" "$(rd $A1/matrix)$(rd $A2/matrix)" "02.000802.0001"
+is "reading ap_config_batch names the failed line" "$(rd $M/ap_config_batch)" \
+	"line 1 ($U1): error -98"
 
 echo "# 8. hot plug"
 apsim_ctl adapter 4 add CEX8 ep11

@@ -29,6 +29,7 @@ struct kvm_arch {
 
 struct kvm {
 	struct mutex lock;
+	pid_t userspace_pid; /* the VMM's pid in Linux; a per-guest number here */
 	struct kvm_arch arch;
 	struct kvm_sim *sim; /* simulator state, see kernel/sim/kvm_sim.h */
 };
