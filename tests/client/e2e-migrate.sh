@@ -288,4 +288,9 @@ check "without an export migrate begin only records the migration" \
 	test "$(cat "$B/hook/$U5.migrate")" = vm5
 
 sim_ctl guest stop vm1
+# Both daemons exit cleanly (under the asan setup: no sanitizer report, no leak).
+b_daemon_stop
+apm_daemon_stop
+check "neither daemon reported a sanitizer error" \
+	sh -c "! grep -E 'Sanitizer|runtime error:' '$B/daemon.log' '$T/daemon.log'"
 tap_done
