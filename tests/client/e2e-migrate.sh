@@ -212,6 +212,10 @@ on_b "$A" --json migrate-prepare "$T/u.json" >"$T/prep.json" 2>"$T/err"
 check "a second prepare: exit 0, nothing changed, nothing reserved" \
 	jq -e '.changed == false and .reserved.ids == [] and .state == "defined"' "$T/prep.json"
 check "state unchanged by the second prepare" test "$(b_snapshot)" = "$before"
+on_b "$A" inhibit --who=migrator --why=test "$U" -- "$A" migrate-prepare "$T/u.json" >"$T/out" 2>"$T/err"
+rc=$?
+check "an inhibitor of U refuses PrepareMigration of U (exit $rc: $(cat "$T/err"))" \
+	sh -c "test $rc -eq 3 && grep -q 'inhibited by migrator' '$T/err'"
 on_b "$A" --json migrate-check "$T/u.json" >"$T/report.json"
 check "the check says prepared" jq -e '.ok and .prepared and .reserve.ids == []' "$T/report.json"
 
