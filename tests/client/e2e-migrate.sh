@@ -9,7 +9,9 @@
 # UUID with another matrix); PrepareMigration there is refused and changes
 # nothing. On a compatible B the check passes, the prepare defines the
 # device with the same UUID (not started), reserves its queues for vfio_ap
-# as A has them, is idempotent and survives a daemon restart. Then the
+# as A has them, is idempotent and survives a daemon restart and kill -9;
+# killed at every crash point of its batch it is there or not, never half
+# (not acknowledged either way). Then the
 # libvirt hook's migrate begin prepares from MIGRATE_DIR/UUID.json and
 # refuses an incompatible one. Run as root under unshare -m -n.
 . "$APM_SOURCE_ROOT/tests/client/e2e-env.sh" "$0" "$@"
@@ -239,6 +241,53 @@ check "killed (-9) right after the reply: U3 is defined after the restart, adapt
 check "no journal left after the restart" test ! -e "$B_STATE/journal.json"
 on_b apctl_expect 0 "" undefine "$U3"
 on_b apctl_expect 0 "" release adapter 0
+
+# --- crash consistency: B's daemon killed at every named point of the prepare --
+# Each trial prepares a fresh device on adapter 1, which B's host drivers keep:
+# a define and a mask write in one batch. Up to the kernel's readback the
+# prepare is rolled back at the restart (not defined, adapter 1 the host's),
+# from the definitions on it is there (defined and reserved); never half.
+reserved_1() { # adapter 1 is out of B's apmask (reserved for vfio_ap)
+	on_b "$A" --json status | jq -e '.reserved_adapters | index(1) | not' >/dev/null
+}
+i=0
+for point in before-journal after-journal after-write after-kernel after-definitions \
+	after-journal-clear before-reply; do
+	i=$((i + 1))
+	uc=4d3b1d0e-5a8e-4c61-9f0b-0000000000c$i
+	jq --arg u "$uc" --argjson d $((7 + i)) '.uuid = $u | .guest = "crash" | .adapters = [1] |
+		.domains = [$d] | .control_domains = [] | .host.configured_control_domains = [] |
+		.queues = [{"adapter": 1, "domain": $d, "type": "CEX8", "hwtype": 14,
+			"mode": "ep11", "functions": "0x04800000"}]' "$T/u.json" >"$T/crash.json"
+	b_daemon_stop
+	export APMATRIXD_TEST_CRASH_AT=$point
+	b_daemon_start "$B/state2"
+	unset APMATRIXD_TEST_CRASH_AT
+	pid=$B_DAEMON_PID
+	if on_b call PrepareMigration string:"$(cat "$T/crash.json")" >/dev/null 2>&1; then
+		acked=1
+	else
+		acked=0
+	fi
+	apm_wait_gone "$pid" || bail "apmatrixd of host B survived crash point $point"
+	B_DAEMON_PID=
+	b_daemon_start "$B/state2"
+	case $point in
+	before-journal | after-journal | after-write | after-kernel)
+		check "$point: not acknowledged; rolled back: $uc not defined, adapter 1 the host's" \
+			sh -c "test $acked -eq 0 && ! DBUS_SYSTEM_BUS_ADDRESS='$B_BUS' '$A' show $uc >/dev/null 2>&1 &&
+				DBUS_SYSTEM_BUS_ADDRESS='$B_BUS' '$A' --json status | jq -e '.reserved_adapters | index(1)' >/dev/null"
+		;;
+	*)
+		check "$point: not acknowledged; there: $uc defined, adapter 1 reserved" \
+			sh -c "test $acked -eq 0 && DBUS_SYSTEM_BUS_ADDRESS='$B_BUS' '$A' --json show $uc | jq -e '.state == \"defined\"' >/dev/null" &&
+			reserved_1
+		on_b "$A" undefine "$uc" >/dev/null && on_b "$A" release adapter 1 >/dev/null ||
+			bail "cannot undo the prepare of $uc"
+		;;
+	esac
+	check "$point: no journal left" test ! -e "$B_STATE/journal.json"
+done
 
 # --- the libvirt hook on B: migrate begin prepares from MIGRATE_DIR/UUID.json --
 on_a "$A" define "$U2" --adapters 2 --domains 6 --guest vm2 >/dev/null &&
