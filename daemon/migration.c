@@ -156,6 +156,19 @@ _printf_(5, 6) static int problem(struct migration_report *rep, const apqn *q, c
 	return 0;
 }
 
+/* One more field of the problem added last (when it is listed). */
+static int last_problem_add(struct migration_report *rep, const char *key, const char *value)
+{
+	struct json_object *p;
+
+	if (rep->n_problems > MIGRATION_PROBLEMS_MAX)
+		return 0;
+	p = json_object_array_get_idx(rep->problems, json_object_array_length(rep->problems) - 1);
+	if (!p)
+		return 0;
+	return json_object_object_add(p, key, json_object_new_string(value)) < 0 ? -ENOMEM : 0;
+}
+
 _printf_(2, 3) static int note(struct migration_report *rep, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
@@ -238,6 +251,14 @@ static int check_range(const struct host *h, const struct migration_spec *s,
 	const ap_mask *masks[] = { &s->def.m.apm, &s->def.m.aqm, &s->def.m.adm };
 	int k;
 
+	if (h->max_apid < s->src_max_apid || h->max_apqi < s->src_max_apqi) {
+		k = note(rep,
+			 "this host's maximum ids (adapter %u, domain %u) are below the source's "
+			 "(adapter %u, domain %u)",
+			 h->max_apid, h->max_apqi, s->src_max_apid, s->src_max_apqi);
+		if (k < 0)
+			return k;
+	}
 	for (int i = 0; i < 3; i++) {
 		unsigned int max = i == 0 ? h->max_apid : h->max_apqi;
 
@@ -333,6 +354,9 @@ static int check_owners(struct working *ws, const struct migration_spec *s,
 						j == 0 ? "active" : "autostart", o->uuid,
 						o->def.guest[0] ? " (guest " : "", o->def.guest,
 						o->def.guest[0] ? ")" : "");
+					if (k >= 0 && o->def.guest[0])
+						k = last_problem_add(rep, "owner_guest",
+								     o->def.guest);
 					if (k < 0)
 						return k;
 				}

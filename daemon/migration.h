@@ -74,7 +74,7 @@ int migration_spec_from_json(struct json_object *o, struct migration_spec **ret,
 struct json_object *migration_export(Manager *m, const Device *d);
 
 struct migration_report {
-	struct json_object *problems; /* [{"apqn", "reason", "message", "owner"}] */
+	struct json_object *problems; /* [{"apqn", "reason", "message", "owner", "owner_guest"}] */
 	size_t n_problems;
 	char *summary; /* the first MIGRATION_MESSAGE_PROBLEMS messages, "; " between */
 	struct json_object *notes; /* strings */

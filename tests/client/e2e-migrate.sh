@@ -105,7 +105,7 @@ on_a expect_error org.apmatrix1.Error.NoSuchDevice "ExportGuest of an unknown de
 # --- host B, incompatible -------------------------------------------------------
 # Adapter 2 a CEX7 cca as on A, adapter 3 a CEX8 ep11 kept by the host, domains 0-4 only.
 cat >"$T/b1.json" <<'EOF'
-{ "apxa": true, "max_domain_id": 84,
+{ "apxa": true, "max_domain_id": 15,
   "adapters": [ { "id": 2, "type": "CEX7", "mode": "cca" }, { "id": 3, "type": "CEX8", "mode": "ep11" } ],
   "domains": "0-4", "apmask": "0-1,3" }
 EOF
@@ -122,13 +122,16 @@ diag_lines <(jq -r '.problems[] | "\(.apqn) \(.reason): \(.message)"' "$T/report
 check "not ok, 6 problems" jq -e '.ok == false and .n_problems == 6' "$T/report.json"
 check "02.0004 is in use by device O, named with its guest" \
 	jq -e --arg o "$O" '.problems | any(.apqn == "02.0004" and .reason == "in-use" and .owner == $o
-		and (.message | test("device " + $o + " \\(guest other\\)")))' "$T/report.json"
+		and .owner_guest == "other" and (.message | test("device " + $o + " \\(guest other\\)")))' "$T/report.json"
 check "02.0005 and 03.0005 are missing (domain 5 is not in B's configuration)" \
 	jq -e '[.problems[] | select(.reason == "missing") | .apqn] == ["02.0005", "03.0005"]' "$T/report.json"
 check "03.0004: type, mode and functions differ, each named" \
 	jq -e '[.problems[] | select(.apqn == "03.0004") | .reason] ==
 		["type-mismatch", "mode-mismatch", "functions-mismatch"] and
 		(.problems | any(.message == "APQN 03.0004: CEX8 (hwtype 14) here, CEX7 (hwtype 13) on the source"))' \
+	"$T/report.json"
+check "B's maximum ids are below A's: a note, not a problem" \
+	jq -e '.notes | any(. == "this host'"'"'s maximum ids (adapter 255, domain 15) are below the source'"'"'s (adapter 255, domain 84)")' \
 	"$T/report.json"
 check "adapter 3 is kept by the host: reserving it is part of the prepare" \
 	jq -e '.reserve == {"kind": "adapter", "ids": [3]} and .host_reserved == ["03.0004", "03.0005"]' \
