@@ -11,6 +11,48 @@
 #include "output.h"
 #include "show-host.h"
 
+/* The kernel probe (GetState's "kernel") and the boot ordering ("autostart"). */
+static int show_kernel(struct json_object *kernel, struct json_object *autostart)
+{
+	_cleanup_free_ char *features = NULL;
+	struct json_object *bugs = jget(kernel, "known_bugs"), *b = jget(kernel, "bindings");
+	size_t n_bugs = jlen(kernel, "known_bugs");
+
+	if (!kernel)
+		return 0;
+	features = jjoin(kernel, "features");
+	if (!features)
+		return log_oom();
+	printf("%18s %s (vfio_ap driver: %s)\n", "Kernel:", jstr(kernel, "release") ?: "-",
+	       jstr(kernel, "vfio_ap_driver") ?: "-");
+	printf("%18s %s\n", "Kernel features:", features);
+	if (json_object_get_boolean(jget(b, "known")))
+		printf("%18s %s%s%s\n", "AP bus bindings:",
+		       json_object_get_boolean(jget(b, "complete")) ? "complete" : "in progress",
+		       jget(b, "complete_count") ? ", completed times: " : "",
+		       jget(b, "complete_count") ? jstr(b, "complete_count") : "");
+	for (size_t i = 0; i < n_bugs; i++) {
+		struct json_object *e = json_object_array_get_idx(bugs, i);
+
+		printf("%18s %s (fixed in %s): %s\n", i == 0 ? "Known kernel bugs:" : "",
+		       jstr(e, "id") ?: "-", jstr(e, "fixed_in") ?: "-", jstr(e, "title") ?: "-");
+		printf("%18s   %s\n", "", jstr(e, "effect") ?: "");
+	}
+	if (autostart) {
+		const char *state = jstr(autostart, "state") ?: "-";
+		const char *reason = jstr(autostart, "reason");
+		long long waited = json_object_get_int64(jget(autostart, "waited_usec")) / 1000;
+
+		if (strcmp(state, "waiting") == 0)
+			printf("%18s waiting for the AP bus to bind its queues (%lld ms so far)\n",
+			       "Autostart:", waited);
+		else
+			printf("%18s %s%s%s%s\n", "Autostart:", state, reason ? " (" : "",
+			       reason ?: "", reason ? ")" : "");
+	}
+	return 0;
+}
+
 int show_status(struct json_object *state, bool json)
 {
 	_cleanup_json_ struct json_object *summary = NULL;
@@ -19,6 +61,7 @@ int show_status(struct json_object *state, bool json)
 	struct json_object *host, *devices, *stats, *counts, *store;
 	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
 	size_t n_devices;
+	int r;
 
 	host = jget(state, "host");
 	devices = jget(state, "devices");
@@ -61,6 +104,8 @@ int show_status(struct json_object *state, bool json)
 	json_object_object_add(summary, "devices", counts);
 	json_object_object_add(summary, "guests",
 			       json_object_new_int64((int64_t)jlen(state, "guests")));
+	jcopy(summary, "kernel", state);
+	jcopy(summary, "autostart", state);
 	jcopy(summary, "stats", state);
 	jcopy(summary, "store", state);
 
@@ -79,6 +124,9 @@ int show_status(struct json_object *state, bool json)
 	printf("%18s %s\n", "AP bus features:", bus_features);
 	printf("%18s %s\n", "vfio_ap features:", matrix_features);
 	printf("%18s %s\n", "Kernel interface:", jstr(host, "write_interface") ?: "-");
+	r = show_kernel(jget(state, "kernel"), jget(state, "autostart"));
+	if (r < 0)
+		return r;
 	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
 	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
 	       n_defined, n_active, n_in_use, n_drift);

@@ -222,7 +222,9 @@ static int run(int argc, char **argv)
 		goto out;
 	log_info("Ready: sysfs at %s, %zu devices, writes via %s", sysfs_root(), m->n_devices,
 		 write_iface_to_string(host_write_iface(m->host)));
-	sd_notifyf(0, "READY=1\nSTATUS=Ready: %zu devices", m->n_devices);
+	/* Ready for requests; only the daemon's own autostart may still wait (BOOT ORDERING). */
+	sd_notifyf(0, "READY=1\nSTATUS=Ready: %zu devices%s", m->n_devices,
+		   m->autostart.pending ? ", autostart waits for the AP bus's bindings" : "");
 
 	r = sd_event_loop(m->event);
 	if (r < 0)

@@ -30,19 +30,6 @@ void host_free(struct host *h)
 	free(h);
 }
 
-static bool has_word(const char *list, const char *word)
-{
-	size_t l = strlen(word);
-
-	for (const char *p = list; p && *p;) {
-		p += strspn(p, " \t\n");
-		if (strncmp(p, word, l) == 0 && (p[l] == '\0' || strchr(" \t\n", p[l])))
-			return true;
-		p += strcspn(p, " \t\n");
-	}
-	return false;
-}
-
 static int read_mask(const char *rel, ap_mask *ret)
 {
 	_cleanup_free_ char *s = NULL;
@@ -422,7 +409,7 @@ void host_mark_attached(struct host *h)
 	}
 }
 
-int host_scan(struct host **ret)
+int host_scan(const struct kernel_caps *k, struct host **ret)
 {
 	_cleanup_(host_freep) struct host *h = calloc(1, sizeof(*h));
 	int r, v;
@@ -461,9 +448,9 @@ int host_scan(struct host **ret)
 	h->matrix_present = h->matrix_fd >= 0;
 	if (h->matrix_present) {
 		(void)sysfs_read_line(MATRIX_DIR "/features", &h->matrix_features);
-		h->has_ap_config = has_word(h->matrix_features, "ap_config");
-		h->has_ap_config_batch = has_word(h->matrix_features, "ap_config_batch") &&
-					 sysfs_exists(MATRIX_DIR "/ap_config_batch");
+		/* The write interfaces are the probe's (kernel-caps.c): one place decides. */
+		h->has_ap_config = k->has[KFEAT_AP_CONFIG];
+		h->has_ap_config_batch = k->has[KFEAT_AP_CONFIG_BATCH];
 		r = scan_mdevs(h);
 		if (r < 0)
 			return log_error_errno(r, "Failed to scan %s/" MATRIX_DIR, sysfs_root());

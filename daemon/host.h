@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel-caps.h"
 #include "matrix-json.h"
 #include "plan.h"
 
@@ -53,7 +54,8 @@ struct host {
 	int matrix_fd; /* the matrix device's directory, for relative reads; -1 if absent */
 };
 
-int host_scan(struct host **ret);
+/* A full scan; the write interfaces come from the kernel probe k. */
+int host_scan(const struct kernel_caps *k, struct host **ret);
 void host_free(struct host *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct host *, host_free)
 

@@ -58,6 +58,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
 	sd_event_source_disable_unref(m->health_timer);
+	sd_event_source_disable_unref(m->autostart.timer);
 	if (m->libvirt)
 		libvirt_follower_free((LibvirtFollower *)m->libvirt);
 	udev_watch_free(m->udev);
@@ -222,7 +223,18 @@ int manager_rescan(Manager *m)
 	struct host *h = NULL;
 	int r;
 
-	r = host_scan(&h);
+	/* A full rescan follows the matrix device's events: the driver may have come or changed. */
+	{
+		struct kernel_caps k;
+
+		r = kernel_caps_probe(&k);
+		if (r < 0)
+			return log_error_errno(r, "Failed to probe the kernel's AP capabilities");
+		kernel_caps_log(&k, m->kcaps_valid ? &m->kcaps : NULL);
+		m->kcaps = k;
+		m->kcaps_valid = true;
+	}
+	r = host_scan(&m->kcaps, &h);
 	if (r < 0)
 		return r;
 	apply_iface_limit(m, h);
@@ -360,16 +372,151 @@ void manager_refresh_attached(Manager *m)
 		(void)manager_refresh_device_attached(m, m->devices[i]);
 }
 
+static uint64_t now_usec(Manager *m)
+{
+	uint64_t now = 0;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+static int on_autostart_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+
+	m->autostart.timer = sd_event_source_disable_unref(m->autostart.timer);
+	m->autostart.timed_out = true;
+	manager_reconcile(m);
+	return 0;
+}
+
+void manager_note_bindings_complete(Manager *m, uint64_t count)
+{
+	m->autostart.bindings_event = true;
+	m->autostart.event_count = count;
+	/* The refresh the uevent scheduled reconciles, and with it opens the gate. */
+}
+
+/*
+ * Whether the AP bus has bound its queues (so an autostart does not race
+ * the queue drivers at boot); *ret_reason says what told.
+ */
+static bool bindings_gate_open(Manager *m, const char **ret_reason)
+{
+	struct kernel_bindings b;
+
+	if (m->autostart.bindings_event) {
+		*ret_reason = "BINDINGS=complete";
+		return true;
+	}
+	if (!m->kcaps.has[KFEAT_BINDINGS] && !m->kcaps.has[KFEAT_BINDINGS_COMPLETE_COUNT]) {
+		*ret_reason = "the AP bus reports no bindings";
+		return true;
+	}
+	(void)kernel_bindings_read(&m->kcaps, &b);
+	/*
+	 * The count survives the event: completed since boot, also before we
+	 * listened. Where the bus has it, a momentary "complete" says less.
+	 */
+	if (b.has_count && b.count > 0) {
+		*ret_reason = "bindings_complete_count";
+		return true;
+	}
+	if (!b.has_count && b.complete) {
+		*ret_reason = "bindings complete";
+		return true;
+	}
+	if (m->autostart.timed_out) {
+		*ret_reason = "timeout";
+		return true;
+	}
+	return false;
+}
+
+static uint64_t autostart_timeout_usec(void)
+{
+	const char *e = getenv("APMATRIXD_BINDINGS_TIMEOUT_USEC");
+	char *end;
+	unsigned long long v;
+
+	if (!e || !*e)
+		return AUTOSTART_BINDINGS_TIMEOUT_USEC;
+	errno = 0;
+	v = strtoull(e, &end, 10);
+	return errno || *end ? AUTOSTART_BINDINGS_TIMEOUT_USEC : (uint64_t)v;
+}
+
+/* Start the autostart devices once the gate is open; arm the timeout while it is not. */
+static bool autostart_ready(Manager *m, size_t n_wanted)
+{
+	const char *reason = NULL;
+	uint64_t now = now_usec(m);
+	int r;
+
+	if (n_wanted == 0) {
+		m->autostart.reason = "no autostart devices";
+		return true;
+	}
+	if (!bindings_gate_open(m, &reason)) {
+		if (m->autostart.timer || m->autostart.timed_out)
+			return false;
+		m->autostart.timeout_usec = autostart_timeout_usec();
+		log_info("Autostart of %zu device(s) waits for the AP bus to bind its queues "
+			 "(BINDINGS=complete), at most %llu ms",
+			 n_wanted, (unsigned long long)(m->autostart.timeout_usec / 1000));
+		r = sd_event_add_time_relative(m->event, &m->autostart.timer, CLOCK_MONOTONIC,
+					       m->autostart.timeout_usec, 1000,
+					       on_autostart_timeout, m);
+		if (r < 0) {
+			log_warning_errno(r, "Failed to arm the bindings timeout, starting now");
+			m->autostart.reason = "no timer";
+			return true;
+		}
+		return false;
+	}
+	m->autostart.timer = sd_event_source_disable_unref(m->autostart.timer);
+	m->autostart.reason = reason;
+	m->autostart.waited_usec = now - m->autostart.since_usec;
+	if (m->autostart.timed_out && strcmp(reason, "timeout") == 0)
+		log_warning("The AP bus did not report its bindings complete within %llu ms: "
+			    "starting %zu autostart device(s) anyway",
+			    (unsigned long long)(m->autostart.timeout_usec / 1000), n_wanted);
+	else
+		log_info("AP bus bindings complete (%s) after %llu ms: starting %zu autostart "
+			 "device(s)",
+			 reason, (unsigned long long)(m->autostart.waited_usec / 1000), n_wanted);
+	return true;
+}
+
 void manager_reconcile(Manager *m)
 {
 	bool autostart = false;
+	size_t n_wanted = 0;
 
 	/* The matrix parent appeared (or this is the first scan): time for autostart. */
 	if (m->host->matrix_present && !m->matrix_seen) {
 		m->matrix_seen = true;
-		autostart = true;
-	} else if (!m->host->matrix_present)
+		m->autostart.pending = true;
+		m->autostart.timed_out = false;
+		m->autostart.since_usec = now_usec(m);
+		m->autostart.waited_usec = 0;
+		m->autostart.reason = NULL;
+	} else if (!m->host->matrix_present) {
 		m->matrix_seen = false;
+		m->autostart.pending = false;
+		m->autostart.timer = sd_event_source_disable_unref(m->autostart.timer);
+	}
+	if (m->autostart.pending) {
+		for (size_t i = 0; i < m->n_devices; i++)
+			if (m->devices[i]->defined && m->devices[i]->def.autostart &&
+			    !m->devices[i]->active)
+				n_wanted++;
+		autostart = autostart_ready(m, n_wanted);
+		if (autostart) {
+			m->autostart.pending = false;
+			m->autostart.started = n_wanted;
+		}
+	}
 
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
@@ -388,8 +535,9 @@ void manager_reconcile(Manager *m)
 			continue;
 		/*
 		 * Autostart once, when the matrix parent is there (at start or when
-		 * it appears), not whenever an autostart device is found stopped:
-		 * StopDevice must stick. Enforce only when configured.
+		 * it appears) and the AP bus has bound its queues, not whenever an
+		 * autostart device is found stopped: StopDevice must stick.
+		 * Enforce only when configured.
 		 */
 		if (autostart && d->defined && d->def.autostart && !d->active) {
 			struct request *r = request_new(REQ_START, NULL, 0);
@@ -411,6 +559,29 @@ void manager_reconcile(Manager *m)
 				request_free(r);
 		}
 	}
+}
+
+static struct json_object *autostart_to_json(Manager *m)
+{
+	struct json_object *o = json_object_new_object();
+	const char *state = m->autostart.pending ? "waiting" :
+			    m->matrix_seen	 ? "done" :
+						   "no matrix device";
+	uint64_t waited = m->autostart.pending ? now_usec(m) - m->autostart.since_usec :
+						 m->autostart.waited_usec;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "reason",
+			       m->autostart.reason ? json_object_new_string(m->autostart.reason) :
+						     NULL);
+	json_object_object_add(o, "waited_usec", json_object_new_int64((int64_t)waited));
+	json_object_object_add(o, "started", json_object_new_int64((int64_t)m->autostart.started));
+	json_object_object_add(o, "timeout_usec",
+			       json_object_new_int64((int64_t)(m->autostart.timeout_usec ?:
+								       autostart_timeout_usec())));
+	return o;
 }
 
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
@@ -573,6 +744,13 @@ struct json_object *manager_state_to_json(Manager *m)
 
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "host", host_to_json(m->host));
+	{
+		struct kernel_bindings b = { 0 };
+
+		(void)kernel_bindings_read(&m->kcaps, &b);
+		json_object_object_add(o, "kernel", kernel_caps_to_json(&m->kcaps, &b));
+	}
+	json_object_object_add(o, "autostart", autostart_to_json(m));
 	for (size_t i = 0; i < m->n_devices; i++) {
 		Device *d = m->devices[i];
 

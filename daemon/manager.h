@@ -14,6 +14,7 @@
 #include "device.h"
 #include "batch-policy.h"
 #include "host.h"
+#include "kernel-caps.h"
 #include "request.h"
 #include "sender-queue.h"
 #include "store.h"
@@ -22,6 +23,11 @@
 /* A rescan waits until uevents pause this long, but never longer than the cap. */
 #define RESCAN_DELAY_USEC 5000
 #define RESCAN_DELAY_MAX_USEC 1000000
+/*
+ * Autostart waits at most this long for the AP bus to report its bindings
+ * complete ($APMATRIXD_BINDINGS_TIMEOUT_USEC overrides it).
+ */
+#define AUTOSTART_BINDINGS_TIMEOUT_USEC (30 * 1000000ULL)
 
 struct manager_config {
 	char *state_dir;
@@ -97,6 +103,26 @@ struct Manager {
 	uint64_t health_retry_usec;
 	bool ready;
 	bool matrix_seen; /* the matrix parent was there at the last reconcile */
+
+	/* kernel-caps.c: what the kernel offers, probed on every full rescan. */
+	struct kernel_caps kcaps;
+	bool kcaps_valid;
+
+	/*
+	 * Boot ordering: autostart waits for the AP bus to bind its queues
+	 * (BINDINGS=complete, bindings_complete_count or "bindings" complete),
+	 * at most autostart_timeout_usec.
+	 */
+	struct {
+		bool pending; /* the matrix parent appeared, the autostart has not run */
+		bool timed_out;
+		bool bindings_event; /* a BINDINGS=complete uevent came */
+		uint64_t event_count; /* its COMPLETECOUNT */
+		uint64_t since_usec, waited_usec, timeout_usec;
+		const char *reason; /* what opened the gate, or why it did not wait */
+		size_t started; /* devices the last autostart started */
+		sd_event_source *timer;
+	} autostart;
 };
 
 int manager_new(const struct manager_config *config, Manager **ret);
@@ -129,6 +155,8 @@ void manager_guest_changed(Manager *m, const char *guest, const char *uuid, enum
 
 /* Drift and autostart after a scan or a batch. */
 void manager_reconcile(Manager *m);
+/* A BINDINGS=complete uevent on the AP bus (count: its COMPLETECOUNT, 0 if none). */
+void manager_note_bindings_complete(Manager *m, uint64_t count);
 
 struct json_object *manager_state_to_json(Manager *m);
 

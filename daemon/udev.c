@@ -26,12 +26,19 @@ static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 	for (unsigned int i = 0; i < UDEV_EVENTS_PER_WAKEUP; i++) {
 		struct udev_device *d = udev_monitor_receive_device(w->monitor);
+		const char *b;
 
 		if (!d)
 			break;
 		w->manager->stats.uevents++;
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
 			  udev_device_get_devpath(d) ?: "?");
+		b = udev_device_get_property_value(d, "BINDINGS");
+		if (b && strcmp(b, "complete") == 0) {
+			const char *c = udev_device_get_property_value(d, "COMPLETECOUNT");
+
+			manager_note_bindings_complete(w->manager, c ? strtoull(c, NULL, 10) : 0);
+		}
 		manager_note_uevent(w->manager, udev_device_get_subsystem(d),
 				    udev_device_get_devpath(d), udev_device_get_action(d),
 				    udev_device_get_property_value(d, "APMASK") ||

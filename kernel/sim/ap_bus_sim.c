@@ -58,6 +58,8 @@ static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
 static struct ap_config_info config;
 static struct ap_driver *vfio_drv;
 static unsigned int scans;
+/* A booting host whose queue drivers have not bound yet (ap_sim_set_hold_bindings()). */
+static bool hold_bindings;
 static ap_sim_event_hook_t event_hook;
 static void *event_userdata;
 
@@ -116,6 +118,8 @@ static void revise_binding(unsigned int card, unsigned int dom)
 	owned = ap_owned_by_def_drv(card, dom) == 1;
 	mutex_unlock(&ap_perms_mutex);
 	want = owned ? AP_SIM_DRIVER_HOST : vfio_drv ? AP_SIM_DRIVER_VFIO : AP_SIM_DRIVER_NONE;
+	if (hold_bindings)
+		want = AP_SIM_DRIVER_NONE;
 	if (q->driver == want)
 		return;
 	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
@@ -716,6 +720,16 @@ int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls)
 	queues[apqn].fault_polls = polls;
 	pthread_mutex_unlock(&hw_lock);
 	return 0;
+}
+
+void ap_sim_set_hold_bindings(bool hold)
+{
+	mutex_lock(&ap_scan_bus_mutex);
+	hold_bindings = hold;
+	revise_bindings();
+	/* As after a bus scan: the listener checks whether the bindings are complete. */
+	emit(AP_SIM_EV_SCAN_DONE, -1, -1, AP_SIM_DRIVER_NONE, false);
+	mutex_unlock(&ap_scan_bus_mutex);
 }
 
 unsigned int ap_sim_scans(void)

@@ -143,5 +143,11 @@ unsigned int ap_sim_queue_zapq_refused(unsigned int apqn);
 /* Counters: bus scans, queues bound to any driver / existing queues. */
 unsigned int ap_sim_scans(void);
 void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total);
+/*
+ * Hold: queues stay unbound (no driver probes them), as on a host booting
+ * before the AP bus bound its queues; release: they bind as the masks say,
+ * then a scan-done event (the listener sends BINDINGS=complete).
+ */
+void ap_sim_set_hold_bindings(bool hold);
 
 #endif

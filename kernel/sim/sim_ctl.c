@@ -233,6 +233,27 @@ static int parse_stats(char **tok, size_t n, struct sim_cmd *c)
 	return 0;
 }
 
+static int parse_bus(char **tok, size_t n, struct sim_cmd *c)
+{
+	if (n != 2)
+		return -EINVAL;
+	if (strcmp(tok[1], "bind") == 0)
+		c->kind = SIM_CMD_BUS_BIND;
+	else if (strcmp(tok[1], "hold") == 0)
+		c->kind = SIM_CMD_BUS_HOLD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_driver(char **tok, size_t n, struct sim_cmd *c)
+{
+	if (n != 3 || strcmp(tok[1], "vfio_ap") != 0 || strcmp(tok[2], "load") != 0)
+		return -EINVAL;
+	c->kind = SIM_CMD_DRIVER_LOAD;
+	return 0;
+}
+
 static int parse_fault(char **tok, size_t n, struct sim_cmd *c)
 {
 	int r;
@@ -363,6 +384,10 @@ int sim_cmd_parse(const char *buf, size_t len, struct sim_cmd *ret)
 		r = parse_queue(tok, n, &c);
 	else if (strcmp(tok[0], "stats") == 0)
 		r = parse_stats(tok, n, &c);
+	else if (strcmp(tok[0], "bus") == 0)
+		r = parse_bus(tok, n, &c);
+	else if (strcmp(tok[0], "driver") == 0)
+		r = parse_driver(tok, n, &c);
 	else
 		r = -EINVAL;
 	if (r < 0)

@@ -23,6 +23,11 @@
  *                                 is not executed (0 clears)
  *
  *   stats reset                   zero the timing histograms of stats.json
+ *   bus bind                      queues held unbound ("bindings_held") bind now;
+ *                                 the bus then sends BINDINGS=complete
+ *   bus hold                      new and re-bound queues stay unbound from now on
+ *   driver vfio_ap load           modprobe vfio_ap (topology "vfio_ap": false):
+ *                                 the matrix device appears, its queues bind
  *
  * IDs take base 0 like the kernel ("0x1f", "31"); ERRNO is a name (EIO) or a
  * number.
@@ -50,6 +55,9 @@ enum sim_cmd_kind {
 	SIM_CMD_QUEUE_ZAPQ_BUSY,
 	SIM_CMD_QUEUE_ZAPQ_RIP,
 	SIM_CMD_STATS_RESET,
+	SIM_CMD_BUS_BIND,
+	SIM_CMD_BUS_HOLD,
+	SIM_CMD_DRIVER_LOAD,
 };
 
 /* PQAP(AQIC) per second and vCPU of a started guest, unless pqap_hz= says. */

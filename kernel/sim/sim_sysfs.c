@@ -81,6 +81,11 @@ static struct sim_guest *guests;
 static bool uevents_on;
 static bool initscan_sent, bindings_rearmed;
 static unsigned long long complete_count;
+/* The kernel the tree presents (topology "kernel"), and whether queues have SE attributes. */
+static enum sim_kernel_level kernel_level = SIM_KERNEL_APMATRIX;
+static bool se_attrs;
+/* The vfio_ap module is loaded: the matrix device exists (topology "vfio_ap", ctl). */
+static bool vfio_loaded;
 
 struct write_count {
 	const char *name;
@@ -236,6 +241,18 @@ static ssize_t show_bindings(struct sim_node *d, const struct sim_attr *a, char 
 	return emit(buf, size, bound == total ? "%u/%u (complete)\n" : "%u/%u\n", bound, total);
 }
 
+static ssize_t show_complete_count(struct sim_node *d, const struct sim_attr *a, char *buf,
+				   size_t size)
+{
+	return emit(buf, size, "%llu\n", __atomic_load_n(&complete_count, __ATOMIC_RELAXED));
+}
+
+/* Linux 6.19: bindings_complete_count on the bus, driver_override on queues. */
+static bool level_6_19(struct sim_node *d)
+{
+	return kernel_level == SIM_KERNEL_6_19;
+}
+
 static ssize_t show_const(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
 {
 	return emit(buf, size, "%s", (const char *)a->priv);
@@ -272,6 +289,10 @@ static const struct sim_attr bus_ap_attrs[] = {
 	{ .name = "features", .mode = 0444, .show = show_bus_features },
 	{ .name = "scans", .mode = 0644, .show = show_scans, .store = store_ignore },
 	{ .name = "bindings", .mode = 0444, .show = show_bindings },
+	{ .name = "bindings_complete_count",
+	  .mode = 0444,
+	  .show = show_complete_count,
+	  .visible = level_6_19 },
 	{ .name = "config_time",
 	  .mode = 0644,
 	  .show = show_const,
@@ -512,6 +533,13 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
+	/* No override set; SE: this LPAR is no SE guest, nothing is bound. */
+	if (strcmp(what, "driver_override") == 0)
+		return emit(buf, size, "\n");
+	if (strcmp(what, "se_bind") == 0)
+		return emit(buf, size, "unbound\n");
+	if (strcmp(what, "se_associate") == 0)
+		return emit(buf, size, "unassociated\n");
 	if (strcmp(what, "uevent") == 0) {
 		card_info(qn >> 8, NULL, &mode);
 		return emit(buf, size, "DEVTYPE=ap_queue\n%s%s%s%s\n", drv ? "DRIVER=" : "",
@@ -527,6 +555,18 @@ static ssize_t queue_reset_store(struct sim_node *d, const struct sim_attr *a, c
 
 	ap_zapq(AP_MKQID(qn >> 8, qn & 0xff), 0);
 	return (ssize_t)len;
+}
+
+/* Presented, not simulated: writing them is EOPNOTSUPP. */
+static ssize_t store_unsupported(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+static bool queue_se(struct sim_node *d)
+{
+	return se_attrs;
 }
 
 static bool queue_host_bound(struct sim_node *d)
@@ -549,6 +589,9 @@ static const struct sim_attr queue_attrs[] = {
 	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
 	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
+	DEV_ATTR("driver_override", 0644, queue_show, store_unsupported, level_6_19),
+	DEV_ATTR("se_bind", 0644, queue_show, store_unsupported, queue_se),
+	DEV_ATTR("se_associate", 0644, queue_show, store_unsupported, queue_se),
 	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
 };
 
@@ -638,7 +681,8 @@ static void check_bindings_complete(void)
 	if (bound != total)
 		return;
 	bindings_rearmed = false;
-	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", ++complete_count);
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu",
+		 __atomic_add_fetch(&complete_count, 1, __ATOMIC_RELAXED));
 	send_event("change", "/devices/ap", "ap", NULL, NULL, envp);
 }
 
@@ -1029,6 +1073,48 @@ static const struct sim_attr matrix_extra_attrs[] = {
 	  .store = matrix_uevent_store },
 };
 
+/*
+ * The matrix device's features as the level's driver advertises them:
+ * upstream's list from 6.12 on (no file before), this driver's own list.
+ */
+static ssize_t level_features_show(struct sim_node *d, const struct sim_attr *a, char *buf,
+				   size_t size)
+{
+	if (kernel_level == SIM_KERNEL_APMATRIX)
+		return matrix_attr_show(d, a, buf, size);
+	return emit(buf, size, "guest_matrix hotplug ap_config\n");
+}
+
+static bool level_has_features(struct sim_node *d)
+{
+	return kernel_level >= SIM_KERNEL_6_12;
+}
+
+static bool level_has_ap_config(struct sim_node *d)
+{
+	return kernel_level >= SIM_KERNEL_6_10;
+}
+
+static bool level_apmatrix(struct sim_node *d)
+{
+	return kernel_level == SIM_KERNEL_APMATRIX;
+}
+
+/* Hide what the presented kernel does not have; the core keeps serving the rest. */
+static void apply_kernel_level(struct sim_attr *attrs, size_t n, bool matrix)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (matrix && strcmp(attrs[i].name, "features") == 0) {
+			attrs[i].show = level_features_show;
+			attrs[i].visible = level_has_features;
+		} else if (matrix && strcmp(attrs[i].name, "ap_config_batch") == 0) {
+			attrs[i].visible = level_apmatrix;
+		} else if (!matrix && strcmp(attrs[i].name, "ap_config") == 0) {
+			attrs[i].visible = level_has_ap_config;
+		}
+	}
+}
+
 static int build_attr_tables(void)
 {
 	size_t n;
@@ -1037,11 +1123,13 @@ static int build_attr_tables(void)
 				     mdev_extra_attrs, &n);
 	if (!mdev_attrs)
 		return -ENOMEM;
+	apply_kernel_level(mdev_attrs, n, false);
 	mdev_type = (struct sim_dir_type){ mdev_attrs, n, mdev_links, ELEMENTSOF(mdev_links) };
 	matrix_attrs = WRAP_CORE_ATTRS(vfio_ap_matrix_attrs, matrix_attr_show, matrix_attr_store,
 				       matrix_extra_attrs, &n);
 	if (!matrix_attrs)
 		return -ENOMEM;
+	apply_kernel_level(matrix_attrs, n, true);
 	matrix_type = (struct sim_dir_type){ .attrs = matrix_attrs, .n_attrs = n };
 	return 0;
 }
@@ -1152,6 +1240,7 @@ static int guest_stop(const struct sim_cmd *c)
 }
 
 static void stats_reset(void);
+static int vfio_ap_load(void);
 
 int sim_ctl_execute(const struct sim_cmd *c)
 {
@@ -1194,6 +1283,12 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
 	case SIM_CMD_STATS_RESET:
 		stats_reset();
+		return 0;
+	case SIM_CMD_DRIVER_LOAD:
+		return vfio_ap_load();
+	case SIM_CMD_BUS_BIND:
+	case SIM_CMD_BUS_HOLD:
+		ap_sim_set_hold_bindings(c->kind == SIM_CMD_BUS_HOLD);
 		return 0;
 	}
 	return -EINVAL;
@@ -1342,6 +1437,21 @@ static ssize_t pid_show(struct sim_node *d, const struct sim_attr *a, char *buf,
 	return emit(buf, size, "%d\n", (int)getpid());
 }
 
+static ssize_t osrelease_show(struct sim_node *d, const struct sim_attr *a, char *buf, size_t size)
+{
+	return emit(buf, size, "%s\n", sim_kernel_level_release(kernel_level));
+}
+
+/*
+ * kernel/osrelease: not in a real /sys (there it is /proc/sys/kernel/osrelease);
+ * the simulated host's release, for programs rooted at this tree.
+ */
+static const struct sim_attr kernel_attrs[] = {
+	{ .name = "osrelease", .mode = 0444, .show = osrelease_show },
+};
+static const struct sim_dir_type kernel_type = { .attrs = kernel_attrs,
+						 .n_attrs = ELEMENTSOF(kernel_attrs) };
+
 static const struct sim_attr sim_attrs[] = {
 	{ .name = "ctl", .mode = 0200, .show = NULL, .store = ctl_store },
 	{ .name = "stats.json", .mode = 0444, .show = stats_show, .max_show = 1 << 20 },
@@ -1382,9 +1492,46 @@ static void put_info_mask(unsigned int *m32, const ap_mask *m)
 	}
 }
 
+/*
+ * modprobe vfio_ap: the matrix device and its tree, then the driver
+ * registers with the bus (its queues bind: BINDINGS=complete follows),
+ * and the mdev core announces the matrix device (MDEV_STATE=registered).
+ */
+static int vfio_ap_load(void)
+{
+	struct sim_node *root = sim_tree_root(), *n;
+	int r;
+
+	if (vfio_loaded)
+		return -EEXIST;
+	n = sim_dir_mkpath(root, "devices/vfio_ap");
+	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
+	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
+	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
+	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
+	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
+	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
+	n = sim_dir_mkpath(root, "bus/matrix/devices");
+	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
+		return log_oom();
+	sim_link_add(n, "matrix", n_matrix);
+	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
+	if (n)
+		sim_link_add(n, "matrix", n_matrix);
+	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
+	r = vfio_ap_sim_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the vfio_ap driver");
+	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	vfio_loaded = true;
+	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	return 0;
+}
+
 int sim_sysfs_init(const struct sim_topology *t)
 {
-	struct sim_node *root, *bus_ap, *drivers, *n;
+	struct sim_node *root, *bus_ap, *drivers;
 	struct ap_config_info info = { 0 };
 	char mask[AP_MASK_STR_MAX];
 	bool changed;
@@ -1395,6 +1542,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 	queue_offline = calloc(NR_APQN, sizeof(*queue_offline));
 	if (!queue_node || !queue_drv || !queue_offline)
 		return log_oom();
+	kernel_level = t->kernel;
+	se_attrs = t->se;
 	r = sim_tree_init();
 	if (r < 0)
 		return log_oom();
@@ -1414,22 +1563,8 @@ int sim_sysfs_init(const struct sim_topology *t)
 	r = build_attr_tables();
 	if (r < 0)
 		return log_oom();
-	n = sim_dir_mkpath(root, "devices/vfio_ap");
-	n_matrix = sim_dir_add(n, "matrix", &matrix_type, NULL);
-	n = sim_dir_add(n_matrix, "mdev_supported_types", NULL, NULL);
-	n_type = sim_dir_add(n, MDEV_TYPE, &type_type, NULL);
-	n_type_devices = sim_dir_add(n_type, "devices", NULL, NULL);
-	n_mdev_devices = sim_dir_mkpath(root, "bus/mdev/devices");
-	n_mdev_drv = sim_dir_mkpath(root, "bus/mdev/drivers/vfio_ap_mdev");
-	n = sim_dir_mkpath(root, "bus/matrix/devices");
-	if (!n_matrix || !n_type_devices || !n_mdev_devices || !n_mdev_drv || !n)
-		return log_oom();
-	sim_link_add(n, "matrix", n_matrix);
-	n = sim_dir_mkpath(root, "bus/matrix/drivers/vfio_ap");
-	if (n)
-		sim_link_add(n, "matrix", n_matrix);
-	sim_link_add(sim_dir_mkpath(root, "class/mdev_bus"), "matrix", n_matrix);
-	if (!sim_dir_add(root, "sim", &sim_type, NULL))
+	if (!sim_dir_add(root, "sim", &sim_type, NULL) ||
+	    !sim_dir_add(root, "kernel", &kernel_type, NULL))
 		return log_oom();
 
 	/* A lock-order violation is counted and reported in stats.json, not fatal. */
@@ -1440,10 +1575,13 @@ int sim_sysfs_init(const struct sim_topology *t)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the simulated AP bus");
 	ap_sim_set_event_hook(on_bus_event, NULL);
-	r = vfio_ap_sim_init();
-	if (r < 0)
-		return log_error_errno(r, "Failed to set up the vfio_ap driver");
-	vfio_ap_sim_set_cfg_changed_hook(on_cfg_changed, NULL);
+	if (t->vfio_ap) {
+		r = vfio_ap_load();
+		if (r < 0)
+			return r;
+	}
+	if (t->bindings_held)
+		ap_sim_set_hold_bindings(true);
 	for (unsigned int id = 0; id < AP_ID_COUNT; id++) {
 		const struct sim_topo_adapter *a = &t->adapters[id];
 
@@ -1495,8 +1633,9 @@ void sim_sysfs_enable_uevents(void)
 	 * matrix device registered, the first bus scan done, bindings complete.
 	 */
 	uevents_on = true;
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=registered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=registered", NULL });
 	send_event("change", "/devices/ap", "ap", NULL, NULL,
 		   (const char *[]){ "INITSCAN=done", NULL });
 	if (complete_count) {
@@ -1508,8 +1647,9 @@ void sim_sysfs_enable_uevents(void)
 
 void sim_sysfs_exit(void)
 {
-	send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
-		   (const char *[]){ "MDEV_STATE=unregistered", NULL });
+	if (vfio_loaded)
+		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
+			   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
 	pthread_mutex_lock(&mdev_lock);
 	while (guests) {
@@ -1531,7 +1671,9 @@ void sim_sysfs_exit(void)
 			break;
 		mdev_destroy(sm, false);
 	}
-	vfio_ap_sim_exit();
+	if (vfio_loaded)
+		vfio_ap_sim_exit();
+	vfio_loaded = false;
 	ap_sim_exit();
 	sim_tree_free();
 	free(queue_node);

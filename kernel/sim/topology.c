@@ -22,6 +22,30 @@ const char *sim_mode_to_string(enum sim_card_mode m)
 	return (size_t)m < ELEMENTSOF(mode_names) ? mode_names[m] : "unknown";
 }
 
+static const struct {
+	const char *name, *release;
+} kernel_levels[] = {
+	[SIM_KERNEL_6_1] = { "6.1", "6.1.0-apsim" },
+	[SIM_KERNEL_6_10] = { "6.10", "6.10.0-apsim" },
+	[SIM_KERNEL_6_12] = { "6.12", "6.12.0-apsim" },
+	[SIM_KERNEL_6_15] = { "6.15", "6.15.0-apsim" },
+	[SIM_KERNEL_6_19] = { "6.19", "6.19.0-apsim" },
+	[SIM_KERNEL_APMATRIX] = { "apmatrix", "6.12.0-apmatrix" },
+};
+
+int sim_kernel_level_from_string(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(kernel_levels); i++)
+		if (strcmp(s, kernel_levels[i].name) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *sim_kernel_level_release(enum sim_kernel_level l)
+{
+	return (size_t)l < ELEMENTSOF(kernel_levels) ? kernel_levels[l].release : "unknown";
+}
+
 int sim_hwtype_from_string(const char *s)
 {
 	if (strncmp(s, "CEX", 3) == 0 && s[3] >= '4' && s[3] <= '8' && s[4] == 0)
@@ -52,6 +76,8 @@ static void topology_base(struct sim_topology *t)
 	t->max_apqi = 255;
 	ap_mask_fill(&t->apmask);
 	ap_mask_fill(&t->aqmask);
+	t->kernel = SIM_KERNEL_APMATRIX;
+	t->vfio_ap = true;
 }
 
 int topology_default(struct sim_topology *ret)
@@ -226,9 +252,10 @@ int topology_from_json(const char *text, struct sim_topology *ret, char **reterr
 	struct sim_topology t;
 	struct json_object *f;
 	static const char *const known[] = {
-		"apxa",	    "max_adapter_id", "max_domain_id",
-		"adapters", "domains",	      "control_domains",
-		"apmask",   "aqmask",	      "mdevs",
+		"apxa",	   "max_adapter_id",  "max_domain_id", "adapters",
+		"domains", "control_domains", "apmask",	       "aqmask",
+		"mdevs",   "kernel",	      "bindings_held", "se",
+		"vfio_ap",
 	};
 	int r;
 
@@ -256,6 +283,33 @@ int topology_from_json(const char *text, struct sim_topology *ret, char **reterr
 	}
 
 	topology_base(&t);
+	if (json_object_object_get_ex(root, "kernel", &f)) {
+		r = json_object_is_type(f, json_type_string) ?
+			    sim_kernel_level_from_string(json_object_get_string(f)) :
+			    -EINVAL;
+		if (r < 0)
+			return fail(reterr_msg, -EINVAL,
+				    "kernel: expected \"6.1\", \"6.10\", \"6.12\", \"6.15\", "
+				    "\"6.19\" or \"apmatrix\"");
+		t.kernel = (enum sim_kernel_level)r;
+	}
+	if (json_object_object_get_ex(root, "bindings_held", &f)) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return fail(reterr_msg, -EINVAL, "bindings_held: expected a boolean");
+		t.bindings_held = json_object_get_boolean(f);
+	}
+	if (json_object_object_get_ex(root, "vfio_ap", &f)) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return fail(reterr_msg, -EINVAL, "vfio_ap: expected a boolean");
+		t.vfio_ap = json_object_get_boolean(f);
+		if (!t.vfio_ap && json_object_object_get_ex(root, "mdevs", NULL))
+			return fail(reterr_msg, -EINVAL, "mdevs: need the vfio_ap driver loaded");
+	}
+	if (json_object_object_get_ex(root, "se", &f)) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return fail(reterr_msg, -EINVAL, "se: expected a boolean");
+		t.se = json_object_get_boolean(f);
+	}
 	if (json_object_object_get_ex(root, "apxa", &f)) {
 		if (!json_object_is_type(f, json_type_boolean))
 			return fail(reterr_msg, -EINVAL, "apxa: expected a boolean");

@@ -13,7 +13,16 @@
  *     "control_domains": "0-15",     (QCI ADM; default: the usage domains)
  *     "apmask": "0-1", "aqmask": "0-255",   (ids whose bits are set; default all)
  *     "mdevs": [ { "uuid": "...", "adapters": [3], "domains": "4-5",
- *                  "control_domains": [4] } ]
+ *                  "control_domains": [4] } ],
+ *     "kernel": "apmatrix",          (the kernel presented: "6.1", "6.10", "6.12",
+ *                                     "6.15", "6.19" (upstream vfio_ap and AP bus of
+ *                                     that release) or "apmatrix" (this driver on 6.12))
+ *     "bindings_held": false,        (true: queues come up unbound until
+ *                                     "bus bind" on sim/ctl, as on a booting host)
+ *     "se": false,                   (true: queues have se_bind/se_associate)
+ *     "vfio_ap": true                (false: the vfio_ap module is not loaded at
+ *                                     boot, no matrix device, no mdevs; "driver
+ *                                     vfio_ap load" on sim/ctl loads it)
  *   }
  *
  * Id fields take what libapm's matrix JSON takes: ints and id-list strings.
@@ -39,6 +48,16 @@ struct sim_topo_adapter {
 	enum sim_card_mode mode;
 };
 
+/* What the simulated kernel offers; see kernel/sim/README.md for each level. */
+enum sim_kernel_level {
+	SIM_KERNEL_6_1,
+	SIM_KERNEL_6_10,
+	SIM_KERNEL_6_12,
+	SIM_KERNEL_6_15,
+	SIM_KERNEL_6_19,
+	SIM_KERNEL_APMATRIX,
+};
+
 /* Not libapm's ap_matrix: this header meets the core's struct ap_matrix. */
 struct sim_topo_mdev {
 	char uuid[37];
@@ -53,6 +72,8 @@ struct sim_topology {
 	ap_mask apmask, aqmask;
 	struct sim_topo_mdev *mdevs;
 	size_t n_mdevs;
+	enum sim_kernel_level kernel;
+	bool bindings_held, se, vfio_ap;
 };
 
 /* The default host: 4 adapters x 16 domains, adapters 0-1 kept by the host. */
@@ -63,6 +84,10 @@ int topology_load(const char *path, struct sim_topology *ret, char **reterr_msg)
 void topology_done(struct sim_topology *t);
 
 const char *sim_mode_to_string(enum sim_card_mode m);
+/* "6.1" .. "apmatrix"; -EINVAL otherwise. */
+int sim_kernel_level_from_string(const char *s);
+/* The release the level reports in kernel/osrelease, e.g. "6.12.0-apsim". */
+const char *sim_kernel_level_release(enum sim_kernel_level l);
 /* "CEX4".."CEX8" -> 10..14; -EINVAL otherwise. */
 int sim_hwtype_from_string(const char *s);
 
