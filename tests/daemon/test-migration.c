@@ -347,6 +347,24 @@ static void test_prepare_validation(void)
 	sd_bus_error_free(&e);
 }
 
+/* An export that says "reserve": "domain": the domains leave aqmask instead. */
+static void test_reserve_domains(void)
+{
+	_cleanup_free_ char *t = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (asprintf(&t,
+		     "{\"version\": 1, \"uuid\": \"" U "\", \"adapters\": [3], \"domains\": [1,2], "
+		     "\"reserve\": \"domain\"}") < 0)
+		abort();
+	o = check(t);
+	tap_is_str(json_object_to_json_string(json_object_object_get(o, "reserve")),
+		   "{ \"kind\": \"domain\", \"ids\": [ 1, 2 ] }",
+		   "domains 1 and 2 are to be reserved");
+	tap_is_int((int)json_object_array_length(json_object_object_get(o, "host_reserved")), 2,
+		   "03.0001 and 03.0002 are the host's now");
+}
+
 int main(void)
 {
 	run(test_parse_refusals);
@@ -355,5 +373,6 @@ int main(void)
 	run(test_problems_name_apqn_and_reason);
 	run(test_device_conflicts);
 	run(test_prepare_validation);
+	run(test_reserve_domains);
 	return tap_done();
 }
