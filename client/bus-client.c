@@ -25,6 +25,7 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Inhibited", ENOLCK),
 	/* Another manager's mdev (apctl adopt takes it over). */
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Foreign", EREMOTE),
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Incompatible", EMEDIUMTYPE),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -65,6 +66,7 @@ int exit_code_from_errno(int r)
 	case EBUSY:
 	case ENOLCK:
 	case EREMOTE:
+	case EMEDIUMTYPE:
 	case EACCES:
 	case EPERM:
 		return EXIT_REFUSED;

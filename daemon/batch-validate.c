@@ -9,6 +9,7 @@
 #include "foreign.h"
 #include "log.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 
 static void first_common(const ap_matrix *a, const ap_matrix *b, char buf[static APQN_STR_MAX])
@@ -319,6 +320,29 @@ static void change_release(struct working *ws, struct want *w, const struct requ
 	ap_mask_or(host_mask(ws, r->kind), host_mask(ws, r->kind), &r->ids);
 }
 
+/*
+ * PrepareMigration: the definition of the export (unless the same one is
+ * there), and the host's hold on its APQNs given up for vfio_ap, as Reserve
+ * does (the ids the check chose, r->mig->reserved).
+ */
+static void change_prepare(struct working *ws, struct want *w, const struct request *r, size_t i)
+{
+	struct migration_spec *s = r->mig;
+
+	s->changed = !w->defined || (!w->def.guest[0] && r->def.guest[0]);
+	if (!w->defined) {
+		w->defined = true;
+		w->def = r->def;
+	} else if (!w->def.guest[0])
+		snprintf(w->def.guest, sizeof(w->def.guest), "%s", r->def.guest);
+	ap_mask_andnot(host_mask(ws, s->reserve), host_mask(ws, s->reserve), &s->reserved);
+}
+
+static int check_migration(struct working *ws, const struct request *r, sd_bus_error *err)
+{
+	return migration_validate(ws, r->mig, err);
+}
+
 /* Which devices a request names. */
 enum request_target {
 	TARGET_HOST, /* none: the AP bus masks */
@@ -329,6 +353,8 @@ enum request_target {
 
 struct request_rule {
 	enum request_target target;
+	/* Before anything: a check of the request against the working copy as it is. */
+	int (*check_first)(struct working *ws, const struct request *r, sd_bus_error *err);
 	/* Already so (one device only): accepted, nothing changes. NULL: never. */
 	bool (*already)(const struct want *w);
 	unsigned int needs; /* enum request_need */
@@ -374,6 +400,11 @@ static const struct request_rule request_rules[] = {
 	[REQ_RELEASE] = { .target = TARGET_HOST,
 			  .change = change_release,
 			  .check_host = check_release },
+	[REQ_PREPARE_MIGRATION] = { .target = TARGET_DEFINITION,
+				    .check_first = check_migration,
+				    .change = change_prepare,
+				    .check_claims = true,
+				    .check_foreign_guests = true },
 	[REQ_ADOPT] = { .target = TARGET_DEVICE,
 			.already = defined,
 			.adopts = true,
@@ -438,6 +469,11 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 	struct want *w = NULL;
 	int k;
 
+	if (rule->check_first) {
+		k = rule->check_first(ws, r, err);
+		if (k < 0)
+			return k;
+	}
 	if (rule->target == TARGET_HOST) {
 		rule->change(ws, NULL, r, 0);
 		return rule->check_host ? rule->check_host(ws, r, err) : 0;

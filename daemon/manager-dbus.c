@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 
 /*
@@ -523,6 +524,9 @@ int manager_bus_register(Manager *m)
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the manager object");
 	r = inhibit_bus_register(m);
+	if (r < 0)
+		return r;
+	r = migration_bus_register(m);
 	if (r < 0)
 		return r;
 	r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, "org.apmatrix1.Device",

@@ -71,7 +71,7 @@ COMP_WORDS=(apctl "$@"); COMP_CWORD=$#; COMP_LINE="apctl $*"; COMP_POINT=${#COMP
 _apctl apctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$APM_SOURCE_ROOT/client/apctl.bash-completion" "$@"
 	}
-	check "completion: all 20 verbs" test "$(complete_words "" | wc -l)" -eq 20
+	check "completion: all 23 verbs" test "$(complete_words "" | wc -l)" -eq 23
 	check "completion: 'ass' -> assign" test "$(complete_words ass)" = assign
 	check "completion: assign UUID offers both devices" \
 		test "$(complete_words assign "" | tr '\n' ' ')" = "$(printf '%s\n' "$UA" "$UB" | sort | tr '\n' ' ')"
