@@ -347,13 +347,27 @@ static int check_owners(struct working *ws, const struct migration_spec *s,
 					apqn n = { (uint8_t)a, (uint8_t)d };
 					char q[APQN_STR_MAX];
 
-					k = problem(
-						rep, &n, "in-use", o->uuid,
-						"APQN %s is assigned to %s device %s%s%s%s here",
-						apqn_to_string(n, q),
-						j == 0 ? "active" : "autostart", o->uuid,
-						o->def.guest[0] ? " (guest " : "", o->def.guest,
-						o->def.guest[0] ? ")" : "");
+					bool foreign = o->active && !o->defined && o->dev;
+
+					if (foreign)
+						/* Another manager's mdev: apmatrixd will not change it. */
+						k = problem(
+							rep, &n, "in-use", o->uuid,
+							"APQN %s is assigned to foreign device %s "
+							"(owner %s) here",
+							apqn_to_string(n, q), o->uuid,
+							device_owner(o->dev));
+					else
+						k = problem(
+							rep, &n, "in-use", o->uuid,
+							"APQN %s is assigned to %s device %s%s%s%s here",
+							apqn_to_string(n, q),
+							j == 0 ? "active" : "autostart", o->uuid,
+							o->def.guest[0] ? " (guest " : "",
+							o->def.guest, o->def.guest[0] ? ")" : "");
+					if (k >= 0 && foreign)
+						k = last_problem_add(rep, "owner_manager",
+								     device_owner(o->dev));
 					if (k >= 0 && o->def.guest[0])
 						k = last_problem_add(rep, "owner_guest",
 								     o->def.guest);

@@ -265,6 +265,31 @@ static void test_problems_name_apqn_and_reason(void)
 		   "{ \"kind\": \"adapter\", \"ids\": [ 3 ] }", "adapter 3 is to be reserved");
 }
 
+/* A foreign mdev (no definition here) holding an APQN of the export. */
+static void test_foreign_mdev_in_the_way(void)
+{
+	_cleanup_free_ char *t =
+		export_text("[1]", "[3]", "[" Q("01.0003", 1, 3, 14, "cca", "0x10800000") "]");
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *ps, *p;
+	Device *d = NULL;
+
+	if (manager_add_device(m, "f0f0f0f0-0000-4000-8000-000000000001", &d) < 0)
+		abort();
+	ap_mask_set(&d->kern.apm, 1);
+	ap_mask_set(&d->kern.aqm, 3);
+	d->active = true;
+	o = check(t);
+	tap_ok(has(o, "01.0003", "in-use",
+		   "foreign device f0f0f0f0-0000-4000-8000-000000000001 "
+		   "(owner unknown)"),
+	       "01.0003: in use by a foreign mdev, named with its owner");
+	ps = json_object_object_get(o, "problems");
+	p = json_object_array_length(ps) ? json_object_array_get_idx(ps, 0) : NULL;
+	tap_is_str(p ? json_object_get_string(json_object_object_get(p, "owner_manager")) : NULL,
+		   "unknown", "owner_manager says whose it is");
+}
+
 static void test_device_conflicts(void)
 {
 	_cleanup_free_ char *t = export_text("[1]", "[4]", "[]");
@@ -372,6 +397,7 @@ int main(void)
 	run(test_compatible);
 	run(test_problems_name_apqn_and_reason);
 	run(test_device_conflicts);
+	run(test_foreign_mdev_in_the_way);
 	run(test_prepare_validation);
 	run(test_reserve_domains);
 	return tap_done();
