@@ -29,6 +29,7 @@
 #include "json-text.h"
 #include "log.h"
 #include "mdevctl.h"
+#include "migrate.h"
 #include "monitor.h"
 #include "output.h"
 #include "read-file.h"
@@ -415,6 +416,11 @@ static int verb_stop(int argc, char **argv)
 	return call_device_method("StopDevice", "stop", argv[1], "Stopped");
 }
 
+static int verb_adopt(int argc, char **argv)
+{
+	return call_device_method("Adopt", "adopt", argv[1], "Adopted");
+}
+
 /*
  * A result_json of Assign/Unassign/Apply: as-is for tools; for people what it
  * cost, per device, and for a dry run the planned kernel writes.
@@ -741,6 +747,70 @@ static int verb_export_mdevctl(int argc, char **argv)
 	return 0;
 }
 
+static int verb_export_guest(int argc, char **argv)
+{
+	sd_bus *bus;
+	int r;
+
+	r = parse_uuid_arg(argv[1]);
+	if (r < 0)
+		return r;
+	r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return migrate_export(bus, argv[1], stdout);
+}
+
+/* An export as apctl export-guest wrote it: the file (or - for stdin), checked to be JSON. */
+static int read_export(const char *path, char **ret)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r < 0)
+		return r;
+	r = parse_json_text(path, text, len, &o);
+	if (r < 0)
+		return r;
+	if (strlen(text) != len) {
+		log_error("%s: invalid JSON: NUL byte in the input", path);
+		return -EINVAL;
+	}
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
+static int verb_migrate_check(int argc, char **argv)
+{
+	_cleanup_free_ char *text = NULL;
+	sd_bus *bus;
+	int r;
+
+	r = read_export(argv[1], &text);
+	if (r >= 0)
+		r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return migrate_check(bus, text, arg_json, arg_quiet);
+}
+
+static int verb_migrate_prepare(int argc, char **argv)
+{
+	_cleanup_free_ char *text = NULL;
+	sd_bus *bus;
+	int r;
+
+	r = read_export(argv[1], &text);
+	if (r >= 0)
+		r = need_bus(&bus);
+	if (r < 0)
+		return r;
+	return migrate_prepare(bus, text, arg_json, arg_quiet);
+}
+
 static int verb_inhibit(int argc, char **argv)
 {
 	_cleanup_free_ char *who = NULL;
@@ -800,6 +870,8 @@ static const verb verbs[] = {
 	{ "start", 1, 1, OPT_DRY_RUN, "start UUID", "Create the mdev and apply its matrix",
 	  verb_start },
 	{ "stop", 1, 1, OPT_DRY_RUN, "stop UUID", "Remove the mdev", verb_stop },
+	{ "adopt", 1, 1, OPT_DRY_RUN, "adopt UUID",
+	  "Take over a foreign mdev: its matrix becomes an apmatrixd definition", verb_adopt },
 	{ "assign", 3, 3, OPT_DRY_RUN, "assign UUID KIND IDS",
 	  "Add adapters, domains or control domains", verb_assign },
 	{ "unassign", 3, 3, OPT_DRY_RUN | OPT_FORCE, "unassign UUID KIND IDS [--force]",
@@ -817,6 +889,13 @@ static const verb verbs[] = {
 	  "Define devices from mdevctl's vfio-ap definitions", verb_import_mdevctl },
 	{ "export-mdevctl", 1, 1, 0, "export-mdevctl UUID",
 	  "Print a device as an mdevctl definition", verb_export_mdevctl },
+	{ "export-guest", 1, 1, 0, "export-guest UUID",
+	  "Print what a migration of the device's guest needs (JSON)", verb_export_guest },
+	{ "migrate-check", 1, 1, 0, "migrate-check FILE",
+	  "Check whether this host can take the guest exported in FILE", verb_migrate_check },
+	{ "migrate-prepare", 1, 1, 0, "migrate-prepare FILE",
+	  "Define the exported device here (not started) and reserve its queues",
+	  verb_migrate_prepare },
 	{ "inhibit", 2, INT_MAX, OPT_INHIBIT,
 	  "inhibit [--mode=block|delay] [--who=WHO] [--why=WHY] UUID -- COMMAND [ARGS...]",
 	  "Run COMMAND while no request may change the device", verb_inhibit },

@@ -7,8 +7,12 @@
 #include "bus-client.h"
 #include "log.h"
 
-/* Long enough for a batch on a busy host, short enough that a hung daemon is noticed. */
-#define CALL_TIMEOUT_USEC (60ULL * 1000 * 1000)
+/*
+ * Long enough for a batch on a busy host and above the daemon's own waits (the
+ * AP lock, 99 s by default; a delay inhibitor, 20 s); short enough that a hung
+ * daemon is noticed.
+ */
+#define CALL_TIMEOUT_USEC (150ULL * 1000 * 1000)
 
 static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.NoSuchDevice", ENODEV),
@@ -20,6 +24,9 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.LimitExceeded", E2BIG),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Inhibited", ENOLCK),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.SecureExecution", EKEYREJECTED),
+	/* Another manager's mdev (apctl adopt takes it over). */
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Foreign", EREMOTE),
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Incompatible", EMEDIUMTYPE),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -60,6 +67,8 @@ int exit_code_from_errno(int r)
 	case EBUSY:
 	case ENOLCK:
 	case EKEYREJECTED:
+	case EREMOTE:
+	case EMEDIUMTYPE:
 	case EACCES:
 	case EPERM:
 		return EXIT_REFUSED;

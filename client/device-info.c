@@ -10,6 +10,7 @@ void device_info_done(device_info *d)
 	free(d->uuid);
 	free(d->guest);
 	free(d->state);
+	free(d->owner);
 	*d = (device_info){};
 }
 
@@ -75,8 +76,12 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 		return sd_bus_message_exit_container(m);
 	}
 
-	if (strcmp(name, "Uuid") == 0 || strcmp(name, "Guest") == 0 || strcmp(name, "State") == 0) {
-		char **field = name[0] == 'U' ? &d->uuid : name[0] == 'G' ? &d->guest : &d->state;
+	if (strcmp(name, "Uuid") == 0 || strcmp(name, "Guest") == 0 || strcmp(name, "State") == 0 ||
+	    strcmp(name, "Owner") == 0) {
+		char **field = name[0] == 'U' ? &d->uuid :
+			       name[0] == 'G' ? &d->guest :
+			       name[0] == 'O' ? &d->owner :
+						&d->state;
 
 		r = sd_bus_message_enter_container(m, 'v', "s");
 		if (r < 0)
@@ -87,8 +92,9 @@ static int read_property(sd_bus_message *m, const char *name, device_info *d)
 		return sd_bus_message_exit_container(m);
 	}
 	if (strcmp(name, "Autostart") == 0 || strcmp(name, "Defined") == 0 ||
-	    strcmp(name, "Drift") == 0) {
+	    strcmp(name, "Drift") == 0 || strcmp(name, "Foreign") == 0) {
 		bool *field = name[0] == 'A' ? &d->autostart :
+			      name[0] == 'F' ? &d->foreign :
 			      name[1] == 'e' ? &d->defined :
 					       &d->drift;
 		int b;
@@ -158,6 +164,9 @@ struct json_object *device_info_to_json(const device_info *d)
 	    json_object_object_add(o, "autostart", json_object_new_boolean(d->autostart)) < 0 ||
 	    json_object_object_add(o, "defined", json_object_new_boolean(d->defined)) < 0 ||
 	    json_object_object_add(o, "drift", json_object_new_boolean(d->drift)) < 0 ||
+	    json_object_object_add(o, "owner", json_object_new_string(d->owner ?: "apmatrixd")) <
+		    0 ||
+	    json_object_object_add(o, "foreign", json_object_new_boolean(d->foreign)) < 0 ||
 	    json_object_object_add(o, "adapters", mask_to_json(&d->matrix.apm)) < 0 ||
 	    json_object_object_add(o, "domains", mask_to_json(&d->matrix.aqm)) < 0 ||
 	    json_object_object_add(o, "control_domains", mask_to_json(&d->matrix.adm)) < 0 ||

@@ -23,6 +23,8 @@ typedef struct device_info {
 	bool autostart;
 	bool defined; /* persisted, not only an mdev found on the host */
 	bool drift; /* the kernel's matrix differs from the definition */
+	char *owner; /* apmatrixd, or of a foreign mdev mdevctl, libvirt, unknown; NULL: old daemon */
+	bool foreign; /* an mdev apmatrixd has no definition of (apctl adopt) */
 	ap_matrix matrix; /* Adapters, Domains, ControlDomains: the definition */
 	ap_matrix active_matrix; /* the mdev's matrix in the kernel */
 	ap_matrix guest_matrix; /* what the guest really has after filtering */
@@ -34,7 +36,8 @@ void device_info_done(device_info *d);
 int device_info_read(sd_bus_message *m, device_info *ret);
 
 /*
- * { "uuid", "state", "guest", "autostart", "defined", "drift", "adapters", "domains",
+ * { "uuid", "state", "guest", "autostart", "defined", "drift", "owner", "foreign",
+ *   "adapters", "domains",
  *   "control_domains", "active_adapters", ..., "guest_adapters", ... }
  */
 struct json_object *device_info_to_json(const device_info *d);

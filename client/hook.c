@@ -12,6 +12,7 @@
 #include "hook.h"
 #include "log.h"
 #include "mdevctl.h"
+#include "migrate.h"
 #include "read-file.h"
 
 /* STATE_DIR/UUID.migrate: the guest is coming in by migration (from migrate begin). */
@@ -213,6 +214,16 @@ static int prepare_device(sd_bus *bus, const char *uuid, const char *guest, cons
 	if (r < 0)
 		return log_bus_error(&error, r, "Failed to read the vfio-ap device");
 
+	/*
+	 * Another manager's mdev (mdevctl, libvirt's nodedev): apmatrixd does not
+	 * change it, so the guest gets it as it is; "apctl adopt" makes it ours.
+	 */
+	if (d.foreign) {
+		log_debug("Guest %s: vfio-ap device %s is %s's, not apmatrixd's; used as it is",
+			  guest, uuid, d.owner ?: "unknown");
+		r = 0;
+		goto out;
+	}
 	if (d.guest && d.guest[0] && strcmp(d.guest, guest) != 0) {
 		log_error("Guest %s: vfio-ap device %s belongs to guest %s", guest, uuid, d.guest);
 		r = -EADDRINUSE;
@@ -334,12 +345,27 @@ static int hook_release(const char *guest, const domain_vfio_ap *dd)
  */
 static int hook_migrate(const char *guest, const domain_vfio_ap *dd)
 {
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+
 	for (size_t i = 0; i < dd->n_uuids; i++) {
-		_cleanup_free_ char *migrating = migrate_marker(dd->uuids[i]);
+		_cleanup_free_ char *migrating = migrate_marker(dd->uuids[i]), *export = NULL;
 		int r;
 
 		if (!migrating)
 			return log_oom();
+		/* The orchestrator's export of the guest: check and prepare it now. */
+		if (asprintf(&export, "%s/%s.json", migrate_dir(), dd->uuids[i]) < 0)
+			return log_oom();
+		if (access(export, F_OK) == 0) {
+			if (!bus) {
+				r = bus_connect(&bus);
+				if (r < 0)
+					return r;
+			}
+			r = migrate_hook_prepare(bus, dd->uuids[i], guest);
+			if (r < 0)
+				return r;
+		}
 		r = marker_write(migrating, guest);
 		if (r < 0)
 			return log_error_errno(r,

@@ -8,8 +8,8 @@
 
 int show_device_list(const device_info *devices, size_t n, bool json, bool quiet)
 {
-	static const char *const headers[] = { "UUID",	   "STATE",   "GUEST",	"AUTOSTART",
-					       "ADAPTERS", "DOMAINS", "CONTROL" };
+	static const char *const headers[] = { "UUID",	    "STATE",	"GUEST",   "OWNER",
+					       "AUTOSTART", "ADAPTERS", "DOMAINS", "CONTROL" };
 	_cleanup_(table_freep) table *t = NULL;
 
 	if (json) {
@@ -39,6 +39,7 @@ int show_device_list(const device_info *devices, size_t n, bool json, bool quiet
 		table_add(t, devices[i].uuid);
 		table_add(t, devices[i].state);
 		table_add(t, devices[i].guest);
+		table_add(t, devices[i].owner ?: "apmatrixd");
 		table_add(t, devices[i].autostart ? "yes" : "no");
 		table_add(t, a);
 		table_add(t, d);
@@ -71,6 +72,10 @@ int show_device(const device_info *d, bool json)
 	print_field(stdout, "Guest:", d->guest);
 	print_field(stdout, "Autostart:", d->autostart ? "yes" : "no");
 	print_field(stdout, "Defined:", d->defined ? "yes" : "no (found on the host)");
+	print_field(stdout, "Owner:", d->owner ?: "apmatrixd");
+	if (d->foreign)
+		print_field(stdout,
+			    "Foreign:", "yes (not apmatrixd's: changed only after apctl adopt)");
 	print_field(stdout,
 		    "Drift:", d->drift ? "yes (the kernel differs from the definition)" : "no");
 	for (size_t i = 0; i < ELEMENTSOF(labels); i++) {

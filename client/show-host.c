@@ -59,7 +59,7 @@ int show_status(struct json_object *state, bool json)
 	_cleanup_free_ char *bus_features = NULL, *matrix_features = NULL, *host_adapters = NULL,
 			    *host_domains = NULL;
 	struct json_object *host, *devices, *stats, *counts, *store;
-	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0;
+	unsigned int n_defined = 0, n_active = 0, n_in_use = 0, n_drift = 0, n_foreign = 0;
 	size_t n_devices;
 	int r;
 
@@ -79,6 +79,8 @@ int show_status(struct json_object *state, bool json)
 			n_defined++;
 		if (json_object_get_boolean(jget(d, "drift")))
 			n_drift++;
+		if (json_object_get_boolean(jget(d, "foreign")))
+			n_foreign++;
 	}
 
 	summary = json_object_new_object();
@@ -101,6 +103,7 @@ int show_status(struct json_object *state, bool json)
 	json_object_object_add(counts, "active", json_object_new_int64(n_active));
 	json_object_object_add(counts, "in_use", json_object_new_int64(n_in_use));
 	json_object_object_add(counts, "drift", json_object_new_int64(n_drift));
+	json_object_object_add(counts, "foreign", json_object_new_int64(n_foreign));
 	json_object_object_add(summary, "devices", counts);
 	json_object_object_add(summary, "guests",
 			       json_object_new_int64((int64_t)jlen(state, "guests")));
@@ -128,8 +131,8 @@ int show_status(struct json_object *state, bool json)
 	if (r < 0)
 		return r;
 	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
-	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted)\n", "Devices:", n_devices,
-	       n_defined, n_active, n_in_use, n_drift);
+	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted, %u foreign)\n",
+	       "Devices:", n_devices, n_defined, n_active, n_in_use, n_drift, n_foreign);
 	printf("%18s %zu\n", "Guests:", jlen(state, "guests"));
 	store = jget(state, "store");
 	printf("%18s %s (%s)%s\n", "Storage:", jstr(store, "health") ?: "-",

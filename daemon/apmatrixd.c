@@ -31,6 +31,7 @@ static void options_done(struct options *o)
 	free(o->mc.state_dir);
 	free(o->mc.libvirt_uri);
 	free(o->mc.lock_path);
+	free(o->mc.mdevctl_dir);
 	free(o->config_file);
 }
 
@@ -65,9 +66,9 @@ static void help(void)
 	       "  --foreground-log          plain log lines on stderr\n"
 	       "  --help, --version\n\n"
 	       "Environment: SYSFS_ROOT (default /sys), DBUS_SYSTEM_BUS_ADDRESS,\n"
-	       "APMATRIXD_LOCK_FILE (default %s).\n",
+	       "APMATRIXD_LOCK_FILE (default %s), APMATRIXD_MDEVCTL_DIR (default %s).\n",
 	       STATE_DIR_DEFAULT, CONFIG_FILE_DEFAULT, BATCH_WINDOW_USEC_DEFAULT,
-	       BATCH_PACING_USEC_DEFAULT, AP_LOCK_PATH_DEFAULT);
+	       BATCH_PACING_USEC_DEFAULT, AP_LOCK_PATH_DEFAULT, MDEVCTL_DIR_DEFAULT);
 }
 
 static int parse_argv(int argc, char **argv, struct options *o)
@@ -159,6 +160,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	log_info("Signal %u: finishing the pending batch and exiting", si->ssi_signo);
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	/* Requests already queued are applied and answered, not dropped. */
+	m->stopping = true;
 	if (m->queue.n > 0)
 		manager_run_all_batches(m);
 	return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -170,10 +172,11 @@ static int run(int argc, char **argv)
 			     .mc.batch_policy = BATCH_POLICY_ADAPTIVE,
 			     .mc.pacing_usec = BATCH_PACING_USEC_DEFAULT,
 			     .mc.gather_usec = BATCH_GATHER_USEC_DEFAULT,
+			     .mc.lock_timeout_usec = AP_LOCK_TIMEOUT_USEC_DEFAULT,
 			     .mc.write_iface_max = WRITE_AP_CONFIG_BATCH };
 	Manager *m = NULL;
 	sigset_t ss;
-	const char *lock_env;
+	const char *lock_env, *env;
 	int r;
 
 	log_set_program("apmatrixd");
@@ -189,9 +192,27 @@ static int run(int argc, char **argv)
 	lock_env = getenv("APMATRIXD_LOCK_FILE");
 	if (lock_env && *lock_env && (r = config_set_str(&o.mc.lock_path, lock_env)) < 0)
 		goto out;
+	env = getenv("APMATRIXD_MDEVCTL_DIR");
+	if (env && *env && (r = config_set_str(&o.mc.mdevctl_dir, env)) < 0)
+		goto out;
 	r = read_config(&o);
 	if (r < 0)
 		goto out;
+	/* Tests shorten the wait below a second. */
+	env = getenv("APMATRIXD_LOCK_TIMEOUT_USEC");
+	if (env && *env) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(env, &end, 10);
+		if (!errno && !*end && v <= CONFIG_LOCK_TIMEOUT_SEC_MAX * 1000000ULL)
+			o.mc.lock_timeout_usec = v;
+		else
+			log_warning("APMATRIXD_LOCK_TIMEOUT_USEC=%s: not a number of microseconds "
+				    "up to an hour, ignored",
+				    env);
+	}
 	r = sysfs_set_root(NULL);
 	if (r < 0)
 		goto out;

@@ -68,13 +68,12 @@ static bool pid_alive(pid_t pid)
 	return !(state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X'));
 }
 
-int ap_lock_acquire(const char *path, uint64_t timeout_usec)
+int ap_lock_try(const char *path, pid_t *ret_holder)
 {
 	char tmp[PATH_MAX], content[32];
 	const char *slash = strrchr(path, '/');
-	uint64_t deadline = now_usec() + timeout_usec;
-	unsigned int wait_us = 100;
-	int fd, len, r = 0;
+	pid_t owner = 0;
+	int fd, len, r = -EBUSY;
 
 	if (slash)
 		snprintf(tmp, sizeof(tmp), "%.*s/.lk%d", (int)(slash - path), path, (int)getpid());
@@ -92,12 +91,12 @@ int ap_lock_acquire(const char *path, uint64_t timeout_usec)
 	}
 	close(fd);
 
-	/* Bounded by the deadline. */
-	for (;;) {
-		pid_t owner;
-
-		if (link(tmp, path) == 0)
+	/* A stale lock is removed and tried again, a few times at most. */
+	for (int attempt = 0; attempt < 4; attempt++) {
+		if (link(tmp, path) == 0) {
+			r = 0;
 			break;
+		}
 		if (errno != EEXIST) {
 			r = log_error_errno(-errno, "Failed to link %s to %s", tmp, path);
 			break;
@@ -108,32 +107,75 @@ int ap_lock_acquire(const char *path, uint64_t timeout_usec)
 			(void)unlink(path);
 			continue;
 		}
-		if (now_usec() >= deadline) {
-			r = log_error_errno(-EBUSY, "Lock %s is held by PID %d", path, (int)owner);
-			break;
-		}
+		/* Gone between link() and reading it: try again at once. */
+		if (owner < 0)
+			continue;
+		r = -EBUSY;
+		break;
+	}
+	unlink(tmp);
+	if (r == -EBUSY && ret_holder)
+		*ret_holder = owner > 0 ? owner : 0;
+	return r;
+}
+
+int ap_lock_acquire(const char *path, uint64_t timeout_usec)
+{
+	uint64_t deadline = now_usec() + timeout_usec;
+	unsigned int wait_us = 100;
+	pid_t holder = 0;
+	int r;
+
+	/* Bounded by the deadline. */
+	for (;;) {
+		r = ap_lock_try(path, &holder);
+		if (r != -EBUSY)
+			return r;
+		if (now_usec() >= deadline)
+			return log_error_errno(-EBUSY, "Lock %s is held by PID %d", path,
+					       (int)holder);
 		usleep(wait_us);
 		if (wait_us < 10000)
 			wait_us *= 2;
 	}
-	unlink(tmp);
-	return r;
 }
 
-/* 5 s, or $APMATRIXD_LOCK_TIMEOUT_USEC (tests). */
-static uint64_t lock_timeout_usec(void)
+const char *ap_lock_holder_describe(pid_t pid, char *buf, size_t size)
 {
-	const char *e = getenv("APMATRIXD_LOCK_TIMEOUT_USEC");
-	char *end;
-	unsigned long long v;
+	char path[64], cmd[256];
+	ssize_t n = -1;
+	int fd;
 
-	if (e && *e) {
-		errno = 0;
-		v = strtoull(e, &end, 10);
-		if (!errno && !*end && v <= 60 * 1000000ULL)
-			return v;
+	if (pid <= 0) {
+		snprintf(buf, size, "a process that wrote no PID into it yet");
+		return buf;
 	}
-	return 5 * 1000000ULL;
+	/* The command line, its NULs as spaces; a kernel thread or a zombie has none: comm. */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, cmd, sizeof(cmd) - 1);
+			close(fd);
+		}
+	}
+	if (n > 0) {
+		cmd[n] = '\0';
+		while (n > 0 && (cmd[n - 1] == '\0' || cmd[n - 1] == '\n'))
+			cmd[--n] = '\0';
+		for (ssize_t i = 0; i < n; i++)
+			if (cmd[i] == '\0' || cmd[i] == '\n' || cmd[i] == '"')
+				cmd[i] = cmd[i] == '"' ? '\'' : ' ';
+		snprintf(buf, size, "PID %d, command \"%s\"", (int)pid, cmd);
+	} else
+		snprintf(buf, size, "PID %d (command unknown)", (int)pid);
+	return buf;
 }
 
 void ap_lock_release(const char *path)
@@ -254,9 +296,9 @@ static void rollback(const struct host *h, const struct plan_input *in, struct a
 	readback(h, in, NULL, o);
 }
 
-int apply_run(const char *lock_path, struct store *store, const struct host *h,
-	      const struct plan_input *in, const struct plan *p, struct json_object *intent,
-	      struct apply_outcome *ret)
+int apply_run(const char *lock_path, uint64_t lock_timeout_usec, struct store *store,
+	      const struct host *h, const struct plan_input *in, const struct plan *p,
+	      struct json_object *intent, struct apply_outcome *ret)
 {
 	struct apply_outcome o = { 0 };
 	int r;
@@ -270,7 +312,7 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 	}
 	uint64_t t0 = now_usec(), t1, t2;
 
-	r = ap_lock_acquire(lock_path, lock_timeout_usec());
+	r = lock_path ? ap_lock_acquire(lock_path, lock_timeout_usec) : 0;
 	if (r < 0) {
 		if (asprintf(&o.message, "the AP configuration lock %s is held by another process",
 			     lock_path) < 0)
@@ -286,7 +328,8 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 			if (asprintf(&o.message, "cannot write the journal %s: %s (errno %d)",
 				     store->error_path, strerror(-r), -r) < 0)
 				o.message = NULL;
-			ap_lock_release(lock_path);
+			if (lock_path)
+				ap_lock_release(lock_path);
 			*ret = o;
 			return r;
 		}
@@ -328,7 +371,8 @@ int apply_run(const char *lock_path, struct store *store, const struct host *h,
 		(void)store_journal_clear(store);
 	else if (r >= 0)
 		crash_point("after-kernel");
-	ap_lock_release(lock_path);
+	if (lock_path)
+		ap_lock_release(lock_path);
 	log_debug("apply: lock+journal %" PRIu64 " us, writes %" PRIu64 " us, readback %" PRIu64
 		  " us",
 		  t1 - t0, t2 - t1, now_usec() - t2);

@@ -10,6 +10,8 @@
 #define APMATRIXD_APPLY_H
 
 #include <json-c/json.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "host.h"
 #include "plan.h"
@@ -18,13 +20,22 @@
 #define AP_LOCK_PATH_DEFAULT "/run/lock/s390apconfig.lock"
 
 /*
- * The lock file protocol of s390-tools (liblockfile style): our PID goes into
- * a temp file beside the lock, which is link()ed to the lock path; a lock
- * whose PID is dead is stale and removed. Waits up to timeout_usec, then
- * -EBUSY.
+ * The lock file protocol of s390-tools (libutil's util_lockfile, liblockfile
+ * style; not flock/fcntl): our PID goes into a temp file beside the lock,
+ * which is link()ed to the lock path; a lock whose PID is dead is stale and
+ * removed. The holder is the PID in the file (the ap mdevctl callout writes
+ * its parent's, mdevctl's).
+ *
+ * ap_lock_try(): one attempt, never waits: 0, or -EBUSY with the holder's
+ * PID (0 while it has not written one yet) in *ret_holder, or another
+ * negative errno (logged).
  */
+int ap_lock_try(const char *path, pid_t *ret_holder);
+/* Tries until timeout_usec has passed, sleeping in between (startup only), then -EBUSY. */
 int ap_lock_acquire(const char *path, uint64_t timeout_usec);
 void ap_lock_release(const char *path);
+/* "PID 123, command \"chzdev ...\"" for messages; buf is returned. */
+const char *ap_lock_holder_describe(pid_t pid, char *buf, size_t size);
 
 struct apply_outcome {
 	size_t writes_done;
@@ -42,15 +53,17 @@ struct apply_outcome {
 void apply_outcome_done(struct apply_outcome *o);
 
 /*
- * Run plan p for input in. intent (may be NULL) is written as the journal
+ * Run plan p for input in, under the AP configuration lock: lock_path is
+ * taken (waiting up to lock_timeout_usec) and released; NULL: the caller
+ * holds it already (a batch, batch-lock.h). intent (may be NULL) is written as the journal
  * before the first write. Returns 0 or the negative errno of the failed write
  * (outcome describes it; the touched mdevs are rolled back to
  * in->items[].cur and the journal is removed). On success the journal stays:
  * the caller removes it once the definitions are durable, so that a crash in
  * between is rolled forward from it at the next start.
  */
-int apply_run(const char *lock_path, struct store *store, const struct host *h,
-	      const struct plan_input *in, const struct plan *p, struct json_object *intent,
-	      struct apply_outcome *ret);
+int apply_run(const char *lock_path, uint64_t lock_timeout_usec, struct store *store,
+	      const struct host *h, const struct plan_input *in, const struct plan *p,
+	      struct json_object *intent, struct apply_outcome *ret);
 
 #endif

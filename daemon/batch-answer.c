@@ -10,6 +10,7 @@
 #include "log.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 
 void request_reply_error(struct request *r, const sd_bus_error *err)
@@ -41,6 +42,9 @@ void request_reply_ok(Manager *m, struct request *r, const char *result_json)
 	case REQ_UNASSIGN:
 	case REQ_APPLY:
 		(void)sd_bus_reply_method_return(r->msg, "s", result_json);
+		break;
+	case REQ_PREPARE_MIGRATION:
+		migration_reply_prepared(m, r, result_json);
 		break;
 	default:
 		(void)sd_bus_reply_method_return(r->msg, "");

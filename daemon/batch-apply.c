@@ -76,7 +76,7 @@ static int write_kernel(struct batch *b)
 		return sd_bus_error_set_errno(&b->error, -ENOMEM);
 	sd_notifyf(0, "STATUS=Applying batch %" PRIu64 " (%zu requests, %zu writes)", b->seq,
 		   b->n_accepted, b->plan->n_writes);
-	k = apply_run(m->config.lock_path, m->store, m->host, &b->in, b->plan, intent, o);
+	k = apply_run(NULL, 0, m->store, m->host, &b->in, b->plan, intent, o);
 	m->stats.kernel_writes += o->writes_done;
 	if (k < 0 && o->storage_failed) {
 		k = batch_error_storage(m, k, &b->error);

@@ -138,9 +138,7 @@ static void retry_group(struct batch *b, size_t g, struct isolated *iso, struct 
 	k = plan_compute(&gin, &gp);
 	if (k >= 0) {
 		intent = batch_journal(&gin, s->map, m->batch_seq);
-		k = intent ? apply_run(m->config.lock_path, m->store, m->host, &gin, gp, intent,
-				       &go) :
-			     -ENOMEM;
+		k = intent ? apply_run(NULL, 0, m->store, m->host, &gin, gp, intent, &go) : -ENOMEM;
 		m->stats.kernel_writes += go.writes_done;
 	}
 	/* Each group is its own commit: the next group's journal replaces this one. */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "apm-limits.h"
 #include "batch-validate.h"
+#include "foreign.h"
 #include "log.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 
 static void first_common(const ap_matrix *a, const ap_matrix *b, char buf[static APQN_STR_MAX])
@@ -33,6 +36,12 @@ static bool claims(const struct want *w, int k, ap_matrix *ret)
 		return true;
 	}
 	return false;
+}
+
+/* A foreign mdev as the batch has it so far: there, and not defined. */
+static bool want_foreign(const struct want *w)
+{
+	return w->active && !w->defined;
 }
 
 /* Sharing and reservation rules for one want after a change. */
@@ -78,6 +87,15 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 				    !matrix_apqns_intersect(&mine, &theirs))
 					continue;
 				first_common(&mine, &theirs, q);
+				if (want_foreign(o)) {
+					char who[PATH_MAX + 256];
+
+					return sd_bus_error_setf(
+						err, ERR_IN_USE,
+						"APQN %s is already assigned to %s", q,
+						foreign_describe(ws->m, o->uuid, o->dev, who,
+								 sizeof(who)));
+				}
 				return sd_bus_error_setf(
 					err, ERR_IN_USE,
 					"APQN %s is already assigned to device %s%s%s%s", q,
@@ -95,6 +113,37 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 							 "guest %s already has device %s",
 							 self->def.guest, o->uuid);
 		}
+	return 0;
+}
+
+/*
+ * A definition (also a manual one, which otherwise may overlap) must not
+ * take APQNs a foreign mdev holds for a running guest: apmatrixd never
+ * changes that mdev, so the definition could not be started while it runs.
+ */
+static int check_foreign_guests(struct working *ws, const struct want *self, sd_bus_error *err)
+{
+	char q[APQN_STR_MAX], who[PATH_MAX + 256];
+
+	if (!self->defined)
+		return 0;
+	for (size_t i = 0; i < ws->n; i++) {
+		const struct want *o = &ws->w[i];
+
+		if (o == self || !want_foreign(o) || !o->dev ||
+		    !matrix_apqns_intersect(&self->def.m, &o->live))
+			continue;
+		/* vfio_ap sends no event when a guest attaches: look now. */
+		(void)manager_refresh_device_attached(ws->m, o->dev);
+		if (!device_in_use(o->dev))
+			continue;
+		first_common(&self->def.m, &o->live, q);
+		return sd_bus_error_setf(
+			err, ERR_IN_USE,
+			"device %s: APQN %s is in use by %s; apmatrixd does not "
+			"change it (adopt it, or stop its guest first)",
+			self->uuid, q, foreign_describe(ws->m, o->uuid, o->dev, who, sizeof(who)));
+	}
 	return 0;
 }
 
@@ -264,6 +313,19 @@ static void change_stop(struct working *ws, struct want *w, const struct request
 	w->active = false;
 }
 
+/* Adopt: the matrix the mdev has becomes its definition; the kernel is not touched. */
+static void change_adopt(struct working *ws, struct want *w, const struct request *r, size_t i)
+{
+	w->defined = true;
+	w->def = (struct definition){ .m = w->live };
+	snprintf(w->def.uuid, sizeof(w->def.uuid), "%s", w->uuid);
+}
+
+static bool defined(const struct want *w)
+{
+	return w->defined;
+}
+
 static ap_mask *kind_mask(ap_matrix *m, enum id_kind k)
 {
 	return k == KIND_ADAPTER ? &m->apm : k == KIND_DOMAIN ? &m->aqm : &m->adm;
@@ -311,6 +373,29 @@ static void change_release(struct working *ws, struct want *w, const struct requ
 	ap_mask_or(host_mask(ws, r->kind), host_mask(ws, r->kind), &r->ids);
 }
 
+/*
+ * PrepareMigration: the definition of the export (unless the same one is
+ * there), and the host's hold on its APQNs given up for vfio_ap, as Reserve
+ * does (the ids the check chose, r->mig->reserved).
+ */
+static void change_prepare(struct working *ws, struct want *w, const struct request *r, size_t i)
+{
+	struct migration_spec *s = r->mig;
+
+	s->changed = !w->defined || (!w->def.guest[0] && r->def.guest[0]);
+	if (!w->defined) {
+		w->defined = true;
+		w->def = r->def;
+	} else if (!w->def.guest[0])
+		snprintf(w->def.guest, sizeof(w->def.guest), "%s", r->def.guest);
+	ap_mask_andnot(host_mask(ws, s->reserve), host_mask(ws, s->reserve), &s->reserved);
+}
+
+static int check_migration(struct working *ws, const struct request *r, sd_bus_error *err)
+{
+	return migration_validate(ws, r->mig, err);
+}
+
 /* Which devices a request names. */
 enum request_target {
 	TARGET_HOST, /* none: the AP bus masks */
@@ -321,6 +406,8 @@ enum request_target {
 
 struct request_rule {
 	enum request_target target;
+	/* Before anything: a check of the request against the working copy as it is. */
+	int (*check_first)(struct working *ws, const struct request *r, sd_bus_error *err);
 	/* Already so (one device only): accepted, nothing changes. NULL: never. */
 	bool (*already)(const struct want *w);
 	unsigned int needs; /* enum request_need */
@@ -330,13 +417,18 @@ struct request_rule {
 	bool check_claims;
 	/* Then a rule of the host's masks. */
 	int (*check_host)(struct working *ws, const struct request *r, sd_bus_error *err);
+	/* Takes a foreign device (every other rule refuses one with .Foreign). */
+	bool adopts;
+	/* The definition may grow: not onto a foreign mdev a guest holds. */
+	bool check_foreign_guests;
 };
 
 static const struct request_rule request_rules[] = {
 	[REQ_DEFINE] = { .target = TARGET_DEFINITION,
 			 .needs = NEED_SE_KEPT,
 			 .change = change_define,
-			 .check_claims = true },
+			 .check_claims = true,
+			 .check_foreign_guests = true },
 	[REQ_UNDEFINE] = { .target = TARGET_DEVICE,
 			   .needs = NEED_DEFINED,
 			   .change = change_undefine },
@@ -349,7 +441,10 @@ static const struct request_rule request_rules[] = {
 		       .already = inactive,
 		       .needs = NEED_IDLE,
 		       .change = change_stop },
-	[REQ_ASSIGN] = { .target = TARGET_DEVICE, .change = change_ids, .check_claims = true },
+	[REQ_ASSIGN] = { .target = TARGET_DEVICE,
+			 .change = change_ids,
+			 .check_claims = true,
+			 .check_foreign_guests = true },
 	[REQ_UNASSIGN] = { .target = TARGET_DEVICE,
 			   .needs = NEED_SE_KEPT,
 			   .change = change_ids,
@@ -357,11 +452,22 @@ static const struct request_rule request_rules[] = {
 	[REQ_APPLY] = { .target = TARGET_ENTRIES,
 			.needs = NEED_SE_KEPT,
 			.change = change_apply,
-			.check_claims = true },
+			.check_claims = true,
+			.check_foreign_guests = true },
 	[REQ_RESERVE] = { .target = TARGET_HOST, .change = change_reserve },
 	[REQ_RELEASE] = { .target = TARGET_HOST,
 			  .change = change_release,
 			  .check_host = check_release },
+	[REQ_PREPARE_MIGRATION] = { .target = TARGET_DEFINITION,
+				    .check_first = check_migration,
+				    .change = change_prepare,
+				    .check_claims = true,
+				    .check_foreign_guests = true },
+	[REQ_ADOPT] = { .target = TARGET_DEVICE,
+			.already = defined,
+			.adopts = true,
+			.change = change_adopt,
+			.check_claims = true },
 };
 
 static const char *target_uuid(const struct request_rule *rule, const struct request *r, size_t i)
@@ -422,6 +528,11 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 	ap_matrix before;
 	int k;
 
+	if (rule->check_first) {
+		k = rule->check_first(ws, r, err);
+		if (k < 0)
+			return k;
+	}
 	if (rule->target == TARGET_HOST) {
 		rule->change(ws, NULL, r, 0);
 		return rule->check_host ? rule->check_host(ws, r, err) : 0;
@@ -431,6 +542,17 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 
 		if (logged < 0)
 			return logged;
+		if (!rule->adopts && want_foreign(w)) {
+			char who[PATH_MAX + 256];
+
+			return sd_bus_error_setf(
+				err, ERR_FOREIGN,
+				"%s of %s refused: apmatrixd changes only its own "
+				"devices; adopt it first (apctl adopt %s)",
+				request_type_to_string(r->type),
+				foreign_describe(ws->m, w->uuid, w->dev, who, sizeof(who)),
+				w->uuid);
+		}
 		if (rule->already && rule->already(w))
 			return 0;
 		k = check_needs(ws, w, rule->needs, err);
@@ -454,6 +576,8 @@ static int validate_rule(struct working *ws, const struct request_rule *rule,
 			rule->target == TARGET_ENTRIES ? working_find(ws, r->entries[i].uuid) : w;
 
 		k = check_want(ws, c, err);
+		if (k >= 0 && rule->check_foreign_guests)
+			k = check_foreign_guests(ws, c, err);
 		if (k < 0)
 			return k;
 	}

@@ -11,6 +11,7 @@
 
 #include "batch-answer.h"
 #include "batch-apply.h"
+#include "batch-lock.h"
 #include "batch-plan.h"
 #include "batch-policy.h"
 #include "batch-validate.h"
@@ -128,6 +129,7 @@ static void run_batch(Manager *m, bool all)
 {
 	struct batch b = { .m = m, .t_start = batch_now_usec() };
 	struct request *list;
+	bool lock_wait = false;
 	uint64_t next;
 	int k;
 
@@ -152,8 +154,14 @@ static void run_batch(Manager *m, bool all)
 	if (b.accepted) {
 		k = batch_plan(&b);
 		b.t_plan = batch_now_usec();
-		if (k >= 0)
+		/* Kernel writes need the AP lock; waiting for it requeues the requests. */
+		if (k >= 0 && b.plan->n_writes > 0) {
+			k = batch_lock(&b);
+			lock_wait = k == BATCH_LOCK_WAIT;
+		}
+		if (k == 0)
 			k = batch_apply(&b);
+		batch_unlock(m);
 		/* An isolated retry (BATCH_ANSWERED) answered each request itself. */
 		if (k == 0)
 			batch_answer_ok(&b);
@@ -161,8 +169,12 @@ static void run_batch(Manager *m, bool all)
 			batch_answer_error(&b);
 	}
 
+	/* Nothing of this batch waits for the AP lock (any more). */
+	if (!lock_wait)
+		m->lock_waiting = 0;
 	next = batch_policy_batch_done(m, batch_now_usec(), next);
-	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE)
+	/* Requests waiting for the AP lock (only those) come back through batch-lock.c. */
+	if (m->queue.n > 0 && m->config.batch_policy == BATCH_POLICY_ADAPTIVE && next != UINT64_MAX)
 		(void)manager_arm_batch_at(m, next);
 	batch_done(&b);
 	/* A big batch leaves a big heap behind; give it back to the system. */

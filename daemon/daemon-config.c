@@ -41,6 +41,19 @@ int config_parse_usec(const char *v, uint64_t *ret)
 	return 0;
 }
 
+int config_parse_sec(const char *v, unsigned int max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long u;
+
+	errno = 0;
+	u = strtoull(v, &end, 10);
+	if (errno || end == v || *end || u > max)
+		return -EINVAL;
+	*ret = u * 1000000ULL;
+	return 0;
+}
+
 static char *strip(char *s)
 {
 	char *e;
@@ -97,6 +110,11 @@ int config_parse(FILE *f, const char *name, bool batch_window_set, struct manage
 			r = mc->libvirt_uri ? 0 : config_set_str(&mc->libvirt_uri, v);
 		else if (!strcmp(k, "LockFile"))
 			r = mc->lock_path ? 0 : config_set_str(&mc->lock_path, v);
+		else if (!strcmp(k, "ApConfigLockTimeoutSec"))
+			r = config_parse_sec(v, CONFIG_LOCK_TIMEOUT_SEC_MAX,
+					     &mc->lock_timeout_usec);
+		else if (!strcmp(k, "MdevctlDirectory"))
+			r = mc->mdevctl_dir ? 0 : config_set_str(&mc->mdevctl_dir, v);
 		else if (!strcmp(k, "WriteInterface")) {
 			r = 0;
 			if (!strcmp(v, "auto") || !strcmp(v, "ap_config_batch"))

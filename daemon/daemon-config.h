@@ -19,6 +19,11 @@
 int config_set_str(char **p, const char *v);
 /* Microseconds, 0 to 10000000. */
 int config_parse_usec(const char *v, uint64_t *ret);
+/* Whole seconds, 0 to max, into microseconds. */
+int config_parse_sec(const char *v, unsigned int max, uint64_t *ret);
+
+/* ApConfigLockTimeoutSec= at most (an hour). */
+#define CONFIG_LOCK_TIMEOUT_SEC_MAX 3600
 
 /*
  * Read f (named name in messages) into mc, key=value lines. Strings mc

@@ -85,6 +85,14 @@ static int prop_state(sd_bus *bus, const char *path, const char *interface, cons
 	return sd_bus_message_append(reply, "s", device_state_string(d));
 }
 
+static int prop_owner(sd_bus *bus, const char *path, const char *interface, const char *property,
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Device *d = userdata;
+
+	return sd_bus_message_append(reply, "s", device_owner(d));
+}
+
 static int prop_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
 		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -95,6 +103,8 @@ static int prop_bool(sd_bus *bus, const char *path, const char *interface, const
 		v = d->defined;
 	else if (strcmp(property, "Autostart") == 0)
 		v = d->def.autostart;
+	else if (strcmp(property, "Foreign") == 0)
+		v = device_foreign(d);
 	else
 		v = d->drift;
 	return sd_bus_message_append(reply, "b", v);
@@ -133,6 +143,8 @@ const sd_bus_vtable device_vtable[] = {
 	SD_BUS_PROPERTY("Defined", "b", prop_bool, 0, EMITS),
 	SD_BUS_PROPERTY("Autostart", "b", prop_bool, 0, EMITS),
 	SD_BUS_PROPERTY("Drift", "b", prop_bool, 0, EMITS),
+	SD_BUS_PROPERTY("Owner", "s", prop_owner, 0, EMITS),
+	SD_BUS_PROPERTY("Foreign", "b", prop_bool, 0, EMITS),
 	SD_BUS_PROPERTY("Adapters", "au", prop_mask, 0, EMITS),
 	SD_BUS_PROPERTY("Domains", "au", prop_mask, 0, EMITS),
 	SD_BUS_PROPERTY("ControlDomains", "au", prop_mask, 0, EMITS),
@@ -152,11 +164,11 @@ void manager_emit_device_changed(Manager *m, Device *d, bool all_properties)
 
 	if (!m->bus || !m->ready)
 		return;
-	r = sd_bus_emit_properties_changed(m->bus, d->path, "org.apmatrix1.Device", "Guest",
-					   "State", "Defined", "Autostart", "Drift", "Adapters",
-					   "Domains", "ControlDomains", "ActiveAdapters",
-					   "ActiveDomains", "ActiveControlDomains", "GuestAdapters",
-					   "GuestDomains", "GuestControlDomains", NULL);
+	r = sd_bus_emit_properties_changed(
+		m->bus, d->path, "org.apmatrix1.Device", "Guest", "State", "Defined", "Autostart",
+		"Drift", "Owner", "Foreign", "Adapters", "Domains", "ControlDomains",
+		"ActiveAdapters", "ActiveDomains", "ActiveControlDomains", "GuestAdapters",
+		"GuestDomains", "GuestControlDomains", NULL);
 	if (r < 0)
 		log_debug_errno(r, "Failed to emit PropertiesChanged for %s", d->uuid);
 	j = device_to_json(d);

@@ -57,6 +57,24 @@ const char *device_guest(const Device *d)
 	return d->def.guest[0] ? d->def.guest : d->libvirt_guest;
 }
 
+bool device_foreign(const Device *d)
+{
+	return d->active && !d->defined;
+}
+
+const char *device_owner(const Device *d)
+{
+	if (!device_foreign(d))
+		return "apmatrixd";
+	/* libvirt's nodedev-define keeps its persistent mdevs as mdevctl definitions. */
+	if (d->mdevctl_defined)
+		return "mdevctl";
+	/* No definition anywhere, but a libvirt domain uses it (nodedev-create: transient). */
+	if (d->libvirt_guest[0])
+		return "libvirt";
+	return "unknown";
+}
+
 struct json_object *device_to_json(const Device *d)
 {
 	struct json_object *o = matrix_to_json(device_matrix(d));
@@ -74,6 +92,8 @@ struct json_object *device_to_json(const Device *d)
 		o, "guest_state",
 		json_object_new_string(d->guest_state >= 0 ? gs[d->guest_state] : "unknown"));
 	json_object_object_add(o, "drift", json_object_new_boolean(d->drift));
+	json_object_object_add(o, "owner", json_object_new_string(device_owner(d)));
+	json_object_object_add(o, "foreign", json_object_new_boolean(device_foreign(d)));
 	json_object_object_add(o, "active", d->active ? matrix_to_json(&d->kern) : NULL);
 	json_object_object_add(o, "guest_matrix", d->active ? matrix_to_json(&d->guestm) : NULL);
 	json_object_object_add(o, "guest_adapters", mask_to_json(&d->guestm.apm));

@@ -38,6 +38,8 @@ typedef struct Device {
 	enum guest_state guest_state;
 	char libvirt_guest[256]; /* the libvirt domain holding it, when libvirt says so */
 	bool drift; /* defined and active, and the kernel differs from the definition */
+	/* Active and not defined: whose it is (device_owner()); mdevctl has a definition of it. */
+	bool mdevctl_defined;
 	uint64_t updated_usec; /* CLOCK_MONOTONIC of its last batch-applied change (pacing) */
 } Device;
 
@@ -51,6 +53,13 @@ bool device_in_use(const Device *d);
 /* The matrix the Adapters/Domains/ControlDomains properties show. */
 const ap_matrix *device_matrix(const Device *d);
 const char *device_guest(const Device *d);
+/*
+ * A foreign device: an mdev on the host that apmatrixd has no definition of.
+ * It is never changed by a request until it is adopted (Adopt).
+ */
+bool device_foreign(const Device *d);
+/* "apmatrixd", or for a foreign device "mdevctl", "libvirt" or "unknown". */
+const char *device_owner(const Device *d);
 struct json_object *device_to_json(const Device *d);
 
 #endif

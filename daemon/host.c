@@ -122,6 +122,24 @@ struct host_queue *host_find_queue(const struct host *h, apqn qn)
 	return NULL;
 }
 
+/* ap_functions: "0x%08X", the facilities the card reports (TAPQ GR2). */
+static void read_functions(int cardfd, struct host_adapter *a)
+{
+	_cleanup_free_ char *s = NULL;
+	unsigned long v;
+	char *end;
+
+	a->has_functions = false;
+	if (sysfs_read_line_at(cardfd, "ap_functions", &s) < 0)
+		return;
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (errno || end == s || *end || v > UINT32_MAX)
+		return;
+	a->functions = (uint32_t)v;
+	a->has_functions = true;
+}
+
 static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 {
 	_cleanup_(strv_freep) char **l = NULL;
@@ -197,6 +215,9 @@ static int scan_one_adapter(const char *card, unsigned int id, struct host_adapt
 		return fd;
 	if (sysfs_read_int_at(fd, "hwtype", &a->hwtype) < 0)
 		a->hwtype = -1;
+	if (sysfs_read_int_at(fd, "raw_hwtype", &a->raw_hwtype) < 0)
+		a->raw_hwtype = -1;
+	read_functions(fd, a);
 	a->config = read_bool_default(fd, "config", true);
 	a->chkstop = read_bool_default(fd, "chkstop", false);
 	read_mode(fd, a->mode, sizeof(a->mode));

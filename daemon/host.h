@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kernel-caps.h"
 #include "matrix-json.h"
@@ -38,8 +39,10 @@ void host_queue_read_se(unsigned int apid, struct host_queue *q);
 
 struct host_adapter {
 	unsigned int id;
-	int hwtype;
+	int hwtype, raw_hwtype; /* -1 when unreadable */
 	char mode[8];
+	uint32_t functions; /* ap_functions */
+	bool has_functions;
 	bool config, chkstop;
 	struct host_queue *queues;
 	size_t n_queues;

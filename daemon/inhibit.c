@@ -76,6 +76,8 @@ static size_t request_n_uuids(const struct request *r)
 	case REQ_STOP:
 	case REQ_ASSIGN:
 	case REQ_UNASSIGN:
+	case REQ_PREPARE_MIGRATION:
+	case REQ_ADOPT:
 		return 1;
 	case REQ_APPLY:
 		return r->n_entries;
@@ -86,7 +88,7 @@ static size_t request_n_uuids(const struct request *r)
 
 static const char *request_uuid(const struct request *r, size_t i)
 {
-	if (r->type == REQ_DEFINE)
+	if (r->type == REQ_DEFINE || r->type == REQ_PREPARE_MIGRATION)
 		return r->def.uuid;
 	if (r->type == REQ_APPLY)
 		return r->entries[i].uuid;

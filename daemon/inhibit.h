@@ -5,9 +5,9 @@
  * request changes that device. The daemon keeps the read end and learns from
  * EPOLLHUP that the holder closed it or died.
  *
- * A request changes a device when it names it: DefineDevice (of an existing
- * uuid), UndefineDevice, StartDevice, StopDevice, Assign, Unassign and every
- * device listed in an Apply. Reserve and Release change the host's masks, not
+ * A request changes a device when it names it: DefineDevice and
+ * PrepareMigration (of an existing uuid), UndefineDevice, StartDevice,
+ * StopDevice, Assign, Unassign and every device listed in an Apply. Reserve and Release change the host's masks, not
  * a device: the validation already refuses to give back an APQN a device
  * holds, and a reserved queue joins no device by itself, so they are not
  * inhibited. Dry runs are answered at once (a block inhibitor refuses them as

@@ -17,6 +17,9 @@
 #include "log.h"
 #include "manager.h"
 
+/* The journal recovery at start waits this long for the AP lock at most. */
+#define JOURNAL_LOCK_WAIT_MAX_USEC (5ULL * 1000000)
+
 static uint64_t now_usec(void)
 {
 	struct timespec ts;
@@ -154,7 +157,18 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 				  .n_items = jn->n };
 	r = plan_compute(&in, &p);
 	if (r >= 0 && p->n_writes > 0) {
-		r = apply_run(m->config.lock_path, NULL, m->host, &in, p, NULL, &o);
+		/*
+		 * Under a batch's lock, or taking it: at start (before READY=1) waiting
+		 * up to 5 s at most, later one attempt; a busy lock leaves the journal
+		 * pending for the health check to settle.
+		 */
+		uint64_t wait = m->ready ? 0 :
+				m->config.lock_timeout_usec < JOURNAL_LOCK_WAIT_MAX_USEC ?
+					   m->config.lock_timeout_usec :
+					   JOURNAL_LOCK_WAIT_MAX_USEC;
+
+		r = apply_run(m->lock_held ? NULL : m->config.lock_path, wait, NULL, m->host, &in,
+			      p, NULL, &o);
 		/* The host cache and the devices follow at once: a batch may plan from them next. */
 		for (size_t i = 0; o.read_back && i < jn->n; i++) {
 			struct host_mdev md = { .m = o.readback[i], .guest = o.guest[i] };

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 
 /*
@@ -199,6 +200,11 @@ static int stop_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
 	return uuid_only_authorised(msg, m, REQ_STOP, error);
 }
 
+static int adopt_authorised(sd_bus_message *msg, Manager *m, sd_bus_error *error)
+{
+	return uuid_only_authorised(msg, m, REQ_ADOPT, error);
+}
+
 static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	return auth_then(userdata, msg, REQ_UNDEFINE, undefine_authorised, error);
@@ -212,6 +218,11 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
 static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	return auth_then(userdata, msg, REQ_STOP, stop_authorised, error);
+}
+
+static int method_adopt(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return auth_then(userdata, msg, REQ_ADOPT, adopt_authorised, error);
 }
 
 /*
@@ -463,6 +474,8 @@ static const sd_bus_vtable manager_vtable[] = {
 				 method_start, U),
 	SD_BUS_METHOD_WITH_NAMES("StopDevice", "st", SD_BUS_PARAM(uuid) SD_BUS_PARAM(flags), "", ,
 				 method_stop, U),
+	SD_BUS_METHOD_WITH_NAMES("Adopt", "st", SD_BUS_PARAM(uuid) SD_BUS_PARAM(flags), "", ,
+				 method_adopt, U),
 	SD_BUS_METHOD_WITH_NAMES("Assign", "ssaut",
 				 SD_BUS_PARAM(uuid) SD_BUS_PARAM(kind) SD_BUS_PARAM(ids)
 					 SD_BUS_PARAM(flags),
@@ -569,6 +582,9 @@ int manager_bus_register(Manager *m)
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the manager object");
 	r = inhibit_bus_register(m);
+	if (r < 0)
+		return r;
+	r = migration_bus_register(m);
 	if (r < 0)
 		return r;
 	r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, "org.apmatrix1.Device",

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "foreign.h"
 #include "inhibit.h"
 #include "journal.h"
 #include "config.h"
@@ -35,7 +36,10 @@ int manager_new(const struct manager_config *config, Manager **ret)
 	m->config.state_dir = strdup(config->state_dir ? config->state_dir : STATE_DIR_DEFAULT);
 	m->config.lock_path = strdup(config->lock_path ? config->lock_path : AP_LOCK_PATH_DEFAULT);
 	m->config.libvirt_uri = config->libvirt_uri ? strdup(config->libvirt_uri) : NULL;
-	if (!m->config.state_dir || !m->config.lock_path ||
+	m->config.lock_timeout_usec = config->lock_timeout_usec;
+	m->config.mdevctl_dir =
+		strdup(config->mdevctl_dir ? config->mdevctl_dir : MDEVCTL_DIR_DEFAULT);
+	if (!m->config.state_dir || !m->config.lock_path || !m->config.mdevctl_dir ||
 	    (config->libvirt_uri && !m->config.libvirt_uri)) {
 		manager_free(m);
 		return -ENOMEM;
@@ -57,6 +61,10 @@ Manager *manager_free(Manager *m)
 	sender_queue_done(&m->queue);
 	sd_event_source_disable_unref(m->batch_timer);
 	sd_event_source_disable_unref(m->rescan_timer);
+	sd_event_source_disable_unref(m->lock_timer);
+	sd_event_source_disable_unref(m->lock_watch);
+	if (m->lock_held)
+		ap_lock_release(m->config.lock_path);
 	sd_event_source_disable_unref(m->health_timer);
 	sd_event_source_disable_unref(m->autostart.timer);
 	if (m->libvirt)
@@ -75,6 +83,7 @@ Manager *manager_free(Manager *m)
 	sd_event_unref(m->event);
 	free(m->config.state_dir);
 	free(m->config.lock_path);
+	free(m->config.mdevctl_dir);
 	free(m->config.libvirt_uri);
 	free(m);
 	return NULL;
@@ -182,6 +191,8 @@ static int sync_devices(Manager *m)
 		d->kern = md->m;
 		d->guestm = md->guest;
 		d->attached = md->attached;
+		if (manager_refresh_owner(m, d))
+			changed = true;
 		if (added && m->ready)
 			manager_emit_device_added(m, d);
 		if (changed && m->ready)
@@ -368,8 +379,14 @@ bool manager_refresh_device_attached(Manager *m, Device *d)
 
 void manager_refresh_attached(Manager *m)
 {
-	for (size_t i = 0; i < m->n_devices; i++)
-		(void)manager_refresh_device_attached(m, m->devices[i]);
+	for (size_t i = 0; i < m->n_devices; i++) {
+		Device *d = m->devices[i];
+		/* mdevctl's definitions come and go without an event: look at the foreign ones. */
+		bool owner_changed = manager_refresh_owner(m, d);
+
+		if (!manager_refresh_device_attached(m, d) && owner_changed && m->ready)
+			manager_emit_device_changed(m, d, true);
+	}
 }
 
 static uint64_t now_usec(Manager *m)
@@ -866,5 +883,18 @@ struct json_object *manager_state_to_json(Manager *m)
 				       json_object_new_boolean(m->journal_pending));
 	}
 	json_object_object_add(o, "store", so);
+	{
+		struct json_object *lo = json_object_new_object();
+
+		json_object_object_add(lo, "path", json_object_new_string(m->config.lock_path));
+		json_object_object_add(lo, "timeout_usec",
+				       json_object_new_int64((int64_t)m->config.lock_timeout_usec));
+		json_object_object_add(lo, "waiting",
+				       json_object_new_int64((int64_t)m->lock_waiting));
+		json_object_object_add(lo, "holder",
+				       m->lock_waiting ? json_object_new_string(m->lock_holder) :
+							 NULL);
+		json_object_object_add(o, "ap_lock", lo);
+	}
 	return o;
 }

@@ -20,6 +20,9 @@
 #include "store.h"
 
 #define BATCH_WINDOW_USEC_DEFAULT 2000
+/* s390-tools' libap retries its lock 15 times, about 99 s in all. */
+#define AP_LOCK_TIMEOUT_USEC_DEFAULT (99ULL * 1000000)
+#define MDEVCTL_DIR_DEFAULT "/etc/mdevctl.d"
 /* A rescan waits until uevents pause this long, but never longer than the cap. */
 #define RESCAN_DELAY_USEC 5000
 #define RESCAN_DELAY_MAX_USEC 1000000
@@ -33,6 +36,10 @@ struct manager_config {
 	char *state_dir;
 	char *libvirt_uri;
 	char *lock_path;
+	/* How long a batch waits for the AP configuration lock (ApConfigLockTimeoutSec=). */
+	uint64_t lock_timeout_usec;
+	/* mdevctl's definitions, <dir>/<parent>/<uuid> (MdevctlDirectory=). */
+	char *mdevctl_dir;
 	enum batch_policy batch_policy;
 	uint64_t batch_window_usec; /* window policy */
 	uint64_t pacing_usec, gather_usec; /* adaptive policy */
@@ -79,6 +86,12 @@ struct Manager {
 	uint64_t gather_first_usec; /* first request of the pending batch */
 	uint64_t gather_ready_usec; /* its guests' pacing allows it from then */
 	sd_event_source *rescan_timer;
+	/* The AP configuration lock: held during a batch's writes; the retry while another holds it. */
+	bool lock_held;
+	sd_event_source *lock_timer, *lock_watch; /* retry timer, inotify on the lock's dir */
+	size_t lock_waiting; /* requests waiting for the lock another process holds */
+	char lock_holder[384]; /* that process, for GetState */
+	bool stopping; /* SIGTERM: the last batch waits for nothing */
 	uint64_t rescan_first_usec;
 	struct dirty dirty;
 	uint64_t batch_seq;

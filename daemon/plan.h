@@ -46,12 +46,15 @@ struct plan_item {
 };
 
 /*
- * sysfs takes at most a page per write. An ap_config_batch line is
+ * sysfs hands a store at most a page of a write (the rest arrives as a
+ * further store), and the driver refuses an ap_config_batch store of a whole
+ * page, which may be the first page of a longer write: a batch write is at
+ * most a page less one byte. An ap_config_batch line is
  * "<uuid> <apm>,<aqm>,<adm>\n" with each mask's trailing zero digits dropped
  * (the driver pads on the right), so small ids make short lines: ~50 bytes,
  * ~80 lines per write, instead of 238 bytes and 17 lines.
  */
-#define BATCH_WRITE_MAX 4096
+#define BATCH_WRITE_MAX (4096 - 1)
 #define BATCH_LINE_MAX (UUID_STR_LEN + 1 + 3 * (2 + AP_MASK_HEX_DIGITS) + 2 + 1 + 1)
 
 /* One line into buf (BATCH_LINE_MAX bytes); returns its length. */

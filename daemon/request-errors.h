@@ -18,5 +18,7 @@
 #define ERR_INHIBITED "org.apmatrix1.Error.Inhibited"
 /* A change would take a Secure Execution bound queue from its guest (batch-validate.c). */
 #define ERR_SECURE_EXECUTION "org.apmatrix1.Error.SecureExecution"
+/* The device is an mdev apmatrixd has no definition of: adopt it first (foreign.h). */
+#define ERR_FOREIGN "org.apmatrix1.Error.Foreign"
 
 #endif

@@ -12,13 +12,17 @@
 #include "batch.h"
 #include "log.h"
 #include "manager.h"
+#include "migration.h"
 #include "request-errors.h"
 #include "request.h"
 
 static const char *const type_names[] = {
-	[REQ_DEFINE] = "define", [REQ_UNDEFINE] = "undefine", [REQ_START] = "start",
-	[REQ_STOP] = "stop",	 [REQ_ASSIGN] = "assign",     [REQ_UNASSIGN] = "unassign",
-	[REQ_APPLY] = "apply",	 [REQ_RESERVE] = "reserve",   [REQ_RELEASE] = "release",
+	[REQ_DEFINE] = "define",   [REQ_UNDEFINE] = "undefine",
+	[REQ_START] = "start",	   [REQ_STOP] = "stop",
+	[REQ_ASSIGN] = "assign",   [REQ_UNASSIGN] = "unassign",
+	[REQ_APPLY] = "apply",	   [REQ_RESERVE] = "reserve",
+	[REQ_RELEASE] = "release", [REQ_PREPARE_MIGRATION] = "prepare-migration",
+	[REQ_ADOPT] = "adopt",
 };
 
 const char *request_type_to_string(enum request_type t)
@@ -44,6 +48,7 @@ void request_free(struct request *r)
 		return;
 	sd_bus_message_unref(r->msg);
 	free(r->entries);
+	migration_spec_free(r->mig);
 	free(r->touched);
 	free(r);
 }

@@ -19,6 +19,7 @@
 #include "store.h"
 
 typedef struct Manager Manager;
+struct migration_spec;
 
 enum request_type {
 	REQ_DEFINE,
@@ -30,6 +31,8 @@ enum request_type {
 	REQ_APPLY,
 	REQ_RESERVE,
 	REQ_RELEASE,
+	REQ_PREPARE_MIGRATION,
+	REQ_ADOPT,
 };
 
 enum id_kind {
@@ -55,11 +58,14 @@ struct request {
 	char uuid[UUID_STR_LEN + 1];
 	enum id_kind kind;
 	ap_mask ids;
-	struct definition def; /* REQ_DEFINE */
+	struct definition def; /* REQ_DEFINE, REQ_PREPARE_MIGRATION */
+	struct migration_spec *mig; /* REQ_PREPARE_MIGRATION (migration.h) */
 	struct apply_entry *entries; /* REQ_APPLY */
 	size_t n_entries;
 	size_t *touched; /* in a batch: indices of the wants this request changed */
 	size_t n_touched;
+	/* When it first waited for the AP lock (batch-lock.h); 0: never. */
+	uint64_t lock_wait_since;
 	struct request *next;
 };
 

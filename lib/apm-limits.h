@@ -21,6 +21,8 @@
 #define APM_LIMIT_CONFIG_JSON_BYTES 65536
 /* DesiredJsonBytes: desired_json of Apply, in bytes. */
 #define APM_LIMIT_DESIRED_JSON_BYTES 1048576
+/* MigrationJsonBytes: json of CheckMigration and PrepareMigration (an export), in bytes. */
+#define APM_LIMIT_MIGRATION_JSON_BYTES 8388608
 /* JsonDepth: nesting of arrays and objects in a JSON argument. */
 #define APM_LIMIT_JSON_DEPTH 16
 /* IdsPerCall: entries of the ids array of Assign, Unassign, Reserve, Release. */

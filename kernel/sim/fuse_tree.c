@@ -759,19 +759,30 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	return (int)size;
 }
 
+/*
+ * As kernfs_fop_write_iter() for a sysfs attribute: a write without an
+ * atomic_write_len hands store() at most a page; write(2) returns what
+ * store() returned (a short count: the caller writes the rest, which
+ * arrives as a store() of its own). With atomic_write_len, a longer write
+ * is E2BIG and store() is not called.
+ */
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct sim_open *of = (struct sim_open *)(uintptr_t)fi->fh;
-	size_t max = of->attr->max_write ? of->attr->max_write : SIM_PAGE_SIZE;
+	size_t len = size;
 	char *copy;
 	ssize_t n;
 	int r;
 
 	if (size == 0)
 		return 0;
-	if (size > max)
-		return -E2BIG;
+	if (of->attr->atomic_write_len) {
+		if (size > of->attr->atomic_write_len)
+			return -E2BIG;
+	} else if (len > SIM_PAGE_SIZE) {
+		len = SIM_PAGE_SIZE;
+	}
 	if (!active_get(of->dir))
 		return -ENODEV;
 	r = write_hook ? write_hook(of->path, of->attr) : 0;
@@ -780,19 +791,19 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		return r;
 	}
 	/* sysfs hands store() a NUL-terminated copy; so do we. */
-	copy = malloc(size + 1);
+	copy = malloc(len + 1);
 	if (!copy) {
 		active_put(of->dir);
 		return -ENOMEM;
 	}
-	memcpy(copy, buf, size);
-	copy[size] = 0;
-	n = of->attr->store(of->dir, of->attr, copy, size);
+	memcpy(copy, buf, len);
+	copy[len] = 0;
+	n = of->attr->store(of->dir, of->attr, copy, len);
 	active_put(of->dir);
 	free(copy);
 	if (n < 0)
 		return (int)n;
-	return (int)size;
+	return (int)((size_t)n < len ? (size_t)n : len);
 }
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)

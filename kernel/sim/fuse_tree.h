@@ -24,13 +24,16 @@ struct sim_attr {
 	mode_t mode; /* 0444, 0200 or 0644 */
 	/* Fills buf (size bytes) and returns the length or -errno. */
 	ssize_t (*show)(struct sim_node *dir, const struct sim_attr *attr, char *buf, size_t size);
-	/* Gets exactly the bytes of one write(); returns len or -errno. */
+	/* Gets the bytes of one write(), at most a page; returns len or -errno. */
 	ssize_t (*store)(struct sim_node *dir, const struct sim_attr *attr, const char *buf,
 			 size_t len);
 	/* NULL: always present. */
 	bool (*visible)(struct sim_node *dir);
-	/* Largest write accepted (E2BIG above); 0 means SIM_PAGE_SIZE. */
-	size_t max_write;
+	/*
+	 * As kernfs_ops.atomic_write_len: largest write accepted, E2BIG above.
+	 * 0 (every sysfs attribute): a write is cut to a page per store().
+	 */
+	size_t atomic_write_len;
 	/* Bytes show() may need; 0 means SIM_PAGE_SIZE. */
 	size_t max_show;
 	/* For callbacks shared by several attributes. */

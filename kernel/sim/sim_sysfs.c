@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include <linux/bitmap.h>
 #include <linux/kvm_host.h>
 #include "ap_bus_sim.h"
 #include "kvm_sim.h"
@@ -46,6 +47,27 @@ struct sim_mdev {
 	char uuid[37];
 	bool removing;
 	atomic_ullong cfg_changed; /* config-change eventfd signals to the guest */
+	struct sim_guest *guest; /* the guest the signals go to (list_lock) */
+};
+
+/*
+ * The guest's AP bus, as QEMU 10.1 and the guest kernel make it: a
+ * config-change notification (the eventfd) wakes it, it reads the CRYCB
+ * masks KVM gave the guest and records the APQNs and control domains it
+ * sees. Notifications that arrive before it ran are one rescan, as an
+ * eventfd's counter is read once.
+ */
+struct sim_guest_bus {
+	pthread_mutex_t lock; /* a leaf: taken in the core's cfg_changed hook */
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool running, stop;
+	u64 notifications; /* eventfd signals */
+	u64 rescans;
+	u64 seen; /* notifications the last rescan answered */
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
+	DECLARE_BITMAP(adm, AP_DOMAINS);
 };
 
 struct sim_guest {
@@ -56,6 +78,7 @@ struct sim_guest {
 	struct sim_mdev *mdev; /* NULL once the mdev was removed under it */
 	unsigned int vcpus;
 	unsigned int pqap_hz;
+	struct sim_guest_bus bus;
 };
 
 static pthread_mutex_t mask_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,6 +86,7 @@ static pthread_mutex_t mdev_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Leaf lock over the mdevs list's linkage, for the core's cfg_changed hook. */
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g);
 
 static struct sim_node *n_devices_ap, *n_bus_ap_devices, *n_drv[3], *n_drv_card;
 static struct sim_node *n_matrix, *n_type, *n_type_devices, *n_mdev_devices, *n_mdev_drv;
@@ -1061,6 +1085,7 @@ static void guest_detach_locked(struct sim_guest *g)
 		return;
 	/* The vCPUs keep running; their PQAPs now go unhandled. */
 	vfio_ap_sim_detach(g->mdev->m);
+	mdev_set_guest(g->mdev, NULL);
 	g->mdev = NULL;
 }
 
@@ -1075,15 +1100,94 @@ static void mdev_unlink_locked(struct sim_mdev *sm)
 	pthread_mutex_unlock(&list_lock);
 }
 
-/* The core holds mdevs_lock here: only the leaf list_lock may be taken. */
+/* The core holds mdevs_lock here: only the leaf list_lock and bus locks may be taken. */
 static void on_cfg_changed(struct ap_matrix_mdev *m, void *userdata)
 {
 	pthread_mutex_lock(&list_lock);
 	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
 		if (sm->m == m) {
 			atomic_fetch_add(&sm->cfg_changed, 1);
+			if (sm->guest) {
+				struct sim_guest_bus *b = &sm->guest->bus;
+
+				pthread_mutex_lock(&b->lock);
+				b->notifications++;
+				pthread_cond_signal(&b->cond);
+				pthread_mutex_unlock(&b->lock);
+			}
 			break;
 		}
+	pthread_mutex_unlock(&list_lock);
+}
+
+static void *guest_bus_main(void *arg)
+{
+	struct sim_guest *g = arg;
+	struct sim_guest_bus *b = &g->bus;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		DECLARE_BITMAP(apm, AP_DEVICES);
+		DECLARE_BITMAP(aqm, AP_DOMAINS);
+		DECLARE_BITMAP(adm, AP_DOMAINS);
+		u64 n;
+
+		while (!b->stop && b->seen == b->notifications)
+			pthread_cond_wait(&b->cond, &b->lock);
+		if (b->stop)
+			break;
+		n = b->notifications;
+		pthread_mutex_unlock(&b->lock);
+		/* The rescan: what the guest's AP instructions can reach now. */
+		kvm_sim_get_masks(g->kvm, apm, aqm, adm);
+		pthread_mutex_lock(&b->lock);
+		bitmap_copy(b->apm, apm, AP_DEVICES);
+		bitmap_copy(b->aqm, aqm, AP_DOMAINS);
+		bitmap_copy(b->adm, adm, AP_DOMAINS);
+		b->seen = n;
+		b->rescans++;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+static int guest_bus_start(struct sim_guest *g)
+{
+	struct sim_guest_bus *b = &g->bus;
+
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	if (pthread_create(&b->thread, NULL, guest_bus_main, g))
+		return -EAGAIN;
+	{
+		char name[16];
+
+		snprintf(name, sizeof(name), "apbus/%.9s", g->name);
+		pthread_setname_np(b->thread, name);
+	}
+	b->running = true;
+	return 0;
+}
+
+static void guest_bus_stop(struct sim_guest *g)
+{
+	struct sim_guest_bus *b = &g->bus;
+
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->stop = true;
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	b->running = false;
+}
+
+/* Route the mdev's notifications to @g (NULL: to nobody). */
+static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g)
+{
+	pthread_mutex_lock(&list_lock);
+	sm->guest = g;
 	pthread_mutex_unlock(&list_lock);
 }
 
@@ -1293,8 +1397,18 @@ static int guest_start(const struct sim_cmd *c)
 		r = -ENOMEM;
 		goto out;
 	}
+	r = guest_bus_start(g);
+	if (r < 0) {
+		kvm_sim_destroy(g->kvm);
+		free(g);
+		goto out;
+	}
+	/* Before set_kvm: the attach's own update is the first notification. */
+	mdev_set_guest(sm, g);
 	r = vfio_ap_sim_attach(sm->m, g->kvm);
 	if (r < 0) {
+		mdev_set_guest(sm, NULL);
+		guest_bus_stop(g);
 		kvm_sim_destroy(g->kvm);
 		free(g);
 		goto out;
@@ -1304,6 +1418,8 @@ static int guest_start(const struct sim_cmd *c)
 	r = kvm_sim_start_vcpus(g->kvm, &cfg);
 	if (r < 0) {
 		vfio_ap_sim_detach(sm->m);
+		mdev_set_guest(sm, NULL);
+		guest_bus_stop(g);
 		kvm_sim_destroy(g->kvm);
 		free(g);
 		goto out;
@@ -1319,6 +1435,7 @@ static void guest_free_locked(struct sim_guest *g)
 {
 	kvm_sim_stop_vcpus(g->kvm);
 	guest_detach_locked(g);
+	guest_bus_stop(g);
 	kvm_sim_destroy(g->kvm);
 	free(g);
 }
@@ -1466,6 +1583,33 @@ static struct json_object *timing_json(const struct kvm_sim_timing *t)
 	return o;
 }
 
+/* notifications, rescans and view: the guest's AP bus after its last rescan. */
+static void guest_bus_json(struct sim_guest *g, struct json_object *o)
+{
+	struct sim_guest_bus *b = &g->bus;
+	struct json_object *view = json_object_new_object();
+	struct json_object *apqns = json_object_new_array(), *cds = json_object_new_array();
+	unsigned long apid, apqi;
+	char s[16];
+
+	pthread_mutex_lock(&b->lock);
+	json_object_object_add(o, "notifications",
+			       json_object_new_int64((int64_t)b->notifications));
+	json_object_object_add(o, "rescans", json_object_new_int64((int64_t)b->rescans));
+	json_object_object_add(view, "notifications", json_object_new_int64((int64_t)b->seen));
+	for_each_set_bit_inv(apid, b->apm, AP_DEVICES)
+		for_each_set_bit_inv(apqi, b->aqm, AP_DOMAINS) {
+			snprintf(s, sizeof(s), "%02lx.%04lx", apid, apqi);
+			json_object_array_add(apqns, json_object_new_string(s));
+		}
+	for_each_set_bit_inv(apqi, b->adm, AP_DOMAINS)
+		json_object_array_add(cds, json_object_new_int((int)apqi));
+	pthread_mutex_unlock(&b->lock);
+	json_object_object_add(view, "apqns", apqns);
+	json_object_object_add(view, "control_domains", cds);
+	json_object_object_add(o, "view", view);
+}
+
 static struct json_object *guest_json(struct sim_guest *g)
 {
 	struct json_object *o = json_object_new_object();
@@ -1490,6 +1634,7 @@ static struct json_object *guest_json(struct sim_guest *g)
 		json_object_object_add(
 			o, "cfg_changed",
 			json_object_new_int64((int64_t)atomic_load(&g->mdev->cfg_changed)));
+	guest_bus_json(g, o);
 	return o;
 }
 

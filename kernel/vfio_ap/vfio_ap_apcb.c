@@ -112,7 +112,21 @@ void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop
 		hold->mdev = matrix_mdev;
 		hold->updates++;
 	}
-	if (apcb && vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
+	if (!apcb)
+		return;
+	if (matrix_mdev->batch.quiet) {
+		matrix_mdev->batch.signal_owed = true;
+		return;
+	}
+	vfio_ap_signal_cfg_changed(matrix_mdev);
+}
+
+/* The config-change eventfd: QEMU makes the guest rescan its AP bus. */
+void vfio_ap_signal_cfg_changed(struct ap_matrix_mdev *matrix_mdev)
+{
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	matrix_mdev->batch.signal_owed = false;
+	if (vfio_ap_core.ops && vfio_ap_core.ops->cfg_changed)
 		vfio_ap_core.ops->cfg_changed(matrix_mdev);
 }
 
@@ -362,7 +376,7 @@ void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_m
 	struct ap_matrix old;
 	struct kvm *kvm = matrix_mdev->kvm;
 
-	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	vfio_ap_assert_mdev_writable(matrix_mdev);
 	if (vfio_ap_matrix_equal(&matrix_mdev->shadow_apcb, target))
 		return;
 	old = matrix_mdev->shadow_apcb;

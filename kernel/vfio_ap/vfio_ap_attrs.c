@@ -78,6 +78,7 @@ static ssize_t id_store(struct ap_matrix_mdev *matrix_mdev, const char *buf, siz
 		if (ret)
 			goto out;
 	}
+	vfio_ap_assert_mdev_writable(matrix_mdev);
 	if (assign)
 		set_bit_inv(id, mask);
 	else
@@ -216,6 +217,7 @@ static ssize_t ap_config_store(struct ap_matrix_mdev *m, const char *buf, size_t
 	if (ret)
 		goto out;
 	vfio_ap_bench_ap_config(m, &new);
+	vfio_ap_assert_mdev_writable(m);
 	vfio_ap_matrix_copy_masks(&m->matrix, &new);
 	vfio_ap_update_guest(m);
 	ret = count;

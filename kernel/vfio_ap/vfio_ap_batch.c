@@ -13,7 +13,16 @@
  * cleared by a write that succeeds). Errors: EINVAL bad syntax,
  * duplicate uuid or no line at all; ENOENT unknown uuid; ENODEV ids above
  * the maximum; EADDRNOTAVAIL reserved for the host; EADDRINUSE in another
- * mdev's final matrix.
+ * mdev's final matrix; E2BIG a write of a page or more.
+ *
+ * sysfs hands a store at most PAGE_SIZE bytes of a write and the rest, if
+ * any, in further stores, each of which would be a batch of its own. A
+ * store of PAGE_SIZE bytes cannot tell a write of exactly a page from the
+ * first page of a longer one, which may end inside a line (a cut mask is
+ * still a valid mask), so it is refused: a batch is at most PAGE_SIZE - 1
+ * bytes, and a longer write fails with E2BIG at its first page and changes
+ * nothing. A larger batch is written as several writes, each ending at a
+ * line boundary and each applied atomically on its own.
  *
  * guests_lock is held for the whole batch, so no guest comes or goes and
  * no other store, probe or remove interleaves. Guests are updated in
@@ -22,6 +31,11 @@
  * affected guest gets one APCB update; only when the remaining guests form
  * a cycle does one guest of the cycle get a first update that only removes
  * (its shadow intersected with its target), which breaks the cycle.
+ *
+ * Each affected guest gets one config-change notification for the batch,
+ * after its last update: the removal-only step of a cycle signals nothing
+ * (batch.quiet), its final update does, so the guest rescans its AP bus
+ * once and finds the batch's result.
  */
 #include <linux/bitmap.h>
 #include <linux/errno.h>
@@ -168,7 +182,10 @@ static int apply_guest_updates(struct ap_matrix_mdev **mdevs, unsigned int n)
 			bitmap_and(step.apm, step.apm, c->batch.target.apm, AP_DEVICES);
 			bitmap_and(step.aqm, step.aqm, c->batch.target.aqm, AP_DOMAINS);
 			bitmap_and(step.adm, step.adm, c->batch.target.adm, AP_DOMAINS);
+			/* Its signal waits for its final update (signal_owed). */
+			c->batch.quiet = true;
 			update_guest_to(c, &step);
+			c->batch.quiet = false;
 			c->batch.split = true;
 		}
 		vfio_ap_wait_resets();
@@ -217,6 +234,15 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	size_t pos = 0, end;
 	int ret = 0;
 
+	if (count >= PAGE_SIZE) {
+		err.error = -E2BIG;
+		mutex_lock(&vfio_ap_core.guests_lock);
+		vfio_ap_core.last_batch_error = err;
+		mutex_unlock(&vfio_ap_core.guests_lock);
+		pr_warn_ratelimited("vfio_ap: ap_config_batch: line 0 (-): error %d\n", -E2BIG);
+		return -E2BIG;
+	}
+
 	mdevs = kcalloc(count_lines(buf, count), sizeof(*mdevs), GFP_KERNEL);
 	if (!mdevs)
 		return -ENOMEM;
@@ -251,6 +277,9 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 		goto out;
 	}
 
+	/* The matrices: guests_lock and mdevs_lock; kvm->locks come later, one by one. */
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
 	for (i = 0; i < n; i++) {
 		struct ap_matrix_mdev *m = mdevs[i];
 
@@ -266,6 +295,12 @@ ssize_t vfio_ap_batch_store(const char *buf, size_t count)
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	vfio_ap_wait_resets();
 	ret = apply_guest_updates(mdevs, n);
+	/* A cycle step whose final update plugged nothing new still tells the guest. */
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	for (i = 0; i < n; i++)
+		if (mdevs[i]->batch.signal_owed && mdevs[i]->kvm)
+			vfio_ap_signal_cfg_changed(mdevs[i]);
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	if (ret) {
 		err.line = 0;
 		err.uuid[0] = '\0';

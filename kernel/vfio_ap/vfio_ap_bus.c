@@ -95,6 +95,7 @@ int vfio_ap_core_in_use(unsigned long *apm, unsigned long *aqm)
 
 	mutex_lock(&vfio_ap_core.guests_lock);
 	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
 		if (bitmap_intersects(apm, m->matrix.apm, AP_DEVICES) &&
 		    bitmap_intersects(aqm, m->matrix.aqm, AP_DOMAINS)) {
@@ -120,6 +121,7 @@ void vfio_ap_core_on_config_changed(struct ap_config_info *new_info,
 	vfio_ap_core.info = *new_info;
 	vfio_ap_core.host = host;
 	vfio_ap_core.scan_in_progress = true;
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
 		m->matrix.apm_max = host.apm_max;
 		m->matrix.aqm_max = host.aqm_max;
@@ -137,6 +139,7 @@ void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_co
 	mutex_lock(&vfio_ap_core.mdevs_lock);
 	vfio_ap_core.scan_in_progress = false;
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
 		struct kvm *kvm = m->kvm;
 

@@ -98,7 +98,11 @@ struct vfio_ap_queue {
  *               of guests_lock or mdevs_lock makes it stable
  * @apcb_updates: APCB updates the core issued to @kvm for this mdev
  * @glue:        owned by the glue (kernel: the vfio device)
- * @batch:       scratch state of an ap_config_batch write (guests_lock)
+ * @batch:       scratch state of an ap_config_batch write (guests_lock);
+ *               @batch.quiet: the update under way is the removal-only step
+ *               of a cycle, whose config-change signal is owed
+ *               (@batch.signal_owed) until the guest's last update of the
+ *               batch, so that a batch reaches a guest as one notification
  */
 struct ap_matrix_mdev {
 	struct list_head node;
@@ -118,14 +122,18 @@ struct ap_matrix_mdev {
 		bool done;
 		bool ready;
 		bool split;
+		bool quiet;
+		bool signal_owed;
 	} batch;
 };
 
 /**
  * struct vfio_ap_core_ops - plumbing the glue provides to the core
  * @cfg_changed: tell the guest its AP configuration changed (the glue signals
- *               the config-change eventfd); called after every APCB update,
- *               with mdevs_lock held. May be NULL.
+ *               the config-change eventfd); called after every APCB update
+ *               that plugs masks (not when they are cleared at close), once
+ *               per guest for an ap_config_batch, with mdevs_lock held.
+ *               May be NULL.
  * @irq_enable:  register the guest's interrupt for @q (pin @nib, register
  *               the GISC, issue AQIC); called from PQAP with mdevs_lock held,
  *               @vcpu is the intercepting vCPU (its vcpu->mutex is held)

@@ -5,9 +5,34 @@
 #ifndef _VFIO_AP_INTERNAL_H_
 #define _VFIO_AP_INTERNAL_H_
 
+#include <linux/kvm_host.h>
+#include <linux/lockdep.h>
 #include "vfio_ap_core.h"
 
 #define VFIO_AP_MASK_LONGS BITS_TO_LONGS(AP_DEVICES)
+
+/*
+ * The mdev list and every mdev's matrix are written with guests_lock and
+ * mdevs_lock held, so either one is enough to walk the list or read a
+ * matrix (LOCKING). Every walk of vfio_ap_core.mdev_list asserts it.
+ */
+static inline void vfio_ap_assert_mdevs_readable(void)
+{
+	lockdep_assert(lockdep_is_held(&vfio_ap_core.guests_lock) ||
+		       lockdep_is_held(&vfio_ap_core.mdevs_lock));
+}
+
+/*
+ * Changing an mdev's matrix or shadow APCB: guests_lock and mdevs_lock,
+ * and the kvm->lock of its guest, since the change is plugged at once.
+ */
+static inline void vfio_ap_assert_mdev_writable(const struct ap_matrix_mdev *matrix_mdev)
+{
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	if (matrix_mdev->kvm)
+		lockdep_assert_held(&matrix_mdev->kvm->lock);
+}
 
 /* vfio_ap_matrix.c */
 void vfio_ap_matrix_init(struct ap_matrix *matrix);
@@ -35,6 +60,7 @@ void vfio_ap_unlock_kvm(struct kvm *kvm);
 void vfio_ap_lock_mdevs(void);
 void vfio_ap_unlock_mdevs(void);
 void vfio_ap_plug_apcb(struct ap_matrix_mdev *matrix_mdev, bool clear, bool drop_mdevs);
+void vfio_ap_signal_cfg_changed(struct ap_matrix_mdev *matrix_mdev);
 struct kvm *vfio_ap_lock_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_unlock_for_mdev(struct kvm *kvm);
 void vfio_ap_guests_unlock(void);

@@ -24,6 +24,7 @@ int vfio_ap_core_set_kvm(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm)
 	struct ap_matrix_mdev *m;
 
 	mutex_lock(&vfio_ap_core.guests_lock);
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
 		if (m->kvm == kvm || (m == matrix_mdev && m->kvm)) {
 			mutex_unlock(&vfio_ap_core.guests_lock);
@@ -81,6 +82,7 @@ int vfio_ap_core_pqap_aqic(struct kvm_vcpu *vcpu, unsigned int apqn, bool enable
 	struct vfio_ap_queue *q;
 
 	mutex_lock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
 		if (m->kvm == kvm) {
 			found = m;
@@ -121,6 +123,7 @@ static bool in_other_guest(const struct ap_matrix_mdev *self, unsigned long apid
 {
 	const struct ap_matrix_mdev *m;
 
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node)
 		if (m != self && vfio_ap_matrix_has_apqn(&m->shadow_apcb, apid, apqi))
 			return true;

@@ -103,6 +103,7 @@ struct ap_matrix_mdev *vfio_ap_mdev_for_apqn(unsigned long apid, unsigned long a
 {
 	struct ap_matrix_mdev *m;
 
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node)
 		if (vfio_ap_matrix_has_apqn(&m->matrix, apid, apqi))
 			return m;
@@ -113,6 +114,7 @@ struct ap_matrix_mdev *vfio_ap_mdev_find(const guid_t *uuid)
 {
 	struct ap_matrix_mdev *m;
 
+	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node)
 		if (guid_equal(&m->uuid, uuid))
 			return m;

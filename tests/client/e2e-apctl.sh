@@ -71,7 +71,7 @@ COMP_WORDS=(apctl "$@"); COMP_CWORD=$#; COMP_LINE="apctl $*"; COMP_POINT=${#COMP
 _apctl apctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$APM_SOURCE_ROOT/client/apctl.bash-completion" "$@"
 	}
-	check "completion: all 20 verbs" test "$(complete_words "" | wc -l)" -eq 20
+	check "completion: all 24 verbs" test "$(complete_words "" | wc -l)" -eq 24
 	check "completion: 'ass' -> assign" test "$(complete_words ass)" = assign
 	check "completion: assign UUID offers both devices" \
 		test "$(complete_words assign "" | tr '\n' ' ')" = "$(printf '%s\n' "$UA" "$UB" | sort | tr '\n' ' ')"
@@ -83,6 +83,8 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$BASH_COMPLETION" "$APM_SOURCE_ROOT/c
 	check "completion: inhibit --mode=d" test "$(complete_words inhibit --mode=d)" = delay
 	check "completion: inhibit UUID" \
 		test "$(complete_words inhibit --why=x "" | tr '\n' ' ')" = "$(printf '%s\n' "$UA" "$UB" | sort | tr '\n' ' ')"
+	check "completion: adopt UUID" \
+		test "$(complete_words adopt "" | tr '\n' ' ')" = "$(printf '%s\n' "$UA" "$UB" | sort | tr '\n' ' ')"
 	completes_command() { complete_words inhibit "$UA" -- tru | grep -qx true; }
 	check "completion: inhibit UUID -- COMMAND completes commands" completes_command
 fi

@@ -137,6 +137,23 @@ hook_expect 1 "cannot record in $T/not-a-dir/hook that $H8 was started" vm10 pre
 APCTL_HOOK_STATE_DIR=$T/hook
 check "and stopped H8 again" test "$before" = "$(apctl_snapshot)"
 
+# --- another manager's mdev: the guest gets it as it is, never changed ---------
+H9=99999999-aaaa-4bbb-8ccc-dddddddddddd
+M=$SYSFS_ROOT/devices/vfio_ap/matrix
+monitor_start
+monitor_mark
+echo "$H9" >"$M/mdev_supported_types/vfio_ap-passthrough/create"
+echo 2 >"$M/$H9/assign_adapter"
+echo 13 >"$M/$H9/assign_domain"
+check "the daemon sees the foreign mdev H9" wait_signal "$H9.*02.000d\|$H9.*\[13\]"
+hook_expect 0 "" vm11 prepare begin "$H9"
+check "H9 stays foreign, its matrix unchanged" \
+	test "$("$A" --json show "$H9" | jq -c '[.foreign, .defined]')" = '[true,false]' \
+	-a "$(kernel_matrix "$H9")" = "02.000d "
+hook_expect 0 "" vm11 release end "$H9"
+check "and is not stopped at release" test -d "$M/$H9"
+monitor_stop
+
 # --- guests without vfio-ap devices, other operations ------------------------
 hook_expect 0 "" plain prepare begin
 before=$(apctl_snapshot)

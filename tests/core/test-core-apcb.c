@@ -16,6 +16,7 @@
 #define UB "00000000-0000-0000-0000-00000000000b"
 #define UC "00000000-0000-0000-0000-00000000000c"
 #define UD "00000000-0000-0000-0000-00000000000d"
+#define ZEROS16 "0000000000000000"
 
 static struct ap_matrix_mdev *ma, *mb, *mc, *md;
 static struct kvm *ga, *gb, *gc, *gx;
@@ -165,6 +166,7 @@ static void batch_fails(const char *text, int err, unsigned int line, const char
 
 static void test_batch(void)
 {
+	static char page[PAGE_SIZE + 1];
 	u64 a, b, c, d, total;
 	unsigned int r21 = resets_of(2, 1), r22 = resets_of(2, 2);
 
@@ -222,6 +224,17 @@ static void test_batch(void)
 	batch_ok(UA " 0x2,0x6,0x0", "a good batch after the failures");
 	tap_is_str(batch_show(), "line 1 (-): error -22\n",
 		   "  ... leaves the last failure readable");
+
+	/* sysfs stores at most a page of a write: a whole page may be a cut one. */
+	memset(page, '\n', sizeof(page));
+	memcpy(page, UA " 0x0,0x6,0x0", strlen(UA " 0x0,0x6,0x0"));
+	page[PAGE_SIZE] = '\0';
+	batch_fails(page, E2BIG, 0, "", "a store of a whole page (sysfs may have cut the write)");
+	page[PAGE_SIZE - 1] = '\0';
+	batch_ok(page, "a page less one byte is a batch");
+	tap_ok(!strncmp(mdev_show(ma, "ap_config"), "0x" ZEROS16 ZEROS16 ZEROS16 ZEROS16 ",", 67),
+	       "  ... applied: A has no adapter");
+	batch_ok(UA " 0x2,0x6,0x0", "  A gets 06 back");
 
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN entered a guest without a reset");
 	tap_is_int(kvm_sim_invariant_violations(), 0, "no APQN in two guests at any update");

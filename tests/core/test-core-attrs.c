@@ -46,7 +46,10 @@ static void test_matrix_device(void)
 	tap_is_int(vfio_ap_sim_mdev_create(UA "\n", 37, &m), 0, "create with newline");
 	tap_is_int(vfio_ap_available_instances(), 65535, "available_instances decrements");
 	tap_is_int(vfio_ap_sim_mdev_create(UA, 36, &m), -EEXIST, "create: duplicate EEXIST");
-	vfio_ap_sim_mdev_destroy(vfio_ap_mdev_find(&m->uuid));
+	mutex_lock(&vfio_ap_core.mdevs_lock);
+	m = vfio_ap_mdev_find(&m->uuid);
+	mutex_unlock(&vfio_ap_core.mdevs_lock);
+	vfio_ap_sim_mdev_destroy(m);
 	tap_is_int(vfio_ap_available_instances(), 65536, "remove gives the instance back");
 }
 

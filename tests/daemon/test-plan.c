@@ -99,8 +99,8 @@ static int model_exec(struct model *s, const struct plan_input *in, const struct
 			if (in->batch_max_lines && w->n_lines > in->batch_max_lines)
 				return E2BIG;
 			if (plan_write_format(in, p, (size_t)(w - p->writes), &attr, &value) < 0 ||
-			    strlen(value) > BATCH_WRITE_MAX)
-				return E2BIG;
+			    strlen(value) >= 4096)
+				return E2BIG; /* the driver refuses a page or more */
 		}
 		for (size_t k = w->line_start; k < w->line_start + w->n_lines; k++) {
 			const struct plan_line *l = &p->lines[k];
@@ -471,6 +471,57 @@ static void test_batch_swap_is_one_write(void)
 		   "batch value: one short line per mdev");
 }
 
+/*
+ * sysfs stores at most a page of a write and the driver refuses a store of a
+ * whole page (it may be the first page of a longer write), so a batch of
+ * exactly 4096 bytes must be split.
+ */
+static void test_batch_of_a_page_is_split(void)
+{
+	static struct plan_item many[128];
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	char line[BATCH_LINE_MAX];
+	size_t n, sum = 0, len, total = 0;
+	bool fits = true, done = false;
+
+	for (n = 0; n < sizeof(many) / sizeof(many[0]) - 1; n++) {
+		many[n] = (struct plan_item){ .cur_exists = true, .want_exists = true };
+		snprintf(many[n].uuid, sizeof(many[n].uuid), "00000000-0000-0000-0000-%012zx", n);
+		ap_mask_set(&many[n].want.apm, (unsigned int)n);
+		ap_mask_set(&many[n].want.aqm, 0);
+		len = plan_batch_line_format(many[n].uuid, &many[n].want, line);
+		if (sum + len > 4096 - 80)
+			break;
+		sum += len;
+	}
+	/* The last line takes the rest: its domain and control domain set its length. */
+	for (unsigned int d = 0; d < 85 && !done; d++)
+		for (unsigned int c = 0; c < 256 && !done; c++) {
+			many[n].want.aqm = (ap_mask){ 0 };
+			many[n].want.adm = (ap_mask){ 0 };
+			ap_mask_set(&many[n].want.aqm, d);
+			ap_mask_set(&many[n].want.adm, c);
+			done = sum + plan_batch_line_format(many[n].uuid, &many[n].want, line) ==
+			       4096;
+		}
+	if (!tap_ok(done, "batch page: %zu lines of 4096 bytes", n + 1))
+		return;
+	in = (struct plan_input){ .iface = WRITE_AP_CONFIG_BATCH, .items = many, .n_items = n + 1 };
+	if (!tap_is_int(plan_compute(&in, &p), 0, "batch page: plan"))
+		return;
+	tap_ok(p->n_writes >= 2, "batch page: split (%zu writes)", p->n_writes);
+	for (size_t k = 0; k < p->n_writes; k++) {
+		_cleanup_free_ char *attr = NULL, *value = NULL;
+
+		if (plan_write_format(&in, p, k, &attr, &value) < 0)
+			return;
+		fits = fits && strlen(value) < 4096 && value[strlen(value) - 1] == '\n';
+		total += strlen(value);
+	}
+	tap_ok(fits, "batch page: every write shorter than a page, ending a line");
+	tap_is_int(total, 4096, "batch page: every line written");
+}
+
 static void test_single_id_swap_removes_first(void)
 {
 	_cleanup_(plan_freep) struct plan *p = NULL;
@@ -545,6 +596,7 @@ int main(int argc, char **argv)
 	tap_subtest(test_ap_config_move_writes_the_source_first);
 	tap_subtest(test_ap_config_swap_costs_one_cycle_break);
 	tap_subtest(test_batch_swap_is_one_write);
+	tap_subtest(test_batch_of_a_page_is_split);
 	tap_subtest(test_single_id_swap_removes_first);
 	tap_subtest(test_mask_writes_are_relative_around_the_matrix);
 	tap_subtest(test_random_plans_with_single_id_writes);

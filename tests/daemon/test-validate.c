@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apm-limits.h"
+#include "batch-validate.h"
 #include "manager.h"
 #include "sysfs.h"
 #include "tap.h"
@@ -19,6 +20,7 @@
 #define U1 "11111111-0000-4000-8000-000000000001"
 #define U2 "11111111-0000-4000-8000-000000000002"
 #define U3 "11111111-0000-4000-8000-000000000003"
+#define UF "11111111-0000-4000-8000-0000000000ff" /* foreign */
 
 static Manager *m;
 
@@ -307,6 +309,121 @@ static void test_validation_changes_nothing(void)
 	       "the devices are as before");
 }
 
+/* UF: an mdev nobody defined here, 01.0005 (mdevctl's when mdevctl_dir has its file). */
+static char mdevctl_dir[] = "/tmp/apm-test-validate.XXXXXX";
+
+static void add_foreign(bool with_mdevctl)
+{
+	char path[sizeof(mdevctl_dir) + 64];
+	FILE *f;
+
+	add(UF, false, false, true, "1", "5", "");
+	free(m->config.mdevctl_dir);
+	m->config.mdevctl_dir = strdup(mdevctl_dir);
+	snprintf(path, sizeof(path), "%s/matrix/" UF, mdevctl_dir);
+	if (!with_mdevctl) {
+		(void)unlink(path);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/matrix", mdevctl_dir);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/matrix/" UF, mdevctl_dir);
+	f = fopen(path, "we");
+	if (!f)
+		abort();
+	fputs("{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"manual\"}\n", f);
+	fclose(f);
+}
+
+static struct request *apply_one(const char *uuid, const char *a, const char *d)
+{
+	struct request *r = request_new(REQ_APPLY, NULL, 0);
+
+	r->entries = calloc(1, sizeof(*r->entries));
+	if (!r->entries)
+		abort();
+	r->n_entries = 1;
+	snprintf(r->entries[0].uuid, sizeof(r->entries[0].uuid), "%s", uuid);
+	for (; *a; a++)
+		ap_mask_set(&r->entries[0].m.apm, (unsigned int)(*a - '0'));
+	for (; *d; d++)
+		ap_mask_set(&r->entries[0].m.aqm, (unsigned int)(*d - '0'));
+	return r;
+}
+
+static void test_foreign_devices_are_never_changed(void)
+{
+	add_foreign(false);
+	expect(req(REQ_ASSIGN, UF, KIND_DOMAIN, 6), "org.apmatrix1.Error.Foreign", UF,
+	       "owner unknown", "Assign to a foreign mdev");
+	expect(req(REQ_UNASSIGN, UF, KIND_DOMAIN, 5), "org.apmatrix1.Error.Foreign", UF, NULL,
+	       "Unassign");
+	expect(req(REQ_START, UF, KIND_ADAPTER, 0), "org.apmatrix1.Error.Foreign", UF, NULL,
+	       "Start (a no-op before)");
+	expect(req(REQ_STOP, UF, KIND_ADAPTER, 0), "org.apmatrix1.Error.Foreign", UF, NULL, "Stop");
+	expect(req(REQ_UNDEFINE, UF, KIND_ADAPTER, 0), "org.apmatrix1.Error.Foreign", UF, NULL,
+	       "Undefine");
+	expect(define(UF, "1", "5", ""), "org.apmatrix1.Error.Foreign", UF, "adopt it first",
+	       "DefineDevice of its UUID");
+	expect(apply_one(UF, "1", "6"), "org.apmatrix1.Error.Foreign", UF, NULL,
+	       "Apply listing it");
+	add_foreign(true);
+	expect(req(REQ_STOP, UF, KIND_ADAPTER, 0), "org.apmatrix1.Error.Foreign", "owner mdevctl",
+	       mdevctl_dir, "with an mdevctl definition: the owner and its file are named");
+	tap_is_str(device_owner(manager_find_device(m, UF)), "mdevctl", "device_owner() says so");
+	tap_is_str(device_owner(manager_find_device(m, U1)), "apmatrixd", "U1 is apmatrixd's");
+}
+
+static void test_foreign_claims_are_named(void)
+{
+	add_foreign(true);
+	expect(req(REQ_ASSIGN, U1, KIND_DOMAIN, 5), "org.apmatrix1.Error.InUse", "01.0005",
+	       "foreign: owner mdevctl", "an active device taking the foreign mdev's APQN");
+	expect(define("22222222-0000-4000-8000-000000000005", "1", "5", ""), NULL, NULL, NULL,
+	       "a manual definition may overlap it");
+	manager_find_device(m, UF)->attached = true;
+	expect(define("22222222-0000-4000-8000-000000000005", "1", "5", ""),
+	       "org.apmatrix1.Error.InUse", "01.0005", "in use by a guest",
+	       "not while a guest holds it through the foreign mdev");
+	expect(req(REQ_ASSIGN, U3, KIND_DOMAIN, 5), "org.apmatrix1.Error.InUse", UF,
+	       "owner mdevctl", "nor may a definition grow onto it");
+	expect(req(REQ_UNASSIGN, U3, KIND_DOMAIN, 0), NULL, NULL, NULL,
+	       "a definition elsewhere changes as before");
+}
+
+static void test_adopt(void)
+{
+	struct working ws;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	struct request *r;
+	struct want *w;
+	int k;
+
+	add_foreign(true);
+	expect(req(REQ_ADOPT, "99999999-0000-4000-8000-000000000000", KIND_ADAPTER, 0),
+	       "org.apmatrix1.Error.NoSuchDevice", NULL, NULL, "Adopt of no mdev");
+	expect(req(REQ_ADOPT, U1, KIND_ADAPTER, 0), NULL, NULL, NULL,
+	       "Adopt of an apmatrixd device: nothing to do");
+	if (working_init(&ws, m) < 0)
+		abort();
+	r = req(REQ_ADOPT, UF, KIND_ADAPTER, 0);
+	k = batch_validate(&ws, r, &e);
+	request_free(r);
+	w = working_find(&ws, UF);
+	tap_ok(k == 0 && w && w->defined && !w->def.autostart &&
+		       ap_matrix_equal(&w->def.m, &w->live) && ap_mask_test(&w->def.m.aqm, 5),
+	       "Adopt: its live matrix becomes a manual definition (%s)",
+	       e.message ? e.message : "ok");
+	sd_bus_error_free(&e);
+	r = req(REQ_ASSIGN, UF, KIND_DOMAIN, 6);
+	k = batch_validate(&ws, r, &e);
+	request_free(r);
+	tap_ok(k == 0 && ap_mask_test(&w->live.aqm, 6),
+	       "then, in the same batch, it can be changed (%s)", e.message ? e.message : "ok");
+	sd_bus_error_free(&e);
+	working_done(&ws);
+}
+
 static void test_device_limit(void)
 {
 	struct request *r;
@@ -337,6 +454,20 @@ int main(void)
 	run(test_stop_is_refused_while_a_guest_holds_it);
 	run(test_validation_changes_nothing);
 	run(test_device_limit);
+	if (!mkdtemp(mdevctl_dir))
+		abort();
+	run(test_foreign_devices_are_never_changed);
+	run(test_foreign_claims_are_named);
+	run(test_adopt);
+	{
+		char path[sizeof(mdevctl_dir) + 64];
+
+		snprintf(path, sizeof(path), "%s/matrix/" UF, mdevctl_dir);
+		(void)unlink(path);
+		snprintf(path, sizeof(path), "%s/matrix", mdevctl_dir);
+		(void)rmdir(path);
+		(void)rmdir(mdevctl_dir);
+	}
 	if (!mkdtemp(se_root))
 		abort();
 	run(test_secure_execution_queue_stays_with_its_guest);

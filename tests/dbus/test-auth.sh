@@ -14,6 +14,8 @@ before=$(snapshot)
 check "nobody may GetState" call_as_nobody GetState
 check "nobody may GetDevice" call_as_nobody GetDevice string:$U1
 check "nobody may ListDevices" call_as_nobody ListDevices
+check "nobody may ExportGuest" call_as_nobody ExportGuest string:$U1
+check "nobody may CheckMigration" call_as_nobody CheckMigration string:"$(call ExportGuest string:$U1)"
 path=$(call GetDevice string:$U1)
 check "nobody may read Device properties" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
@@ -38,6 +40,8 @@ denied Unassign string:$U1 string:domain array:uint32:0 uint64:0
 denied Apply string:"{\"devices\":[{\"uuid\":\"$U1\",\"adapters\":[3]}]}" uint64:0
 denied Reserve string:adapter array:uint32:0 uint64:0
 denied Release string:adapter array:uint32:3 uint64:0
+denied PrepareMigration string:"$(call ExportGuest string:$U1)"
+denied PrepareMigration string:'not even JSON'
 denied Assign string:$U1 string:domain array:uint32:1 uint64:1
 check "denied calls changed nothing" same_snapshot "$before"
 check "root still may mutate" call Assign string:$U1 string:domain array:uint32:1 uint64:0

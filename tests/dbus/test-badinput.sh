@@ -169,6 +169,25 @@ bad $NSD "$U3" "UndefineDevice unknown" UndefineDevice string:$U3 uint64:0
 bad $IA "is not a UUID" "UndefineDevice bad uuid" UndefineDevice string:$U1- uint64:0
 bad $IA "flags|0x4" "StopDevice unknown flag" StopDevice string:$U1 uint64:4
 
+# PrepareMigration: the export malformed, out of range, or one this host cannot take.
+INC=org.apmatrix1.Error.Incompatible
+exp() { # UUID GUEST ADAPTERS DOMAINS: an export without queues
+	printf '{"version": 1, "uuid": "%s", "guest": "%s", "adapters": %s, "domains": %s}' "$@"
+}
+bad $IA "json|malformed JSON" "PrepareMigration malformed" PrepareMigration string:'{"version":'
+bad $IA "json: expected a JSON object" "PrepareMigration not an object" PrepareMigration string:'[]'
+bad $IA "version: 2 is not supported" "PrepareMigration version 2" \
+	PrepareMigration string:"{\"version\": 2, \"uuid\": \"$U3\"}"
+bad $IA "queues[0]: APQN 02.0005 is not in the matrix" "PrepareMigration queue outside the matrix" \
+	PrepareMigration string:"{\"version\": 1, \"uuid\": \"$U3\", \"adapters\": [2], \"domains\": [1], \"queues\": [{\"adapter\": 2, \"domain\": 5}]}"
+bad $OOR "json: domains[0]|300" "PrepareMigration domain 300" PrepareMigration string:"$(exp $U3 vm3 '[2]' '[300]')"
+bad $INC "APQN 02.0000 is assigned to active device $U1 (guest vm1)" "PrepareMigration of an owned APQN" \
+	PrepareMigration string:"$(exp $U3 vm3 '[2]' '[0]')"
+bad $INC "device $U4 exists here with another matrix" "PrepareMigration over another matrix" \
+	PrepareMigration string:"$(exp $U4 vm4 '[1]' '[6]')"
+bad $INC "guest vm1 already has device $U1 here" "PrepareMigration for a guest that has a device" \
+	PrepareMigration string:"$(exp $U3 vm1 '[3]' '[7]')"
+
 # Through apctl (dbus-send cannot pass more than 128 KiB): desired_json over
 # 1 MiB, and an Apply of 4097 devices.
 python3 -c 'import json; print(json.dumps({"devices": [{"uuid": "%08x-0000-4000-8000-000000000000" % i, "adapters": [2], "domains": [0]} for i in range(20000)]}))' >"$T/big.json"
@@ -218,6 +237,8 @@ denied "Release held adapter" Release string:adapter array:uint32:2 uint64:0
 denied "StartDevice bad uuid" StartDevice string:x uint64:0
 denied "StopDevice unknown flag" StopDevice string:$U1 uint64:4
 denied "UndefineDevice unknown" UndefineDevice string:$U3 uint64:0
+denied "PrepareMigration malformed" PrepareMigration string:'{"version":'
+denied "PrepareMigration of an owned APQN" PrepareMigration string:"$(exp $U3 vm3 '[2]' '[0]')"
 check "denied calls changed nothing" same_snapshot "$before"
 check "the daemon is alive after the battery" kill -0 "$APM_DAEMON_PID"
 

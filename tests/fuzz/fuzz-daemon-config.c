@@ -48,5 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(mc.state_dir);
 	free(mc.libvirt_uri);
 	free(mc.lock_path);
+	free(mc.mdevctl_dir);
 	return 0;
 }

@@ -245,6 +245,12 @@ $U2 0x2,0x4,0x0
 is "failed batch changed nothing" "$(rd $A1/matrix)$(rd $A2/matrix)" "02.000802.0001"
 is "reading ap_config_batch names the failed line" "$(rd $M/ap_config_batch)" \
 	"line 1 ($U1): error -98"
+# sysfs stores a page of a longer write at a time: a whole page is refused.
+printf -v pad '%*s' 5000 ''
+wr_is "batch of more than a page: E2BIG" $M/ap_config_batch "$U1 0x0,0x0080,0x04${pad// /$'\n'}" \
+	"Argument list too long"
+is "it changed nothing" "$(rd $A1/matrix)$(rd $A2/matrix)" "02.000802.0001"
+is "reading ap_config_batch says line 0" "$(rd $M/ap_config_batch)" "line 0 (-): error -7"
 
 echo "# 8. hot plug"
 apsim_ctl adapter 4 add CEX8 ep11

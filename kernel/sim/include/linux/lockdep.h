@@ -36,6 +36,12 @@ void lockdep_assert_fail(const char *what, const char *file, int line);
 		if (!lock_is_held(&(l)->dep_map))                            \
 			lockdep_assert_fail(#l " held", __FILE__, __LINE__); \
 	} while (0)
+#define lockdep_is_held(l) lock_is_held(&(l)->dep_map)
+#define lockdep_assert(c)                                            \
+	do {                                                         \
+		if (!(c))                                            \
+			lockdep_assert_fail(#c, __FILE__, __LINE__); \
+	} while (0)
 #define lockdep_assert_not_held(l)                                               \
 	do {                                                                     \
 		if (lock_is_held(&(l)->dep_map))                                 \
