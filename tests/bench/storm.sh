@@ -78,10 +78,11 @@ idle_pqap() {
 run() {
 	uu=$(first "$4")
 	sim_ctl stats reset
-	s0=$(sim_stats)
+	# Files, not arguments: stats.json of 100 guests exceeds ARG_MAX.
+	sim_stats >"$T/s0.json"
 	# shellcheck disable=SC2086
 	c=$("$STORM" "$1" "$2" "$3" 2 assign $FIRST_ID $uu) || bail "storm $*: $c"
-	s1=$(sim_stats)
+	sim_stats >"$T/s1.json"
 	# Every acknowledged change is live: the devices hold M control domains.
 	live=0
 	for u in $uu; do
@@ -102,7 +103,8 @@ run() {
 		! grep -q . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/control_domains" ||
 			bail "storm $*: control domains left on $u after the undo"
 	done
-	jq -n --argjson c "$c" --argjson a "$s0" --argjson b "$s1" '$c + {
+	jq -n --argjson c "$c" --slurpfile a0 "$T/s0.json" --slurpfile b0 "$T/s1.json" '
+	$a0[0] as $a | $b0[0] as $b | $c + {
 		apcb: ($b.apcb_updates_total - $a.apcb_updates_total),
 		stall_ms: ((([$b.guests[].vcpu_stall_ns] | add) - ([$a.guests[].vcpu_stall_ns] | add)) / 1e6),
 		stall_guest_max_ms: (([$b.guests | to_entries[] | .key as $k |
