@@ -185,7 +185,6 @@ if command -v gnuplot >/dev/null; then
 set terminal png size 900,500
 set output "$OUT/storm-sweep.png"
 set datafile separator ","
-set key autotitle columnhead
 set title "20 clients, 100 changes, $g guests (apsim, $(nproc) CPUs)"
 set xlabel "window / pacing (us)"
 set ylabel "vCPU stall (ms)"
