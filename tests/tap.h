@@ -101,6 +101,13 @@ __attribute__((unused)) static void tap_run_subtest(const char *fn_name, void (*
 }
 
 #define tap_subtest(fn) tap_run_subtest(#fn, fn)
+/* The same between the file's own setup() and teardown(): a fresh fixture each. */
+#define tap_subtest_fixture(fn)  \
+	do {                     \
+		setup();         \
+		tap_subtest(fn); \
+		teardown();      \
+	} while (0)
 
 static inline int tap_done(void)
 {

@@ -17,6 +17,7 @@
 #include "batch-validate.h"
 #include "batch-working.h"
 #include "manager.h"
+#include "daemon-fixture.h"
 #include "tap.h"
 
 #define U1 "11111111-0000-4000-8000-000000000001"
@@ -32,17 +33,7 @@ static struct working ws;
 /* A host with adapters and domains 0-15; adapter 0 x domain 9 stays the host's. */
 static void setup(void)
 {
-	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
-
-	if (manager_new(&cfg, &m) < 0)
-		abort();
-	m->host = calloc(1, sizeof(*m->host));
-	if (!m->host)
-		abort();
-	m->host->max_apid = 15;
-	m->host->max_apqi = 15;
-	m->host->matrix_present = true;
-	m->host->matrix_fd = -1;
+	m = daemon_fixture_manager();
 	ap_mask_set(&m->host->apmask, 0);
 	ap_mask_set(&m->host->aqmask, 9);
 	m->matrix_seen = true; /* no autostart after a batch */
@@ -55,12 +46,7 @@ static void teardown(void)
 	m = manager_free(m);
 }
 
-#define run(fn)                  \
-	do {                     \
-		setup();         \
-		tap_subtest(fn); \
-		teardown();      \
-	} while (0)
+#define run(fn) tap_subtest_fixture(fn)
 
 /* Adapters and domains as digit strings: "12" is ids 1 and 2. */
 static ap_matrix matrix(const char *a, const char *d)

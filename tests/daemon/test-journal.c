@@ -54,12 +54,7 @@ static void teardown(void)
 		tap_diag("cleanup of %s failed", dir);
 }
 
-#define run(fn)                  \
-	do {                     \
-		setup();         \
-		tap_subtest(fn); \
-		teardown();      \
-	} while (0)
+#define run(fn) tap_subtest_fixture(fn)
 
 static struct definition def(const char *uuid, unsigned int adapter)
 {

@@ -10,6 +10,7 @@
 
 #include "manager.h"
 #include "migration.h"
+#include "daemon-fixture.h"
 #include "tap.h"
 
 #define U "22222222-0000-4000-8000-0000000000aa"
@@ -49,18 +50,9 @@ static void add_adapter(unsigned int id, int hwtype, const char *mode, uint32_t 
  */
 static void setup(void)
 {
-	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
 	Device *d = NULL;
 
-	if (manager_new(&cfg, &m) < 0)
-		abort();
-	m->host = calloc(1, sizeof(*m->host));
-	if (!m->host)
-		abort();
-	m->host->max_apid = 15;
-	m->host->max_apqi = 15;
-	m->host->matrix_present = true;
-	m->host->matrix_fd = -1;
+	m = daemon_fixture_manager();
 	ap_mask_set(&m->host->apmask, 3);
 	ap_mask_fill(&m->host->aqmask);
 	ap_mask_set_range(&m->host->qci_adm, 0, 5);
@@ -82,12 +74,7 @@ static void teardown(void)
 	m = manager_free(m);
 }
 
-#define run(fn)                  \
-	do {                     \
-		setup();         \
-		tap_subtest(fn); \
-		teardown();      \
-	} while (0)
+#define run(fn) tap_subtest_fixture(fn)
 
 /* An export of U: adapters, domains, and its queues as JSON text. */
 static char *export_text(const char *adapters, const char *domains, const char *queues)

@@ -35,12 +35,7 @@ static void teardown(void)
 		tap_diag("cleanup failed");
 }
 
-#define run(fn)                  \
-	do {                     \
-		setup();         \
-		tap_subtest(fn); \
-		teardown();      \
-	} while (0)
+#define run(fn) tap_subtest_fixture(fn)
 
 static void put(const char *name, const char *content)
 {

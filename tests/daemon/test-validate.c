@@ -15,6 +15,7 @@
 #include "batch-validate.h"
 #include "manager.h"
 #include "sysfs.h"
+#include "daemon-fixture.h"
 #include "tap.h"
 
 #define U1 "11111111-0000-4000-8000-000000000001"
@@ -34,17 +35,7 @@ static Device *add(const char *uuid, bool defined, bool autostart, bool active, 
  */
 static void setup(void)
 {
-	struct manager_config cfg = { .state_dir = (char *)"/nonexistent" };
-
-	if (manager_new(&cfg, &m) < 0)
-		abort();
-	m->host = calloc(1, sizeof(*m->host));
-	if (!m->host)
-		abort();
-	m->host->max_apid = 15;
-	m->host->max_apqi = 15;
-	m->host->matrix_present = true;
-	m->host->matrix_fd = -1;
+	m = daemon_fixture_manager();
 	ap_mask_set(&m->host->apmask, 0);
 	ap_mask_set(&m->host->aqmask, 9);
 	add(U1, true, false, true, "12", "01", "vm1");
@@ -57,12 +48,7 @@ static void teardown(void)
 	m = manager_free(m);
 }
 
-#define run(fn)                  \
-	do {                     \
-		setup();         \
-		tap_subtest(fn); \
-		teardown();      \
-	} while (0)
+#define run(fn) tap_subtest_fixture(fn)
 
 static Device *add(const char *uuid, bool defined, bool autostart, bool active, const char *a,
 		   const char *d, const char *guest)
