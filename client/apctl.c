@@ -783,32 +783,29 @@ static int read_export(const char *path, char **ret)
 	return 0;
 }
 
-static int verb_migrate_check(int argc, char **argv)
+/* Read the export in FILE, then hand it to check or prepare. */
+static int with_export(const char *file, int (*fn)(sd_bus *, const char *, bool, bool))
 {
 	_cleanup_free_ char *text = NULL;
 	sd_bus *bus;
 	int r;
 
-	r = read_export(argv[1], &text);
+	r = read_export(file, &text);
 	if (r >= 0)
 		r = need_bus(&bus);
 	if (r < 0)
 		return r;
-	return migrate_check(bus, text, arg_json, arg_quiet);
+	return fn(bus, text, arg_json, arg_quiet);
+}
+
+static int verb_migrate_check(int argc, char **argv)
+{
+	return with_export(argv[1], migrate_check);
 }
 
 static int verb_migrate_prepare(int argc, char **argv)
 {
-	_cleanup_free_ char *text = NULL;
-	sd_bus *bus;
-	int r;
-
-	r = read_export(argv[1], &text);
-	if (r >= 0)
-		r = need_bus(&bus);
-	if (r < 0)
-		return r;
-	return migrate_prepare(bus, text, arg_json, arg_quiet);
+	return with_export(argv[1], migrate_prepare);
 }
 
 static int verb_inhibit(int argc, char **argv)

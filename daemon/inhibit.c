@@ -18,6 +18,7 @@
 #include "log.h"
 #include "manager.h"
 #include "request-errors.h"
+#include "sysfs.h"
 
 enum inhibit_mode {
 	INHIBIT_BLOCK,
@@ -241,6 +242,29 @@ static int on_held_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Add r's devices to the set *list of *n (duplicates once); out of memory: skipped. */
+static void remember_uuids(char ***list, size_t *n, const struct request *r)
+{
+	for (size_t i = 0; i < request_n_uuids(r); i++) {
+		const char *u = request_uuid(r, i);
+		bool seen = false;
+		char **nl;
+
+		for (size_t j = 0; j < *n && !seen; j++)
+			seen = strcmp((*list)[j], u) == 0;
+		if (seen)
+			continue;
+		nl = reallocarray(*list, *n + 2, sizeof(char *));
+		if (!nl)
+			return;
+		*list = nl;
+		nl[*n] = strdup(u);
+		if (!nl[*n])
+			return;
+		nl[++*n] = NULL;
+	}
+}
+
 /* Whether h may run now: no delay inhibitor left (the daemon's own: no inhibitor at all). */
 static bool held_free_to_go(const struct inhibit_state *st, const struct held *h)
 {
@@ -256,7 +280,8 @@ static int on_resume(sd_event_source *s, void *userdata)
 {
 	struct inhibit_state *st = userdata;
 	_cleanup_free_ struct held **go = NULL;
-	size_t n = 0, total = 0;
+	size_t n = 0, total = 0, n_changed = 0;
+	char **changed = NULL;
 
 	st->resume = sd_event_source_disable_unref(st->resume);
 	for (struct held *h = st->held; h; h = h->next)
@@ -290,9 +315,13 @@ static int on_resume(sd_event_source *s, void *userdata)
 		}
 		log_debug("%s of device %s released by its inhibitors after %" PRIu64 " ms",
 			  request_type_to_string(r->type), request_uuid(r, 0), waited / 1000);
-		emit_changed_for(st, r);
+		remember_uuids(&changed, &n_changed, r);
 	}
 	manager_run_batch(st->m);
+	/* After the batch: "nothing held" means the released requests have run. */
+	for (size_t i = 0; i < n_changed; i++)
+		emit_changed(st, changed[i]);
+	strv_free(changed);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	return r;
 }
 
-static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+int manager_bus_read_device(sd_bus_message *msg, Manager *m, Device **ret, sd_bus_error *error)
 {
 	char uuid[UUID_STR_LEN + 1];
 	const char *s;
@@ -70,9 +70,21 @@ static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *
 	r = bus_parse_uuid(s, "uuid", uuid, error);
 	if (r < 0)
 		return r;
-	d = manager_find_device(userdata, uuid);
+	d = manager_find_device(m, uuid);
 	if (!d)
 		return sd_bus_error_setf(error, ERR_NO_SUCH_DEVICE, "no device %s", uuid);
+	*ret = d;
+	return 0;
+}
+
+static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Device *d;
+	int r;
+
+	r = manager_bus_read_device(msg, userdata, &d, error);
+	if (r < 0)
+		return r;
 	return sd_bus_reply_method_return(msg, "o", d->path);
 }
 

@@ -19,6 +19,12 @@ typedef struct Manager Manager;
 /* Connect to the system bus, add the objects, attach to the loop, own org.apmatrix1. */
 int manager_bus_register(Manager *m);
 
+/*
+ * Read a method's uuid argument and find its device: 0, or InvalidArgs
+ * naming the bad UUID, or NoSuchDevice.
+ */
+int manager_bus_read_device(sd_bus_message *msg, Manager *m, Device **ret, sd_bus_error *error);
+
 /* manager-dbus.c: signals of the Manager object. */
 void manager_emit_host_changed(Manager *m, const char *json);
 void manager_emit_batch_applied(Manager *m, const char *json);

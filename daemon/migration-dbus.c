@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "bus-args.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 #include "migration.h"
 #include "request-errors.h"
@@ -26,21 +27,13 @@ static int reply_json(sd_bus_message *msg, struct json_object *o)
 static int method_export_guest(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	char uuid[UUID_STR_LEN + 1];
 	Manager *m = userdata;
-	const char *s;
 	Device *d;
 	int r;
 
-	r = sd_bus_message_read(msg, "s", &s);
+	r = manager_bus_read_device(msg, m, &d, error);
 	if (r < 0)
 		return r;
-	r = bus_parse_uuid(s, "uuid", uuid, error);
-	if (r < 0)
-		return r;
-	d = manager_find_device(m, uuid);
-	if (!d)
-		return sd_bus_error_setf(error, ERR_NO_SUCH_DEVICE, "no device %s", uuid);
 	o = migration_export(m, d);
 	if (!o)
 		return -ENOMEM;
