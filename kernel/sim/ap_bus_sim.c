@@ -46,6 +46,7 @@ struct sim_queue {
 	u8 zapq_rc; /* BUSY or RESET_IN_PROGRESS until zapq_until_ns */
 	u64 zapq_until_ns;
 	unsigned int zapq_refused;
+	char override[AP_SIM_OVERRIDE_MAX]; /* driver_override (6.19), "" when unset */
 };
 
 struct ap_perms ap_perms;
@@ -60,6 +61,8 @@ static struct ap_driver *vfio_drv;
 static unsigned int scans;
 /* A booting host whose queue drivers have not bound yet (ap_sim_set_hold_bindings()). */
 static bool hold_bindings;
+/* Queues with a driver_override (ap_driver_override_ctr): masks and overrides exclude each other. */
+static unsigned int override_ctr;
 static ap_sim_event_hook_t event_hook;
 static void *event_userdata;
 
@@ -87,17 +90,52 @@ bool ap_sim_info_test(const unsigned int *mask, unsigned int id)
 	return mask[id / 32] & (0x80000000u >> (id % 32));
 }
 
+static const char *const override_names[] = {
+	[AP_SIM_DRIVER_HOST] = "cex4queue",
+	[AP_SIM_DRIVER_VFIO] = "vfio_ap",
+};
+
+/* The driver an override names: NONE for a name no AP driver has (nothing binds). */
+static enum ap_sim_driver override_driver(const char *name)
+{
+	if (strcmp(name, override_names[AP_SIM_DRIVER_HOST]) == 0)
+		return AP_SIM_DRIVER_HOST;
+	if (strcmp(name, override_names[AP_SIM_DRIVER_VFIO]) == 0)
+		return AP_SIM_DRIVER_VFIO;
+	return AP_SIM_DRIVER_NONE;
+}
+
+/*
+ * As 6.19: a queue with an override belongs to the default (host) drivers
+ * unless the override names vfio_ap; one without is the masks' to decide.
+ */
 int ap_owned_by_def_drv(int card, int queue)
 {
+	bool has_override, host;
+
 	if (card < 0 || card >= AP_DEVICES || queue < 0 || queue >= AP_DOMAINS)
 		return -EINVAL;
+	pthread_mutex_lock(&hw_lock);
+	has_override = queues[card * AP_DOMAINS + queue].override[0];
+	host = override_driver(queues[card * AP_DOMAINS + queue].override) != AP_SIM_DRIVER_VFIO;
+	pthread_mutex_unlock(&hw_lock);
+	if (has_override)
+		return host;
 	return test_bit_inv(card, ap_perms.apm) && test_bit_inv(queue, ap_perms.aqm);
 }
 
 int ap_apqn_in_matrix_owned_by_def_drv(unsigned long *apm, unsigned long *aqm)
 {
-	return bitmap_intersects(apm, ap_perms.apm, AP_DEVICES) &&
-	       bitmap_intersects(aqm, ap_perms.aqm, AP_DOMAINS);
+	unsigned long a, d;
+
+	if (!__atomic_load_n(&override_ctr, __ATOMIC_RELAXED))
+		return bitmap_intersects(apm, ap_perms.apm, AP_DEVICES) &&
+		       bitmap_intersects(aqm, ap_perms.aqm, AP_DOMAINS);
+	for_each_set_bit_inv(a, apm, AP_DEVICES)
+		for_each_set_bit_inv(d, aqm, AP_DOMAINS)
+			if (ap_owned_by_def_drv((int)a, (int)d) == 1)
+				return 1;
+	return 0;
 }
 
 static struct sim_queue *sq(unsigned int card, unsigned int dom)
@@ -105,21 +143,67 @@ static struct sim_queue *sq(unsigned int card, unsigned int dom)
 	return &queues[card * AP_DOMAINS + dom];
 }
 
-/* Rebind one existing queue to the driver the masks want. */
+/* The driver a probe binds the queue to: its override's, else the masks'. */
+static enum ap_sim_driver wanted_driver(unsigned int card, unsigned int dom)
+{
+	struct sim_queue *q = sq(card, dom);
+	enum ap_sim_driver want;
+	char name[AP_SIM_OVERRIDE_MAX];
+	bool owned;
+
+	if (hold_bindings)
+		return AP_SIM_DRIVER_NONE;
+	pthread_mutex_lock(&hw_lock);
+	memcpy(name, q->override, sizeof(name));
+	pthread_mutex_unlock(&hw_lock);
+	if (name[0])
+		want = override_driver(name);
+	else {
+		mutex_lock(&ap_perms_mutex);
+		owned = ap_owned_by_def_drv((int)card, (int)dom) == 1;
+		mutex_unlock(&ap_perms_mutex);
+		want = owned ? AP_SIM_DRIVER_HOST : AP_SIM_DRIVER_VFIO;
+	}
+	if (want == AP_SIM_DRIVER_VFIO && !vfio_drv)
+		want = AP_SIM_DRIVER_NONE;
+	return want;
+}
+
+/* Bind one unbound queue to drv: 0, or -ENODEV when the probe refuses it. */
+static int bind_queue(unsigned int card, unsigned int dom, enum ap_sim_driver drv)
+{
+	struct sim_queue *q = sq(card, dom);
+
+	if (drv == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
+		return -ENODEV;
+	pthread_mutex_lock(&hw_lock);
+	q->driver = drv;
+	pthread_mutex_unlock(&hw_lock);
+	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, drv, false);
+	return 0;
+}
+
+static void unbind_queue(unsigned int card, unsigned int dom)
+{
+	struct sim_queue *q = sq(card, dom);
+
+	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
+		vfio_drv->remove(&q->aq.ap_dev);
+	pthread_mutex_lock(&hw_lock);
+	q->driver = AP_SIM_DRIVER_NONE;
+	pthread_mutex_unlock(&hw_lock);
+	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, AP_SIM_DRIVER_NONE, false);
+}
+
+/* Rebind one existing queue to the driver its override or the masks want. */
 static void revise_binding(unsigned int card, unsigned int dom)
 {
 	struct sim_queue *q = sq(card, dom);
 	enum ap_sim_driver want;
-	bool owned;
 
 	if (!q->exists)
 		return;
-	mutex_lock(&ap_perms_mutex);
-	owned = ap_owned_by_def_drv(card, dom) == 1;
-	mutex_unlock(&ap_perms_mutex);
-	want = owned ? AP_SIM_DRIVER_HOST : vfio_drv ? AP_SIM_DRIVER_VFIO : AP_SIM_DRIVER_NONE;
-	if (hold_bindings)
-		want = AP_SIM_DRIVER_NONE;
+	want = wanted_driver(card, dom);
 	if (q->driver == want)
 		return;
 	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
@@ -593,6 +677,11 @@ static int mask_store(bool adapters, const char *buf, size_t count, const unsign
 
 	mutex_lock(&ap_scan_bus_mutex);
 	mutex_lock(&ap_perms_mutex);
+	/* 6.19: masks and per-queue overrides exclude each other (see ap_sim_queue_override_store). */
+	if (__atomic_load_n(&override_ctr, __ATOMIC_RELAXED)) {
+		r = -EBUSY;
+		goto out;
+	}
 	cur = adapters ? ap_perms.apm : ap_perms.aqm;
 	bitmap_copy(newmask, cur, AP_DEVICES);
 	if (mask)
@@ -876,4 +965,101 @@ int ap_qci(struct ap_config_info *info)
 {
 	ap_sim_get_config(info);
 	return 0;
+}
+
+static bool masks_full(void)
+{
+	return bitmap_full(ap_perms.apm, AP_DEVICES) && bitmap_full(ap_perms.aqm, AP_DOMAINS);
+}
+
+int ap_sim_queue_override_store(unsigned int apqn, const char *buf, size_t len, bool force)
+{
+	struct sim_queue *q;
+	const char *nl;
+	bool had;
+	int r = 0;
+
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	/* As driver_set_override(): the name ends at the first newline; empty clears. */
+	nl = memchr(buf, '\n', len);
+	if (nl)
+		len = (size_t)(nl - buf);
+	if (len >= AP_SIM_OVERRIDE_MAX || memchr(buf, 0, len))
+		return -EINVAL;
+	q = &queues[apqn];
+	mutex_lock(&ap_scan_bus_mutex);
+	mutex_lock(&ap_perms_mutex);
+	if (!q->exists)
+		r = -ENODEV;
+	else if (!force && !masks_full())
+		r = -EINVAL;
+	if (r == 0) {
+		pthread_mutex_lock(&hw_lock);
+		had = q->override[0];
+		memcpy(q->override, buf, len);
+		q->override[len] = 0;
+		if (had && !len)
+			override_ctr--;
+		else if (!had && len)
+			override_ctr++;
+		pthread_mutex_unlock(&hw_lock);
+	}
+	mutex_unlock(&ap_perms_mutex);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+int ap_sim_queue_override(unsigned int apqn, char ret_name[static AP_SIM_OVERRIDE_MAX])
+{
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	pthread_mutex_lock(&hw_lock);
+	memcpy(ret_name, queues[apqn].override, AP_SIM_OVERRIDE_MAX);
+	pthread_mutex_unlock(&hw_lock);
+	return 0;
+}
+
+int ap_sim_queue_unbind(unsigned int apqn, enum ap_sim_driver drv)
+{
+	unsigned int c = AP_QID_CARD(apqn), d = AP_QID_QUEUE(apqn);
+	int r = 0;
+
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	if (!sq(c, d)->exists || sq(c, d)->driver != drv)
+		r = -ENODEV;
+	else
+		unbind_queue(c, d);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
+}
+
+int ap_sim_queue_probe(unsigned int apqn, enum ap_sim_driver drv)
+{
+	unsigned int c = AP_QID_CARD(apqn), d = AP_QID_QUEUE(apqn);
+	enum ap_sim_driver want;
+	int r = 0;
+
+	if (apqn >= AP_DEVICES * AP_DOMAINS)
+		return -EINVAL;
+	mutex_lock(&ap_scan_bus_mutex);
+	if (!sq(c, d)->exists) {
+		r = -ENODEV;
+		goto out;
+	}
+	if (sq(c, d)->driver != AP_SIM_DRIVER_NONE) {
+		/* bind of a bound device: -EBUSY; drivers_probe leaves it alone. */
+		r = drv == AP_SIM_DRIVER_NONE ? 0 : -EBUSY;
+		goto out;
+	}
+	want = wanted_driver(c, d);
+	if (drv != AP_SIM_DRIVER_NONE && want != drv)
+		r = -ENODEV;
+	else if (want != AP_SIM_DRIVER_NONE)
+		r = bind_queue(c, d, want);
+out:
+	mutex_unlock(&ap_scan_bus_mutex);
+	return r;
 }

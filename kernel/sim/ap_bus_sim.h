@@ -150,4 +150,26 @@ void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total);
  */
 void ap_sim_set_hold_bindings(bool hold);
 
+/*
+ * Linux 6.19's per-queue driver_override. A store sets or (empty, a lone
+ * newline) clears the name of the only driver that may bind the queue; it
+ * does not rebind (unbind and probe do: ap_sim_queue_unbind(),
+ * ap_sim_queue_probe()). It fails with -EINVAL while apmask or aqmask is not
+ * all ones, unless force (a kernel with d38a87d7c064 but without 46030379f13c
+ * "Restrict driver_override versus apmask and aqmask use": how a host ends up
+ * with both); mask stores fail with -EBUSY while any queue has an override.
+ * Names are at most AP_SIM_OVERRIDE_MAX - 1 bytes (-EINVAL beyond).
+ */
+#define AP_SIM_OVERRIDE_MAX 32
+int ap_sim_queue_override_store(unsigned int apqn, const char *buf, size_t len, bool force);
+int ap_sim_queue_override(unsigned int apqn, char ret_name[static AP_SIM_OVERRIDE_MAX]);
+/* The driver's unbind file: -ENODEV unless drv has the queue. */
+int ap_sim_queue_unbind(unsigned int apqn, enum ap_sim_driver drv);
+/*
+ * drv: the driver's bind file (-EBUSY when bound, -ENODEV when its override
+ * or the masks want another driver); AP_SIM_DRIVER_NONE: the bus's
+ * drivers_probe (binds an unbound queue to the driver it wants).
+ */
+int ap_sim_queue_probe(unsigned int apqn, enum ap_sim_driver drv);
+
 #endif

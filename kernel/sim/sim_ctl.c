@@ -331,6 +331,18 @@ static int parse_queue(char **tok, size_t n, struct sim_cmd *c)
 		r = parse_apqn(tok[1], &c->apqn);
 		return r < 0 ? r : parse_on_off(tok[3], &c->on);
 	}
+	if (n == 4 && strcmp(tok[2], "override") == 0) {
+		c->kind = SIM_CMD_QUEUE_OVERRIDE;
+		r = parse_apqn(tok[1], &c->apqn);
+		if (r < 0)
+			return r;
+		if (strcmp(tok[3], "-") == 0)
+			return 0;
+		if (strlen(tok[3]) >= sizeof(c->name))
+			return -EINVAL;
+		strcpy(c->name, tok[3]);
+		return 0;
+	}
 	if (n == 4 && strcmp(tok[2], "se-associate") == 0) {
 		char *end;
 		unsigned long v;

@@ -23,6 +23,10 @@
  *                                 is not executed (0 clears)
  *   queue AA.DDDD online on|off   zcrypt's online switch of a cex4queue queue
  *                                 (ONLINE= change uevent)
+ *   queue AA.DDDD override NAME|-  sets (clears: -) the queue's driver_override even
+ *                                 while apmask/aqmask are not all ones, as a kernel
+ *                                 without 46030379f13c lets it happen (a host with
+ *                                 both reservation modes); does not rebind
  *   queue AA.DDDD se-bind on|off  Secure Execution bind state (se_bind)
  *   queue AA.DDDD se-associate IDX|off   association index (se_associate;
  *                                 needs the bind)
@@ -62,6 +66,7 @@ enum sim_cmd_kind {
 	SIM_CMD_QUEUE_ONLINE,
 	SIM_CMD_QUEUE_SE_BIND,
 	SIM_CMD_QUEUE_SE_ASSOCIATE,
+	SIM_CMD_QUEUE_OVERRIDE,
 	SIM_CMD_STATS_RESET,
 	SIM_CMD_BUS_BIND,
 	SIM_CMD_BUS_HOLD,
@@ -80,7 +85,7 @@ struct sim_cmd {
 	bool on;
 	unsigned int hwtype; /* adapter add */
 	enum sim_card_mode mode;
-	char name[SIM_NAME_MAX]; /* guest name */
+	char name[SIM_NAME_MAX]; /* guest name; driver name (queue override) */
 	char uuid[37];
 	unsigned int vcpus;
 	unsigned int pqap_hz; /* guest start */

@@ -293,6 +293,9 @@ static ssize_t store_ignore(struct sim_node *d, const struct sim_attr *a, const 
 	return (ssize_t)len;
 }
 
+static ssize_t drivers_probe_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				   size_t len);
+
 static const struct sim_attr bus_ap_attrs[] = {
 	{ .name = "apmask",
 	  .mode = 0644,
@@ -328,6 +331,7 @@ static const struct sim_attr bus_ap_attrs[] = {
 	  .store = store_ignore,
 	  .priv = "30\n" },
 	{ .name = "ap_interrupts", .mode = 0444, .show = show_const, .priv = "1\n" },
+	{ .name = "drivers_probe", .mode = 0200, .store = drivers_probe_store },
 	{ .name = "ap_domain",
 	  .mode = 0644,
 	  .show = show_const,
@@ -624,9 +628,12 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 			    !__atomic_load_n(&queue_offline[qn], __ATOMIC_RELAXED));
 	if (strcmp(what, "status") == 0)
 		return vfio_ap_core_queue_status_show(qn, buf);
-	/* No override set. */
-	if (strcmp(what, "driver_override") == 0)
-		return emit(buf, size, "\n");
+	if (strcmp(what, "driver_override") == 0) {
+		char name[AP_SIM_OVERRIDE_MAX];
+
+		r = ap_sim_queue_override(qn, name);
+		return r < 0 ? r : emit(buf, size, "%s\n", name);
+	}
 	if (strcmp(what, "se_bind") == 0 || strcmp(what, "se_associate") == 0) {
 		struct se_state se;
 
@@ -670,6 +677,60 @@ static ssize_t store_unsupported(struct sim_node *d, const struct sim_attr *a, c
 	return -EOPNOTSUPP;
 }
 
+static ssize_t override_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+			      size_t len)
+{
+	int r = ap_sim_queue_override_store(data_id(d), buf, len, false);
+
+	return r < 0 ? r : (ssize_t)len;
+}
+
+/* "cc.dddd" with an optional newline, as the bind, unbind and drivers_probe files take it. */
+static int parse_queue_write(const char *buf, size_t len, unsigned int *ret)
+{
+	apqn q;
+	int r;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	r = ap_queue_name_parse(buf, len, &q);
+	if (r < 0)
+		return -ENODEV; /* as bus_find_device_by_name() finding nothing */
+	*ret = (unsigned int)q.apid << 8 | q.apqi;
+	return 0;
+}
+
+/* /sys/bus/ap/drivers/<drv>/{bind,unbind}; the driver is the directory's data. */
+static ssize_t driver_bind_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				 size_t len)
+{
+	enum ap_sim_driver drv = (enum ap_sim_driver)data_id(d);
+	unsigned int qn;
+	int r = parse_queue_write(buf, len, &qn);
+
+	if (r == 0)
+		r = a->priv ? ap_sim_queue_unbind(qn, drv) : ap_sim_queue_probe(qn, drv);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t drivers_probe_store(struct sim_node *d, const struct sim_attr *a, const char *buf,
+				   size_t len)
+{
+	unsigned int qn;
+	int r = parse_queue_write(buf, len, &qn);
+
+	if (r == 0)
+		r = ap_sim_queue_probe(qn, AP_SIM_DRIVER_NONE);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static const struct sim_attr queue_driver_attrs[] = {
+	{ .name = "bind", .mode = 0200, .store = driver_bind_store, .priv = NULL },
+	{ .name = "unbind", .mode = 0200, .store = driver_bind_store, .priv = "unbind" },
+};
+static const struct sim_dir_type queue_driver_type = { .attrs = queue_driver_attrs,
+						       .n_attrs = ELEMENTSOF(queue_driver_attrs) };
+
 static bool queue_se(struct sim_node *d)
 {
 	return se_attrs;
@@ -696,7 +757,7 @@ static const struct sim_attr queue_attrs[] = {
 	DEV_ATTR("pendingq_count", 0444, queue_show, NULL, NULL),
 	DEV_ATTR("online", 0644, queue_show, online_store, queue_host_bound),
 	DEV_ATTR("status", 0444, queue_show, NULL, queue_vfio_bound),
-	DEV_ATTR("driver_override", 0644, queue_show, store_unsupported, level_6_19),
+	DEV_ATTR("driver_override", 0644, queue_show, override_store, level_6_19),
 	DEV_ATTR("se_bind", 0644, queue_show, store_unsupported, queue_se),
 	DEV_ATTR("se_associate", 0644, queue_show, store_unsupported, queue_se),
 	DEV_ATTR("uevent", 0644, queue_show, uevent_store, NULL),
@@ -1499,6 +1560,8 @@ int sim_ctl_execute(const struct sim_cmd *c)
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_BUSY, c->count);
 	case SIM_CMD_QUEUE_ZAPQ_RIP:
 		return ap_sim_queue_set_zapq_busy(c->apqn, AP_RESPONSE_RESET_IN_PROGRESS, c->count);
+	case SIM_CMD_QUEUE_OVERRIDE:
+		return ap_sim_queue_override_store(c->apqn, c->name, strlen(c->name), true);
 	case SIM_CMD_QUEUE_ONLINE:
 	case SIM_CMD_QUEUE_SE_BIND:
 	case SIM_CMD_QUEUE_SE_ASSOCIATE:
@@ -1805,8 +1868,10 @@ int sim_sysfs_init(const struct sim_topology *t)
 	bus_ap = sim_dir_add(sim_dir_mkpath(root, "bus"), "ap", &bus_ap_type, NULL);
 	n_bus_ap_devices = sim_dir_add(bus_ap, "devices", NULL, NULL);
 	drivers = sim_dir_add(bus_ap, "drivers", NULL, NULL);
-	n_drv[AP_SIM_DRIVER_HOST] = sim_dir_add(drivers, "cex4queue", NULL, NULL);
-	n_drv[AP_SIM_DRIVER_VFIO] = sim_dir_add(drivers, "vfio_ap", NULL, NULL);
+	n_drv[AP_SIM_DRIVER_HOST] =
+		sim_dir_add(drivers, "cex4queue", &queue_driver_type, id_data(AP_SIM_DRIVER_HOST));
+	n_drv[AP_SIM_DRIVER_VFIO] =
+		sim_dir_add(drivers, "vfio_ap", &queue_driver_type, id_data(AP_SIM_DRIVER_VFIO));
 	n_drv_card = sim_dir_add(drivers, "cex4card", NULL, NULL);
 	if (!n_devices_ap || !n_bus_ap_devices || !n_drv[1] || !n_drv[2] || !n_drv_card)
 		return log_oom();
