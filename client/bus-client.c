@@ -27,6 +27,8 @@ static const sd_bus_error_map apmatrix_errors[] = {
 	/* Another manager's mdev (apctl adopt takes it over). */
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Foreign", EREMOTE),
 	SD_BUS_ERROR_MAP("org.apmatrix1.Error.Incompatible", EMEDIUMTYPE),
+	/* Masks and driver_override at once: the host's reservation is not changed. */
+	SD_BUS_ERROR_MAP("org.apmatrix1.Error.MixedReservation", EXDEV),
 	/* A device object that is not there is an unknown device, not a usage error. */
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownObject", ENODEV),
 	SD_BUS_ERROR_MAP("org.freedesktop.DBus.Error.UnknownInterface", ENODEV),
@@ -69,6 +71,7 @@ int exit_code_from_errno(int r)
 	case EKEYREJECTED:
 	case EREMOTE:
 	case EMEDIUMTYPE:
+	case EXDEV:
 	case EACCES:
 	case EPERM:
 		return EXIT_REFUSED;

@@ -96,6 +96,7 @@ int show_status(struct json_object *state, bool json)
 	jcopy(summary, "write_interface", host);
 	json_object_object_add(summary, "adapters",
 			       json_object_new_int64((int64_t)jlen(host, "adapters")));
+	jcopy(summary, "reservation_mode", host);
 	jcopy(summary, "reserved_adapters", host);
 	jcopy(summary, "reserved_domains", host);
 	json_object_object_add(counts, "total", json_object_new_int64((int64_t)n_devices));
@@ -130,6 +131,12 @@ int show_status(struct json_object *state, bool json)
 	r = show_kernel(jget(state, "kernel"), jget(state, "autostart"));
 	if (r < 0)
 		return r;
+	printf("%18s %s%s\n", "Reservation:", jstr(host, "reservation_mode") ?: "-",
+	       !jstr(host, "reservation_mode")			? "" :
+	       !strcmp(jstr(host, "reservation_mode"), "masks") ? " (apmask/aqmask)" :
+	       !strcmp(jstr(host, "reservation_mode"), "mixed") ? " (apmask/aqmask and "
+								  "driver_override: not changed)" :
+								  " (per-queue driver_override)");
 	printf("%18s adapters %s, domains %s\n", "Host drivers keep:", host_adapters, host_domains);
 	printf("%18s %zu (%u defined, %u active, %u in use; %u drifted, %u foreign)\n",
 	       "Devices:", n_devices, n_defined, n_active, n_in_use, n_drift, n_foreign);

@@ -224,6 +224,7 @@ static int run(int argc, char **argv)
 	/* A client that disappears must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
+	reservation_set_preference(o.mc.reservation_preference);
 	r = manager_new(&o.mc, &m);
 	if (r < 0) {
 		log_error_errno(r, "Failed to create the manager");

@@ -226,7 +226,11 @@ static void readback(const struct host *h, const struct plan_input *in, const st
 	o->read_back = true;
 	o->apmask = in->apmask_want;
 	o->aqmask = in->aqmask_want;
-	if (!p || plan_has_masks(p)) {
+	if (h->reservation == RESERVATION_DRIVER_OVERRIDE) {
+		if (!p || plan_has_masks(p))
+			reservation_read_back(h, &in->apmask_want, &in->aqmask_want, &o->apmask,
+					      &o->aqmask);
+	} else if (!p || plan_has_masks(p)) {
 		if (read_mask_attr("bus/ap/apmask", &o->apmask) < 0)
 			o->apmask = in->apmask;
 		if (read_mask_attr("bus/ap/aqmask", &o->aqmask) < 0)
@@ -234,13 +238,47 @@ static void readback(const struct host *h, const struct plan_input *in, const st
 	}
 }
 
-static int execute(const struct plan_input *in, const struct plan *p, size_t *ret_done,
-		   char **ret_attr)
+/*
+ * With driver_override the plan's mask writes change the virtual masks, which
+ * the queues' overrides then follow; apmask and aqmask stay all ones.
+ */
+static int write_virtual_mask(const struct host *h, const struct plan_write *w, ap_mask *apmask,
+			      ap_mask *aqmask, size_t *ret_done, char **ret_attr)
 {
+	ap_mask apm = *apmask, aqm = *aqmask;
+	ap_mask *m = w->op == OP_APMASK ? &apm : &aqm;
+	int r;
+
+	if (w->set)
+		ap_mask_or(m, m, &w->bits);
+	else
+		ap_mask_andnot(m, m, &w->bits);
+	r = reservation_write_masks(h, apmask, aqmask, &apm, &aqm, ret_done, ret_attr);
+	if (r < 0)
+		return r;
+	*apmask = apm;
+	*aqmask = aqm;
+	return 0;
+}
+
+static int execute(const struct host *h, const struct plan_input *in, const struct plan *p,
+		   size_t *ret_done, char **ret_attr)
+{
+	ap_mask apmask = in->apmask, aqmask = in->aqmask;
+
 	for (size_t k = 0; k < p->n_writes; k++) {
 		_cleanup_free_ char *attr = NULL, *value = NULL;
+		const struct plan_write *w = &p->writes[k];
 		int r;
 
+		if (h->reservation == RESERVATION_DRIVER_OVERRIDE &&
+		    (w->op == OP_APMASK || w->op == OP_AQMASK)) {
+			r = write_virtual_mask(h, w, &apmask, &aqmask, ret_done, ret_attr);
+			if (r < 0)
+				return r;
+			crash_point("after-write");
+			continue;
+		}
 		r = plan_write_format(in, p, k, &attr, &value);
 		if (r < 0)
 			return r;
@@ -288,7 +326,7 @@ static void rollback(const struct host *h, const struct plan_input *in, struct a
 	back.iface = WRITE_SINGLE;
 	r = plan_compute(&back, &p);
 	if (r >= 0)
-		r = execute(&back, p, &done, &attr);
+		r = execute(h, &back, p, &done, &attr);
 	if (r < 0)
 		log_error_errno(r, "Rollback failed at %s", attr ? attr : "planning");
 	else
@@ -337,7 +375,7 @@ int apply_run(const char *lock_path, uint64_t lock_timeout_usec, struct store *s
 
 	crash_point("after-journal");
 	t1 = now_usec();
-	r = execute(in, p, &o.writes_done, &o.failed_attr);
+	r = execute(h, in, p, &o.writes_done, &o.failed_attr);
 	t2 = now_usec();
 	if (r < 0) {
 		if (asprintf(&o.message, "write to %s failed: %s (errno %d)",

@@ -50,6 +50,8 @@ void batch_unwind(Manager *m, const struct plan_input *in, const struct apply_ou
 	if (o->read_back) {
 		m->host->apmask = o->apmask;
 		m->host->aqmask = o->aqmask;
+		if (m->host->reservation == RESERVATION_DRIVER_OVERRIDE)
+			host_refresh_overrides(m->host);
 	}
 	(void)manager_settle_journal(m, true);
 	manager_storage_failed(m);
@@ -100,6 +102,8 @@ void batch_commit(Manager *m, const struct plan_input *in, struct want **map,
 	}
 	m->host->apmask = o->apmask;
 	m->host->aqmask = o->aqmask;
+	if (m->host->reservation == RESERVATION_DRIVER_OVERRIDE)
+		host_refresh_overrides(m->host);
 }
 
 void batch_mark_updated(Manager *m, const struct plan_input *in, uint64_t now)

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "manager.h"
 #include "migration.h"
+#include "reservation.h"
 #include "request-errors.h"
 
 static void first_common(const ap_matrix *a, const ap_matrix *b, char buf[static APQN_STR_MAX])
@@ -48,6 +49,8 @@ static bool want_foreign(const struct want *w)
 static int check_want(struct working *ws, const struct want *self, sd_bus_error *err)
 {
 	char q[APQN_STR_MAX];
+	const char *why;
+	apqn kept;
 
 	/* A manual definition too: it is started as it is. */
 	if (self->defined && !ap_mask_is_empty(&self->def.m.adm) &&
@@ -65,16 +68,10 @@ static int check_want(struct working *ws, const struct want *self, sd_bus_error 
 						 "device %s: control domains need at least one "
 						 "usage domain",
 						 self->uuid);
-		if (matrix_hits_reserved(&mine, &ws->apmask, &ws->aqmask)) {
-			ap_matrix res = { .apm = ws->apmask, .aqm = ws->aqmask };
-
-			first_common(&mine, &res, q);
-			return sd_bus_error_setf(
-				err, ERR_RESERVED,
-				"APQN %s is reserved for the host (apmask/aqmask); "
-				"reserve its adapter or domain first",
-				q);
-		}
+		if (reservation_first_kept(ws->m->host, &ws->apmask, &ws->aqmask, &mine, &kept,
+					   &why))
+			return sd_bus_error_setf(err, ERR_RESERVED, "APQN %s %s",
+						 apqn_to_string(kept, q), why);
 		for (size_t i = 0; i < ws->n; i++) {
 			const struct want *o = &ws->w[i];
 
@@ -391,9 +388,23 @@ static void change_prepare(struct working *ws, struct want *w, const struct requ
 	ap_mask_andnot(host_mask(ws, s->reserve), host_mask(ws, s->reserve), &s->reserved);
 }
 
+/* A host that mixes both ways of reserving queues gets no reservation changes. */
+static int check_reservation_mode(struct working *ws, const struct request *r, sd_bus_error *err)
+{
+	char why[256];
+
+	if (ws->m->host->reservation != RESERVATION_MIXED)
+		return 0;
+	return sd_bus_error_setf(err, ERR_MIXED_RESERVATION, "%s refused: %s",
+				 request_type_to_string(r->type),
+				 reservation_describe_mixed(ws->m->host, why, sizeof(why)));
+}
+
 static int check_migration(struct working *ws, const struct request *r, sd_bus_error *err)
 {
-	return migration_validate(ws, r->mig, err);
+	int k = check_reservation_mode(ws, r, err);
+
+	return k < 0 ? k : migration_validate(ws, r->mig, err);
 }
 
 /* Which devices a request names. */
@@ -454,8 +465,11 @@ static const struct request_rule request_rules[] = {
 			.change = change_apply,
 			.check_claims = true,
 			.check_foreign_guests = true },
-	[REQ_RESERVE] = { .target = TARGET_HOST, .change = change_reserve },
+	[REQ_RESERVE] = { .target = TARGET_HOST,
+			  .check_first = check_reservation_mode,
+			  .change = change_reserve },
 	[REQ_RELEASE] = { .target = TARGET_HOST,
+			  .check_first = check_reservation_mode,
 			  .change = change_release,
 			  .check_host = check_release },
 	[REQ_PREPARE_MIGRATION] = { .target = TARGET_DEFINITION,

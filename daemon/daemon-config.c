@@ -113,6 +113,8 @@ int config_parse(FILE *f, const char *name, bool batch_window_set, struct manage
 		else if (!strcmp(k, "ApConfigLockTimeoutSec"))
 			r = config_parse_sec(v, CONFIG_LOCK_TIMEOUT_SEC_MAX,
 					     &mc->lock_timeout_usec);
+		else if (!strcmp(k, "ReservationMode"))
+			r = reservation_preference_from_string(v, &mc->reservation_preference);
 		else if (!strcmp(k, "MdevctlDirectory"))
 			r = mc->mdevctl_dir ? 0 : config_set_str(&mc->mdevctl_dir, v);
 		else if (!strcmp(k, "WriteInterface")) {

@@ -140,6 +140,43 @@ static void read_functions(int cardfd, struct host_adapter *a)
 	a->has_functions = true;
 }
 
+/* Absent before 6.19: "" as for no override. */
+static void read_override_at(int cardfd, const char *rel, struct host_queue *q)
+{
+	_cleanup_free_ char *s = NULL;
+
+	q->driver_override[0] = 0;
+	if (sysfs_read_line_at(cardfd, rel, &s) >= 0)
+		snprintf(q->driver_override, sizeof(q->driver_override), "%s", s);
+}
+
+/* rel: the queue's directory. */
+static void read_override(const char *rel, struct host_queue *q)
+{
+	_cleanup_free_ char *s = NULL;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/driver_override", rel);
+	q->driver_override[0] = 0;
+	if (sysfs_read_line(path, &s) >= 0)
+		snprintf(q->driver_override, sizeof(q->driver_override), "%s", s);
+}
+
+/* Whether the queues have driver_override: one queue tells for the bus. */
+static void detect_override_attr(struct host *h)
+{
+	char rel[96];
+
+	for (size_t i = 0; !h->has_driver_override && i < h->n_adapters; i++)
+		if (h->adapters[i].n_queues > 0) {
+			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x/driver_override",
+				 h->adapters[i].id, h->adapters[i].id,
+				 h->adapters[i].queues[0].apqi);
+			h->has_driver_override = sysfs_exists(rel);
+			return;
+		}
+}
+
 static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 {
 	_cleanup_(strv_freep) char **l = NULL;
@@ -182,6 +219,8 @@ static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 		q->chkstop = a->chkstop;
 		snprintf(rel, sizeof(rel), "%s/online", *p);
 		q->online = read_bool_default(cardfd, rel, true);
+		snprintf(rel, sizeof(rel), "%s/driver_override", *p);
+		read_override_at(cardfd, rel, q);
 		if (strcmp(q->driver, "vfio_ap") == 0) {
 			snprintf(rel, sizeof(rel), "%s/config", *p);
 			q->config = a->config && read_bool_default(cardfd, rel, true);
@@ -295,15 +334,19 @@ int host_rescan_adapter(struct host *h, unsigned int id)
 	memmove(h->adapters + i + 1, h->adapters + i, (h->n_adapters - i) * sizeof(*h->adapters));
 	h->adapters[i] = a;
 	h->n_adapters++;
+	detect_override_attr(h);
+	reservation_settle(h);
 	return 0;
 }
 
 int host_refresh_masks(struct host *h)
 {
-	int r = read_mask("bus/ap/apmask", &h->apmask);
+	int r = read_mask("bus/ap/apmask", &h->bus_apmask);
 
 	if (r >= 0)
-		r = read_mask("bus/ap/aqmask", &h->aqmask);
+		r = read_mask("bus/ap/aqmask", &h->bus_aqmask);
+	if (r >= 0)
+		reservation_settle(h);
 	/* The host configuration (QCI) changes when cards come and go. */
 	if (r >= 0 && read_mask("bus/ap/ap_adapter_mask", &h->qci_apm) < 0)
 		ap_mask_fill(&h->qci_apm);
@@ -498,8 +541,8 @@ int host_scan(const struct kernel_caps *k, struct host **ret)
 		return -ENOMEM;
 	h->matrix_fd = -1;
 	h->max_apid = h->max_apqi = AP_ID_MAX;
-	ap_mask_fill(&h->apmask);
-	ap_mask_fill(&h->aqmask);
+	ap_mask_fill(&h->bus_apmask);
+	ap_mask_fill(&h->bus_aqmask);
 	h->bus_present = sysfs_exists("bus/ap");
 	if (h->bus_present) {
 		if (sysfs_read_int("bus/ap/ap_max_adapter_id", &v) >= 0 && v >= 0 && v <= AP_ID_MAX)
@@ -507,10 +550,10 @@ int host_scan(const struct kernel_caps *k, struct host **ret)
 		if (sysfs_read_int("bus/ap/ap_max_domain_id", &v) >= 0 && v >= 0 && v <= AP_ID_MAX)
 			h->max_apqi = (unsigned int)v;
 		(void)sysfs_read_line("bus/ap/features", &h->bus_features);
-		r = read_mask("bus/ap/apmask", &h->apmask);
+		r = read_mask("bus/ap/apmask", &h->bus_apmask);
 		if (r < 0)
 			return log_error_errno(r, "Failed to read %s/bus/ap/apmask", sysfs_root());
-		r = read_mask("bus/ap/aqmask", &h->aqmask);
+		r = read_mask("bus/ap/aqmask", &h->bus_aqmask);
 		if (r < 0)
 			return log_error_errno(r, "Failed to read %s/bus/ap/aqmask", sysfs_root());
 		if (read_mask("bus/ap/ap_adapter_mask", &h->qci_apm) < 0)
@@ -523,6 +566,8 @@ int host_scan(const struct kernel_caps *k, struct host **ret)
 	r = scan_adapters(h);
 	if (r < 0)
 		return log_error_errno(r, "Failed to scan %s/devices/ap", sysfs_root());
+	detect_override_attr(h);
+	reservation_settle(h);
 
 	h->matrix_fd = sysfs_dir_open(MATRIX_DIR);
 	h->matrix_present = h->matrix_fd >= 0;
@@ -598,6 +643,14 @@ struct json_object *host_to_json(const struct host *h)
 	json_object_object_add(o, "matrix_features", words_to_json(h->matrix_features));
 	json_object_object_add(o, "write_interface",
 			       json_object_new_string(write_iface_to_string(host_write_iface(h))));
+	json_object_object_add(o, "reservation_mode",
+			       json_object_new_string(reservation_mode_to_string(h->reservation)));
+	if (h->override_stray) {
+		char s[APQN_STR_MAX];
+
+		json_object_object_add(o, "override_stray",
+				       json_object_new_string(apqn_to_string(h->stray, s)));
+	}
 	json_object_object_add(o, "apmask", mask_string(&h->apmask));
 	json_object_object_add(o, "aqmask", mask_string(&h->aqmask));
 	json_object_object_add(o, "reserved_adapters", mask_to_json(&h->apmask));
@@ -620,6 +673,8 @@ struct json_object *host_to_json(const struct host *h)
 			json_object_object_add(qo, "domain", json_object_new_int((int)q->apqi));
 			json_object_object_add(qo, "apqn", json_object_new_string(apqn_s));
 			json_object_object_add(qo, "driver", json_object_new_string(q->driver));
+			json_object_object_add(qo, "driver_override",
+					       json_object_new_string(q->driver_override));
 			json_object_object_add(qo, "status", json_object_new_string(q->status));
 			json_object_object_add(qo, "config", json_object_new_boolean(q->config));
 			json_object_object_add(qo, "chkstop", json_object_new_boolean(q->chkstop));
@@ -636,4 +691,42 @@ struct json_object *host_to_json(const struct host *h)
 	}
 	json_object_object_add(o, "adapters", as);
 	return o;
+}
+
+int host_copy_queues(const struct host *h, struct host *ret)
+{
+	ret->adapters = calloc(h->n_adapters ? h->n_adapters : 1, sizeof(*ret->adapters));
+	if (!ret->adapters)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+		struct host_adapter *c = &ret->adapters[i];
+		char rel[64];
+
+		*c = *a;
+		c->queues = calloc(a->n_queues ? a->n_queues : 1, sizeof(*c->queues));
+		if (!c->queues)
+			return -ENOMEM;
+		ret->n_adapters++;
+		memcpy(c->queues, a->queues, a->n_queues * sizeof(*c->queues));
+		for (size_t k = 0; k < c->n_queues; k++) {
+			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x", a->id, a->id,
+				 c->queues[k].apqi);
+			read_override(rel, &c->queues[k]);
+		}
+	}
+	return 0;
+}
+
+void host_refresh_overrides(struct host *h)
+{
+	char rel[64];
+
+	for (size_t i = 0; i < h->n_adapters; i++)
+		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
+			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x",
+				 h->adapters[i].id, h->adapters[i].id,
+				 h->adapters[i].queues[k].apqi);
+			read_override(rel, &h->adapters[i].queues[k]);
+		}
 }

@@ -15,6 +15,7 @@
 #include "kernel-caps.h"
 #include "matrix-json.h"
 #include "plan.h"
+#include "reservation.h"
 
 struct host_queue {
 	unsigned int apqi;
@@ -28,6 +29,8 @@ struct host_queue {
 	 */
 	char se_bind[16];
 	char se_associate[32];
+	/* driver_override (Linux 6.19): the only driver that may bind it; "" unset or absent. */
+	char driver_override[32];
 };
 
 /* What a queue's health is: "online", "offline", "checkstopped" or "deconfigured". */
@@ -59,7 +62,18 @@ struct host {
 	unsigned int max_apid, max_apqi;
 	char *bus_features, *matrix_features;
 	bool bus_present, matrix_present, has_ap_config, has_ap_config_batch;
+	/*
+	 * The reservation (reservation.h): the bus masks, or with driver_override
+	 * the virtual masks the queues' overrides realise. bus_*: what
+	 * bus/ap/apmask and aqmask read.
+	 */
 	ap_mask apmask, aqmask;
+	ap_mask bus_apmask, bus_aqmask;
+	enum reservation_mode reservation;
+	bool reservation_known, virtual_known;
+	bool has_driver_override; /* the queues have the attribute (6.19) */
+	bool override_stray; /* a queue's override does not fit the virtual masks: stray */
+	apqn stray;
 	ap_mask qci_apm, qci_aqm, qci_adm;
 	struct host_adapter *adapters;
 	size_t n_adapters;
@@ -83,6 +97,14 @@ int host_put_mdev(struct host *h, const char *uuid, const struct host_mdev *d);
 void host_mark_attached(struct host *h);
 /* Whether a guest holds the mdev with this guest matrix: one status read. */
 int host_read_attached(const ap_matrix *guest, bool *ret);
+
+/*
+ * Into the empty ret: h's adapters and queues, each queue's driver_override
+ * read again (what the kernel has after writes; reservation_read_back()).
+ */
+int host_copy_queues(const struct host *h, struct host *ret);
+/* Re-read every queue's driver_override (after apmatrixd wrote some). */
+void host_refresh_overrides(struct host *h);
 
 const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid);
 struct host_queue *host_find_queue(const struct host *h, apqn qn);

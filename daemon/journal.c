@@ -183,6 +183,8 @@ static int settle_kernel(Manager *m, const struct journal *jn, int side, char **
 		if (o.read_back) {
 			m->host->apmask = o.apmask;
 			m->host->aqmask = o.aqmask;
+			if (m->host->reservation == RESERVATION_DRIVER_OVERRIDE)
+				host_refresh_overrides(m->host);
 		}
 		if (r < 0) {
 			free(*ret_msg);

@@ -46,6 +46,8 @@ struct manager_config {
 	bool enforce;
 	/* Cheapest write interface to use at most (benchmarks, broken drivers). */
 	enum write_iface write_iface_max;
+	/* ReservationMode=: for a host that reserves no queue yet (reservation.h). */
+	enum reservation_preference reservation_preference;
 };
 
 struct udev_watch;

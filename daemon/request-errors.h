@@ -20,5 +20,7 @@
 #define ERR_SECURE_EXECUTION "org.apmatrix1.Error.SecureExecution"
 /* The device is an mdev apmatrixd has no definition of: adopt it first (foreign.h). */
 #define ERR_FOREIGN "org.apmatrix1.Error.Foreign"
+/* The host uses apmask/aqmask and driver_override at once (reservation.h). */
+#define ERR_MIXED_RESERVATION "org.apmatrix1.Error.MixedReservation"
 
 #endif

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "log.h"
+#include "reservation.h"
+#include "sysfs.h"
+
+static enum reservation_preference preference = RESERVATION_PREFER_AUTO;
+
+const char *reservation_mode_to_string(enum reservation_mode m)
+{
+	switch (m) {
+	case RESERVATION_MASKS:
+		return "masks";
+	case RESERVATION_DRIVER_OVERRIDE:
+		return "driver_override";
+	case RESERVATION_MIXED:
+		return "mixed";
+	}
+	return "?";
+}
+
+int reservation_preference_from_string(const char *s, enum reservation_preference *ret)
+{
+	if (!strcmp(s, "auto"))
+		*ret = RESERVATION_PREFER_AUTO;
+	else if (!strcmp(s, "masks"))
+		*ret = RESERVATION_PREFER_MASKS;
+	else if (!strcmp(s, "driver-override"))
+		*ret = RESERVATION_PREFER_DRIVER_OVERRIDE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void reservation_set_preference(enum reservation_preference p)
+{
+	preference = p;
+}
+
+bool reservation_queue_is_vfio(const struct host_queue *q)
+{
+	return !strcmp(q->driver_override, RESERVATION_OVERRIDE_VFIO);
+}
+
+static bool mask_full(const ap_mask *m)
+{
+	ap_mask all;
+
+	ap_mask_fill(&all);
+	return ap_mask_equal(m, &all);
+}
+
+static bool reserved(const ap_mask *apmask, const ap_mask *aqmask, unsigned int a, unsigned int d)
+{
+	return !ap_mask_test(apmask, a) || !ap_mask_test(aqmask, d);
+}
+
+/* Whether the virtual masks give exactly the queues with a vfio_ap override to vfio_ap. */
+static bool masks_fit(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+		      apqn *ret_stray)
+{
+	for (size_t i = 0; i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+
+		for (size_t k = 0; k < a->n_queues; k++) {
+			const struct host_queue *q = &a->queues[k];
+
+			if (reservation_queue_is_vfio(q) ==
+			    reserved(apmask, aqmask, a->id, q->apqi))
+				continue;
+			if (ret_stray)
+				*ret_stray = (apqn){ (uint8_t)a->id, (uint8_t)q->apqi };
+			return false;
+		}
+	}
+	return true;
+}
+
+void reservation_from_overrides(const struct host *h, ap_mask *ret_apmask, ap_mask *ret_aqmask,
+				bool *ret_fits, apqn *ret_stray)
+{
+	ap_mask seen_d, host_d, apmask, aqmask;
+
+	ap_mask_zero(&seen_d);
+	ap_mask_zero(&host_d);
+	for (size_t i = 0; i < h->n_adapters; i++)
+		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
+			const struct host_queue *q = &h->adapters[i].queues[k];
+
+			ap_mask_set(&seen_d, q->apqi);
+			if (!reservation_queue_is_vfio(q))
+				ap_mask_set(&host_d, q->apqi);
+		}
+	/* Domains first: a domain's queues span adapters, an adapter's are its own. */
+	ap_mask_fill(&aqmask);
+	AP_MASK_FOREACH(d, &seen_d)
+		if (!ap_mask_test(&host_d, (unsigned int)d))
+			ap_mask_clear(&aqmask, (unsigned int)d);
+	ap_mask_fill(&apmask);
+	for (size_t i = 0; i < h->n_adapters; i++) {
+		const struct host_adapter *a = &h->adapters[i];
+		bool all = a->n_queues > 0, covered = true;
+
+		for (size_t k = 0; k < a->n_queues; k++) {
+			all = all && reservation_queue_is_vfio(&a->queues[k]);
+			covered = covered && !ap_mask_test(&aqmask, a->queues[k].apqi);
+		}
+		if (all && !covered)
+			ap_mask_clear(&apmask, a->id);
+	}
+	*ret_fits = masks_fit(h, &apmask, &aqmask, ret_stray);
+	*ret_apmask = apmask;
+	*ret_aqmask = aqmask;
+}
+
+static const struct host_queue *find_override(const struct host *h, bool vfio)
+{
+	for (size_t i = 0; i < h->n_adapters; i++)
+		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
+			const struct host_queue *q = &h->adapters[i].queues[k];
+
+			if (q->driver_override[0] && (!vfio || reservation_queue_is_vfio(q)))
+				return q;
+		}
+	return NULL;
+}
+
+void reservation_settle(struct host *h)
+{
+	bool full = mask_full(&h->bus_apmask) && mask_full(&h->bus_aqmask);
+	bool any = find_override(h, false) != NULL;
+	enum reservation_mode was = h->reservation;
+	bool fits;
+	apqn stray;
+
+	if (any && !full)
+		h->reservation = RESERVATION_MIXED;
+	else if (any)
+		h->reservation = RESERVATION_DRIVER_OVERRIDE;
+	else if (!full)
+		h->reservation = RESERVATION_MASKS;
+	else if (!h->reservation_known)
+		h->reservation =
+			preference == RESERVATION_PREFER_DRIVER_OVERRIDE && h->has_driver_override ?
+				RESERVATION_DRIVER_OVERRIDE :
+				RESERVATION_MASKS;
+	/* else: all ones and no override fit both: the mode stays what it was. */
+	if (h->reservation_known && was != h->reservation)
+		log_warning("The host's AP queue reservation changed from %s to %s",
+			    reservation_mode_to_string(was),
+			    reservation_mode_to_string(h->reservation));
+	h->reservation_known = true;
+	h->override_stray = false;
+	if (h->reservation != RESERVATION_DRIVER_OVERRIDE) {
+		h->apmask = h->bus_apmask;
+		h->aqmask = h->bus_aqmask;
+		return;
+	}
+	/* The virtual masks stand while they still describe the overrides. */
+	if (h->virtual_known && masks_fit(h, &h->apmask, &h->aqmask, NULL))
+		return;
+	reservation_from_overrides(h, &h->apmask, &h->aqmask, &fits, &stray);
+	h->virtual_known = true;
+	if (!fits) {
+		char s[APQN_STR_MAX];
+
+		h->override_stray = true;
+		h->stray = stray;
+		log_warning("Queue %s's driver_override does not follow its adapter's and domain's "
+			    "reservation; apmatrixd treats it as %s",
+			    apqn_to_string(stray, s),
+			    reserved(&h->apmask, &h->aqmask, stray.apid, stray.apqi) ?
+				    "reserved" :
+				    "the host's");
+	}
+}
+
+int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+			   const ap_matrix *m, apqn *ret, const char **ret_why)
+{
+	AP_MASK_FOREACH(a, &m->apm) {
+		AP_MASK_FOREACH(d, &m->aqm) {
+			apqn qn = { (uint8_t)a, (uint8_t)d };
+			const struct host_queue *q = host_find_queue(h, qn);
+			bool kept;
+			const char *why;
+
+			switch (h->reservation) {
+			case RESERVATION_MIXED:
+				/* As the bus probes: a queue's override first, else the masks. */
+				if (q && q->driver_override[0]) {
+					kept = !reservation_queue_is_vfio(q);
+					why = "is reserved for the host (its driver_override names "
+					      "another driver)";
+					break;
+				}
+				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				why = "is reserved for the host (apmask/aqmask)";
+				break;
+			case RESERVATION_DRIVER_OVERRIDE:
+				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				why = "is reserved for the host (no driver_override vfio_ap); "
+				      "reserve its adapter or domain first";
+				if (!kept && !q) {
+					kept = true;
+					why = "has no queue device, and with driver_override only a "
+					      "queue that exists can be given to vfio_ap";
+				}
+				break;
+			default:
+				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				why = "is reserved for the host (apmask/aqmask); reserve its "
+				      "adapter or domain first";
+				break;
+			}
+			if (kept) {
+				*ret = qn;
+				*ret_why = why;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+const char *reservation_describe_mixed(const struct host *h, char *buf, size_t size)
+{
+	const struct host_queue *q = find_override(h, true);
+	char s[APQN_STR_MAX] = "?";
+
+	if (!q)
+		q = find_override(h, false);
+	for (size_t i = 0; q && i < h->n_adapters; i++)
+		for (size_t k = 0; k < h->adapters[i].n_queues; k++)
+			if (&h->adapters[i].queues[k] == q)
+				apqn_to_string(
+					(apqn){ (uint8_t)h->adapters[i].id, (uint8_t)q->apqi }, s);
+	snprintf(buf, size,
+		 "the host mixes both ways of reserving AP queues: %s is not all ones while "
+		 "queue %s has driver_override \"%s\"; set apmask and aqmask to all ones or "
+		 "clear every driver_override first",
+		 mask_full(&h->bus_apmask) ? "aqmask" : "apmask", s, q ? q->driver_override : "");
+	return buf;
+}
+
+static int write_attr(const char *rel, const char *value, size_t *writes, char **ret_attr)
+{
+	int r = sysfs_write(rel, value, strlen(value));
+
+	if (r < 0) {
+		*ret_attr = strdup(rel);
+		return r;
+	}
+	(*writes)++;
+	return 0;
+}
+
+/* One queue to vfio_ap or back: override, unbind from its driver, probe. */
+static int move_queue(unsigned int apid, const struct host_queue *q, bool to_vfio, size_t *writes,
+		      char **ret_attr)
+{
+	char rel[96], name[APQN_STR_MAX];
+	int r;
+
+	apqn_to_string((apqn){ (uint8_t)apid, (uint8_t)q->apqi }, name);
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver_override", apid, name);
+	r = write_attr(rel, to_vfio ? RESERVATION_OVERRIDE_VFIO "\n" : "\n", writes, ret_attr);
+	if (r < 0)
+		return r;
+	/* Unbound (no driver link) is fine: the probe below binds it. */
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver/unbind", apid, name);
+	r = sysfs_write(rel, name, strlen(name));
+	if (r < 0 && r != -ENOENT) {
+		*ret_attr = strdup(rel);
+		return r;
+	}
+	if (r >= 0)
+		(*writes)++;
+	return write_attr("bus/ap/drivers_probe", name, writes, ret_attr);
+}
+
+int reservation_write_masks(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+			    const ap_mask *apmask_want, const ap_mask *aqmask_want,
+			    size_t *ret_writes, char **ret_attr)
+{
+	/* Queues leave vfio_ap before others join it, as the masks' release and reserve. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < h->n_adapters; i++) {
+			const struct host_adapter *a = &h->adapters[i];
+
+			for (size_t k = 0; k < a->n_queues; k++) {
+				const struct host_queue *q = &a->queues[k];
+				bool was = reserved(apmask, aqmask, a->id, q->apqi);
+				bool now = reserved(apmask_want, aqmask_want, a->id, q->apqi);
+				int r;
+
+				if (was == now || now != (pass == 1))
+					continue;
+				r = move_queue(a->id, q, now, ret_writes, ret_attr);
+				if (r < 0)
+					return r;
+			}
+		}
+	return 0;
+}
+
+void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
+			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask)
+{
+	_cleanup_(host_freep) struct host *now = calloc(1, sizeof(*now));
+	bool fits;
+	apqn stray;
+
+	*ret_apmask = *apmask_want;
+	*ret_aqmask = *aqmask_want;
+	if (!now)
+		return;
+	now->matrix_fd = -1;
+	if (host_copy_queues(h, now) < 0)
+		return;
+	if (masks_fit(now, apmask_want, aqmask_want, NULL))
+		return;
+	reservation_from_overrides(now, ret_apmask, ret_aqmask, &fits, &stray);
+}

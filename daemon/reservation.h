@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How the host keeps AP queues from the default (zcrypt) drivers for
+ * vfio_ap: the bus's apmask/aqmask (every kernel), or since Linux 6.19 a
+ * driver_override of "vfio_ap" on each queue. The kernel lets one or the
+ * other be in use, not both (a driver_override store fails with EINVAL while
+ * a mask is not all ones, since 46030379f13c); a host where both are in use
+ * (a kernel with driver_override but without that restriction, or masks
+ * written behind an override's back) is "mixed", and apmatrixd refuses to
+ * change its reservation.
+ *
+ * apmatrixd speaks of reserved adapters and domains in both modes. With
+ * driver_override they are virtual masks: a queue is reserved when its
+ * adapter or its domain is, and that is realised as the queue's override
+ * (reservation_write_masks()). After a restart they are read back from the
+ * overrides (reservation_settle()): domains whose every queue is given to
+ * vfio_ap, then adapters whose every queue is and that those domains do not
+ * cover already.
+ */
+#ifndef APMATRIXD_RESERVATION_H
+#define APMATRIXD_RESERVATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ap-mask.h"
+#include "matrix-json.h"
+
+struct host;
+struct host_queue;
+
+enum reservation_mode {
+	RESERVATION_MASKS,
+	RESERVATION_DRIVER_OVERRIDE,
+	RESERVATION_MIXED,
+};
+
+/* ReservationMode=: what a host that uses neither yet gets. */
+enum reservation_preference {
+	RESERVATION_PREFER_AUTO, /* masks: every kernel has them */
+	RESERVATION_PREFER_MASKS,
+	RESERVATION_PREFER_DRIVER_OVERRIDE, /* where the kernel has driver_override */
+};
+
+#define RESERVATION_OVERRIDE_VFIO "vfio_ap"
+
+const char *reservation_mode_to_string(enum reservation_mode m);
+int reservation_preference_from_string(const char *s, enum reservation_preference *ret);
+/* Set once from the configuration, before the first host scan. */
+void reservation_set_preference(enum reservation_preference p);
+
+/* The queue's override gives it to vfio_ap. */
+bool reservation_queue_is_vfio(const struct host_queue *q);
+
+/*
+ * Decide the host's mode from the masks and overrides it read (h->bus_apmask,
+ * h->bus_aqmask, each queue's driver_override) and set h->apmask/h->aqmask
+ * to the reservation: the bus masks, or in driver_override mode the virtual
+ * masks (kept when they still describe the overrides, else read back).
+ */
+void reservation_settle(struct host *h);
+
+/*
+ * The virtual masks that the overrides of h's queues describe, with
+ * ret_fits false (and the first queue that does not fit in *ret_stray) when
+ * some queue's override is not what its adapter's and domain's say.
+ */
+void reservation_from_overrides(const struct host *h, ap_mask *ret_apmask, ap_mask *ret_aqmask,
+				bool *ret_fits, apqn *ret_stray);
+
+/*
+ * The first APQN of m that the host keeps for itself under the reservation
+ * apmask x aqmask (the working copy's), as h's mode reads it: 1 with *ret and
+ * a reason for messages in *ret_why, or 0.
+ */
+int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+			   const ap_matrix *m, apqn *ret, const char **ret_why);
+
+/* "the host mixes ...: masks ... while queue ... has driver_override ..." into buf. */
+const char *reservation_describe_mixed(const struct host *h, char *buf, size_t size);
+
+/*
+ * Driver_override mode: make the queues' overrides follow a change of the
+ * virtual masks from (apmask, aqmask) to (apmask_want, aqmask_want): for each
+ * existing queue whose reservation changes, its driver_override, an unbind
+ * from the driver it has and a probe by the bus (the override is only read
+ * when a driver probes). 0, or the errno of the failed write with its
+ * attribute in *ret_attr (malloc'ed).
+ */
+int reservation_write_masks(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+			    const ap_mask *apmask_want, const ap_mask *aqmask_want,
+			    size_t *ret_writes, char **ret_attr);
+
+/*
+ * After writing: the virtual masks the kernel's overrides now describe,
+ * want when they match it (the overrides of h's queues are read again).
+ */
+void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
+			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask);
+
+#endif
