@@ -60,18 +60,24 @@ static bool reserved(const ap_mask *apmask, const ap_mask *aqmask, unsigned int 
 	return !ap_mask_test(apmask, a) || !ap_mask_test(aqmask, d);
 }
 
-/* Whether the virtual masks give exactly the queues with a vfio_ap override to vfio_ap. */
-static bool masks_fit(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
-		      apqn *ret_stray)
+/*
+ * Whether the virtual masks give exactly the queues with a vfio_ap override
+ * to vfio_ap; pending_ok: a reserved queue without any override (one that
+ * appeared since, reservation_claim_pending() gives it its override) fits.
+ */
+static bool masks_fit_pending(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+			      bool pending_ok, apqn *ret_stray)
 {
 	for (size_t i = 0; i < h->n_adapters; i++) {
 		const struct host_adapter *a = &h->adapters[i];
 
 		for (size_t k = 0; k < a->n_queues; k++) {
 			const struct host_queue *q = &a->queues[k];
+			bool r = reserved(apmask, aqmask, a->id, q->apqi);
 
-			if (reservation_queue_is_vfio(q) ==
-			    reserved(apmask, aqmask, a->id, q->apqi))
+			if (reservation_queue_is_vfio(q) == r)
+				continue;
+			if (pending_ok && r && !q->driver_override[0])
 				continue;
 			if (ret_stray)
 				*ret_stray = (apqn){ (uint8_t)a->id, (uint8_t)q->apqi };
@@ -79,6 +85,12 @@ static bool masks_fit(const struct host *h, const ap_mask *apmask, const ap_mask
 		}
 	}
 	return true;
+}
+
+static bool masks_fit(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
+		      apqn *ret_stray)
+{
+	return masks_fit_pending(h, apmask, aqmask, false, ret_stray);
 }
 
 void reservation_from_overrides(const struct host *h, ap_mask *ret_apmask, ap_mask *ret_aqmask,
@@ -162,7 +174,7 @@ void reservation_settle(struct host *h)
 		return;
 	}
 	/* The virtual masks stand while they still describe the overrides. */
-	if (h->virtual_known && masks_fit(h, &h->apmask, &h->aqmask, NULL))
+	if (h->virtual_known && masks_fit_pending(h, &h->apmask, &h->aqmask, true, NULL))
 		return;
 	reservation_from_overrides(h, &h->apmask, &h->aqmask, &fits, &stray);
 	h->virtual_known = true;
@@ -326,4 +338,76 @@ void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
 	if (masks_fit(now, apmask_want, aqmask_want, NULL))
 		return;
 	reservation_from_overrides(now, ret_apmask, ret_aqmask, &fits, &stray);
+}
+
+void reservation_carry(struct host *h, const struct host *prev)
+{
+	if (!prev || !prev->reservation_known || prev->reservation != RESERVATION_DRIVER_OVERRIDE)
+		return;
+	/* All ones and no override fit both modes: the mode stays. */
+	if (h->reservation == RESERVATION_MASKS && !find_override(h, false) &&
+	    mask_full(&h->bus_apmask) && mask_full(&h->bus_aqmask)) {
+		h->reservation = RESERVATION_DRIVER_OVERRIDE;
+		h->apmask = prev->apmask;
+		h->aqmask = prev->aqmask;
+		h->virtual_known = prev->virtual_known;
+	}
+	if (h->reservation != RESERVATION_DRIVER_OVERRIDE || !prev->virtual_known ||
+	    !masks_fit_pending(h, &prev->apmask, &prev->aqmask, true, NULL))
+		return;
+	h->apmask = prev->apmask;
+	h->aqmask = prev->aqmask;
+	h->virtual_known = true;
+	h->override_stray = false;
+}
+
+bool reservation_has_pending(const struct host *h)
+{
+	for (size_t i = 0; h->reservation == RESERVATION_DRIVER_OVERRIDE && i < h->n_adapters; i++)
+		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
+			const struct host_queue *q = &h->adapters[i].queues[k];
+
+			if (!q->driver_override[0] &&
+			    reserved(&h->apmask, &h->aqmask, h->adapters[i].id, q->apqi))
+				return true;
+		}
+	return false;
+}
+
+int reservation_claim_pending(struct host *h, size_t *ret_moved)
+{
+	size_t writes = 0, moved = 0;
+	int r = 0;
+
+	for (size_t i = 0; h->reservation == RESERVATION_DRIVER_OVERRIDE && i < h->n_adapters;
+	     i++) {
+		struct host_adapter *a = &h->adapters[i];
+
+		for (size_t k = 0; k < a->n_queues; k++) {
+			struct host_queue *q = &a->queues[k];
+			_cleanup_free_ char *attr = NULL;
+			char s[APQN_STR_MAX];
+
+			if (q->driver_override[0] ||
+			    !reserved(&h->apmask, &h->aqmask, a->id, q->apqi))
+				continue;
+			apqn_to_string((apqn){ (uint8_t)a->id, (uint8_t)q->apqi }, s);
+			r = move_queue(a->id, q, true, &writes, &attr);
+			if (r < 0) {
+				log_error_errno(
+					r, "Failed to give the new queue %s to vfio_ap (%s): %m", s,
+					attr ? attr : "?");
+				goto out;
+			}
+			snprintf(q->driver_override, sizeof(q->driver_override), "%s",
+				 RESERVATION_OVERRIDE_VFIO);
+			log_info("New queue %s is in a reserved adapter or domain: driver_override "
+				 "vfio_ap",
+				 s);
+			moved++;
+		}
+	}
+out:
+	*ret_moved = moved;
+	return r;
 }

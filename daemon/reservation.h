@@ -98,4 +98,19 @@ int reservation_write_masks(const struct host *h, const ap_mask *apmask, const a
 void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
 			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask);
 
+/*
+ * A full rescan builds a new host: it keeps prev's virtual masks (and the
+ * mode of a host that reads as neither) while they still fit its queues.
+ */
+void reservation_carry(struct host *h, const struct host *prev);
+
+/*
+ * Driver_override mode: a queue that appeared in a reserved adapter or domain
+ * gets its override and is rebound, as the masks would have given it to
+ * vfio_ap. 0 (with how many in *ret_moved) or the errno of a failed write
+ * (logged); the caller holds the AP configuration lock.
+ */
+bool reservation_has_pending(const struct host *h);
+int reservation_claim_pending(struct host *h, size_t *ret_moved);
+
 #endif

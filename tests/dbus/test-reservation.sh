@@ -67,6 +67,16 @@ check "GetState shows each queue's driver_override" \
 call Reserve string:domain array:uint32:3 uint64:0 >/dev/null
 check "Reserve domain 3: 02.0003 too" test "$(ovr 02.0003)$(drv 02.0003)" = vfio_apvfio_ap
 check "02.0002 not" test "$(ovr 02.0002)" = ""
+# A domain that comes to the host later: its queue in reserved adapter 1 gets
+# the override (as the masks would have given it to vfio_ap), adapter 2's not.
+monitor_start
+monitor_mark
+sim_ctl domain 4 add
+check "hot-added domain 4: the daemon announces the host with 01.0004" wait_signal "01.0004"
+check "01.0004 got driver_override vfio_ap and is vfio_ap's" \
+	test "$(ovr 01.0004):$(drv 01.0004)" = vfio_ap:vfio_ap
+check "02.0004 stays the host's" test "$(ovr 02.0004):$(drv 02.0004)" = :cex4queue
+monitor_stop
 
 call DefineDevice string:$U1 string:'{"adapters":[1],"domains":[0,1]}' uint64:0 >/dev/null
 check "a device on reserved queues starts" call StartDevice string:$U1 uint64:0
