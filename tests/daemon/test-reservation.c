@@ -131,9 +131,14 @@ static void test_settle_keeps_fitting_virtual_masks(void)
 	ap_mask_clear(&h.aqmask, 7); /* no queue: changes no override */
 	reservation_settle(&h);
 	tap_ok(!kept_by(&h.aqmask, 7), "virtual masks that still fit are kept as they are");
+	/* A reserved queue without override is one to claim (new, or cleared): still fits. */
 	qs[0][0].driver_override[0] = 0;
 	reservation_settle(&h);
-	tap_ok(kept_by(&h.aqmask, 7), "overrides changed behind our back: read back again");
+	tap_ok(!kept_by(&h.aqmask, 7) && reservation_has_pending(&h),
+	       "a reserved queue without override: kept, and pending");
+	snprintf(qs[0][0].driver_override, sizeof(qs[0][0].driver_override), "cex4queue");
+	reservation_settle(&h);
+	tap_ok(kept_by(&h.aqmask, 7), "an override to another driver behind our back: read back");
 }
 
 static void test_first_kept(void)
