@@ -5,8 +5,9 @@
  * Locks: ap_scan_bus_mutex serialises everything that changes devices or
  * bindings (like the AP bus's scan), and is taken before any vfio_ap lock;
  * ap_perms_mutex is the bus's, taken by mask stores around in_use; hw_lock
- * is a leaf pthread mutex for the "hardware" (queue reset and interrupt
- * state, the QCI), taken by the AP instructions with vfio_ap locks held.
+ * is a leaf spinlock for the "hardware" (queue reset and interrupt state,
+ * the QCI), taken by the AP instructions with vfio_ap locks held (an AP
+ * instruction does not sleep). All three are in kernel/vfio_ap/LOCKING.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include "ap_bus.h"
 #include "ap_bus_sim.h"
 #include "kvm_sim.h"
@@ -51,7 +53,7 @@ struct sim_queue {
 struct ap_perms ap_perms;
 DEFINE_MUTEX(ap_perms_mutex);
 static DEFINE_MUTEX(ap_scan_bus_mutex);
-static pthread_mutex_t hw_lock = PTHREAD_MUTEX_INITIALIZER;
+static DEFINE_SPINLOCK(hw_lock);
 
 static struct sim_card cards[AP_DEVICES];
 static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
@@ -124,14 +126,14 @@ static void revise_binding(unsigned int card, unsigned int dom)
 		return;
 	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
 		vfio_drv->remove(&q->aq.ap_dev);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	q->driver = AP_SIM_DRIVER_NONE;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	if (want == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
 		want = AP_SIM_DRIVER_NONE;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	q->driver = want;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, card, dom, want, false);
 }
 
@@ -164,10 +166,10 @@ static void sync_devices(void)
 				continue;
 			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv && vfio_drv->remove)
 				vfio_drv->remove(&q->aq.ap_dev);
-			pthread_mutex_lock(&hw_lock);
+			spin_lock(&hw_lock);
 			q->exists = false;
 			q->driver = AP_SIM_DRIVER_NONE;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_REMOVE, c, d, AP_SIM_DRIVER_NONE, false);
 		}
 		if (cards[c].dev_exists &&
@@ -191,7 +193,7 @@ static void sync_devices(void)
 
 			if (q->exists || !queue_wanted(c, d))
 				continue;
-			pthread_mutex_lock(&hw_lock);
+			spin_lock(&hw_lock);
 			memset(&q->aq, 0, sizeof(q->aq));
 			q->aq.qid = AP_MKQID(c, d);
 			q->aq.card = &cards[c].card;
@@ -201,7 +203,7 @@ static void sync_devices(void)
 			q->driver = AP_SIM_DRIVER_NONE;
 			q->irq_enabled = false;
 			q->reset_pending = false;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			/* A freshly configured queue is clean. */
 			kvm_sim_apqn_reset(AP_MKQID(c, d));
 			emit(AP_SIM_EV_QUEUE_ADD, c, d, AP_SIM_DRIVER_NONE, false);
@@ -213,14 +215,14 @@ static void sync_devices(void)
 int ap_sim_init(void)
 {
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(cards, 0, sizeof(cards));
 	memset(queues, 0, sizeof(queues));
 	memset(&config, 0, sizeof(config));
 	config.apxa = 1;
 	config.na = 255;
 	config.nd = 255;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_lock(&ap_perms_mutex);
 	bitmap_fill(ap_perms.apm, AP_DEVICES);
 	bitmap_fill(ap_perms.aqm, AP_DOMAINS);
@@ -234,14 +236,14 @@ int ap_sim_init(void)
 void ap_sim_exit(void)
 {
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(config.apm, 0, sizeof(config.apm));
 	memset(config.aqm, 0, sizeof(config.aqm));
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(cards, 0, sizeof(cards));
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_unlock(&ap_scan_bus_mutex);
 }
 
@@ -280,9 +282,9 @@ void ap_driver_unregister(struct ap_driver *drv)
 				continue;
 			if (drv->remove)
 				drv->remove(&q->aq.ap_dev);
-			pthread_mutex_lock(&hw_lock);
+			spin_lock(&hw_lock);
 			q->driver = AP_SIM_DRIVER_NONE;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_BIND, c, d, AP_SIM_DRIVER_NONE, false);
 		}
 	}
@@ -298,9 +300,9 @@ static int scan_with(const struct ap_config_info *info)
 
 	if (changed && vfio_drv && vfio_drv->on_config_changed)
 		vfio_drv->on_config_changed(&new, &old);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	config = new;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	if (changed && vfio_drv && vfio_drv->on_scan_complete)
 		vfio_drv->on_scan_complete(&new, &old);
@@ -321,9 +323,9 @@ int ap_sim_set_config(const struct ap_config_info *info)
 
 void ap_sim_get_config(struct ap_config_info *ret_info)
 {
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	*ret_info = config;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 }
 
 static int config_id(unsigned int which, unsigned int id, bool on)
@@ -365,12 +367,12 @@ int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -EEXIST;
 	}
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].installed = true;
 	cards[card].deconfigured = false;
 	cards[card].hwtype = hwtype;
 	cards[card].mode = mode;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -385,9 +387,9 @@ int ap_sim_card_uninstall(unsigned int card)
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -ENOENT;
 	}
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].installed = false;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -414,9 +416,9 @@ int ap_sim_card_set_chkstop(unsigned int card, bool chkstop)
 	if (card >= AP_DEVICES)
 		return -EINVAL;
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].card.chkstop = chkstop;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_CARD_CHKSTOP, card, -1, AP_SIM_DRIVER_NONE, chkstop);
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -429,9 +431,9 @@ int ap_sim_card_set_config(unsigned int card, bool on)
 	if (card >= AP_DEVICES)
 		return -EINVAL;
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!cards[card].installed) {
-		pthread_mutex_unlock(&hw_lock);
+		spin_unlock(&hw_lock);
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -ENOENT;
 	}
@@ -439,7 +441,7 @@ int ap_sim_card_set_config(unsigned int card, bool on)
 	cards[card].card.config = on;
 	for (d = 0; d < AP_DOMAINS; d++)
 		sq(card, d)->aq.config = on;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
 }
@@ -450,7 +452,7 @@ int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
 
 	if (card >= AP_DEVICES)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!cards[card].installed) {
 		r = -ENOENT;
 	} else {
@@ -459,7 +461,7 @@ int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
 		if (ret_chkstop)
 			*ret_chkstop = cards[card].card.chkstop;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return r;
 }
 
@@ -654,7 +656,7 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return -EINVAL;
 	q = &queues[apqn];
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	ret_state->exists = q->exists;
 	ret_state->driver = q->driver;
 	ret_state->chkstop = cards[AP_QID_CARD(apqn)].card.chkstop;
@@ -664,7 +666,7 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	ret_state->reset_rc = q->fault_rc;
 	ret_state->reset_pending = q->reset_pending;
 	ret_state->config = !cards[AP_QID_CARD(apqn)].deconfigured;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -681,10 +683,10 @@ int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms)
 	if (apqn >= AP_DEVICES * AP_DOMAINS ||
 	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS))
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	queues[apqn].zapq_rc = rc;
 	queues[apqn].zapq_until_ns = ms ? sim_now_ns() + (u64)ms * 1000000ull : 0;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -694,9 +696,9 @@ unsigned int ap_sim_queue_zapq_refused(unsigned int apqn)
 
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return 0;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	n = queues[apqn].zapq_refused;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return n;
 }
 
@@ -715,10 +717,10 @@ int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls)
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	queues[apqn].fault_rc = rc;
 	queues[apqn].fault_polls = polls;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -746,7 +748,7 @@ void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 {
 	unsigned int i, bound = 0, total = 0;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	for (i = 0; i < AP_DEVICES * AP_DOMAINS; i++) {
 		if (!queues[i].exists)
 			continue;
@@ -754,7 +756,7 @@ void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 		if (queues[i].driver != AP_SIM_DRIVER_NONE)
 			bound++;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	*ret_bound = bound;
 	*ret_total = total;
 }
@@ -775,7 +777,7 @@ static struct ap_queue_status reset(ap_qid_t qid)
 	struct ap_queue_status st = { 0 };
 	bool lost = false;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -796,7 +798,7 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		q->irq_enabled = false;
 		st.response_code = AP_RESPONSE_NORMAL;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	/*
 	 * A check-stopped or deconfigured adapter cannot be reached, and the
 	 * machine resets it before it works again: its contents are gone,
@@ -823,7 +825,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	struct ap_queue_status st = { 0 };
 	bool clean = false;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -846,7 +848,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 			info->qd = 7;
 		}
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	if (clean)
 		kvm_sim_apqn_reset(qid);
 	return st;
@@ -857,7 +859,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_
 	struct sim_queue *q = &queues[qid & 0xffff];
 	struct ap_queue_status st = { 0 };
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -868,7 +870,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_
 		st.irq_enabled = qirqctrl.ir;
 		st.response_code = AP_RESPONSE_NORMAL;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return st;
 }
 
