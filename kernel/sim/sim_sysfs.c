@@ -1674,6 +1674,13 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
 	json_object_object_add(o, "lock_order_reports",
 			       json_object_new_int64((int64_t)lockdep_sim_violations()));
+	{
+		char names[512];
+
+		/* Classes the checker saw without a rank in kernel/vfio_ap/LOCKING. */
+		lockdep_sim_unranked_classes(names, sizeof(names));
+		json_object_object_add(o, "lock_classes_unranked", json_object_new_string(names));
+	}
 	if (lockdep_sim_violations()) {
 		char report[2048];
 
