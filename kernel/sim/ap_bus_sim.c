@@ -4,10 +4,12 @@
  *
  * Locks: ap_scan_bus_mutex serialises everything that changes devices or
  * bindings (like the AP bus's scan), and is taken before any vfio_ap lock;
- * ap_perms_mutex is the bus's, taken by mask stores around in_use; hw_lock
+ * ap_perms_mutex is the bus's, taken by mask stores around in_use and, as
+ * ap_device_probe() does, by probe under the queue's device lock (which the
+ * driver core holds around probe and remove); hw_lock
  * is a leaf spinlock for the "hardware" (queue reset and interrupt state,
  * the QCI), taken by the AP instructions with vfio_ap locks held (an AP
- * instruction does not sleep). All three are in kernel/vfio_ap/LOCKING.
+ * instruction does not sleep). All four are in kernel/vfio_ap/LOCKING.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -54,6 +56,8 @@ struct ap_perms ap_perms;
 DEFINE_MUTEX(ap_perms_mutex);
 static DEFINE_MUTEX(ap_scan_bus_mutex);
 static DEFINE_SPINLOCK(hw_lock);
+/* One class for every queue device's lock, as lockdep's &dev->mutex. */
+static struct lock_class_key queue_dev_key;
 
 static struct sim_card cards[AP_DEVICES];
 static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
@@ -107,6 +111,35 @@ static struct sim_queue *sq(unsigned int card, unsigned int dom)
 	return &queues[card * AP_DOMAINS + dom];
 }
 
+/* The driver core's probe and remove run under the device's lock. */
+static void queue_remove(struct ap_driver *drv, struct sim_queue *q)
+{
+	if (!drv->remove)
+		return;
+	device_lock(&q->aq.ap_dev.device);
+	drv->remove(&q->aq.ap_dev);
+	device_unlock(&q->aq.ap_dev.device);
+}
+
+/*
+ * As ap_device_probe(): under the device lock, a queue is probed by
+ * vfio_ap only if the masks do not reserve it (read under ap_perms_mutex,
+ * so the device lock comes before it).
+ */
+static bool queue_probe(struct sim_queue *q, unsigned int card, unsigned int dom)
+{
+	bool ok = false;
+
+	device_lock(&q->aq.ap_dev.device);
+	mutex_lock(&ap_perms_mutex);
+	ok = ap_owned_by_def_drv(card, dom) != 1;
+	mutex_unlock(&ap_perms_mutex);
+	if (ok && vfio_drv->probe)
+		ok = vfio_drv->probe(&q->aq.ap_dev) == 0;
+	device_unlock(&q->aq.ap_dev.device);
+	return ok;
+}
+
 /* Rebind one existing queue to the driver the masks want. */
 static void revise_binding(unsigned int card, unsigned int dom)
 {
@@ -124,12 +157,12 @@ static void revise_binding(unsigned int card, unsigned int dom)
 		want = AP_SIM_DRIVER_NONE;
 	if (q->driver == want)
 		return;
-	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
-		vfio_drv->remove(&q->aq.ap_dev);
+	if (q->driver == AP_SIM_DRIVER_VFIO)
+		queue_remove(vfio_drv, q);
 	spin_lock(&hw_lock);
 	q->driver = AP_SIM_DRIVER_NONE;
 	spin_unlock(&hw_lock);
-	if (want == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
+	if (want == AP_SIM_DRIVER_VFIO && !queue_probe(q, card, dom))
 		want = AP_SIM_DRIVER_NONE;
 	spin_lock(&hw_lock);
 	q->driver = want;
@@ -164,8 +197,8 @@ static void sync_devices(void)
 
 			if (!q->exists || queue_wanted(c, d))
 				continue;
-			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv && vfio_drv->remove)
-				vfio_drv->remove(&q->aq.ap_dev);
+			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv)
+				queue_remove(vfio_drv, q);
 			spin_lock(&hw_lock);
 			q->exists = false;
 			q->driver = AP_SIM_DRIVER_NONE;
@@ -195,6 +228,8 @@ static void sync_devices(void)
 				continue;
 			spin_lock(&hw_lock);
 			memset(&q->aq, 0, sizeof(q->aq));
+			__mutex_init(&q->aq.ap_dev.device.mutex, "ap_queue device->mutex",
+				     &queue_dev_key);
 			q->aq.qid = AP_MKQID(c, d);
 			q->aq.card = &cards[c].card;
 			q->aq.config = !cards[c].deconfigured;
@@ -280,8 +315,7 @@ void ap_driver_unregister(struct ap_driver *drv)
 
 			if (q->driver != AP_SIM_DRIVER_VFIO)
 				continue;
-			if (drv->remove)
-				drv->remove(&q->aq.ap_dev);
+			queue_remove(drv, q);
 			spin_lock(&hw_lock);
 			q->driver = AP_SIM_DRIVER_NONE;
 			spin_unlock(&hw_lock);

@@ -68,9 +68,11 @@ static const struct {
 	int rank;
 	unsigned int flags;
 } documented_order[] = {
+	{ "kn->active", 1, 0 },
 	{ "mask_lock", 2, 0 },
 	{ "ap_scan_bus_mutex", 5, 0 },
 	{ "dev_lock", 7, 0 },
+	{ "device->mutex", 8, 0 },
 	{ "ap_perms_mutex", 10, 0 },
 	{ "mdev_lock", 15, 0 },
 	{ "guests_lock", 20, 0 },
@@ -454,6 +456,29 @@ bool lock_is_held_read(const struct lockdep_map *map)
 		if (held[i].map == map)
 			return held[i].read;
 	return false;
+}
+
+void lockdep_sim_active_get(struct lockdep_map *map)
+{
+	/* kernfs_get_active(): a read that never waits, so no edge leads to it. */
+	lock_acquire(map, 0, true, true, NULL);
+}
+
+void lockdep_sim_active_put(struct lockdep_map *map)
+{
+	if (lock_is_held(map))
+		lock_release(map);
+}
+
+void lockdep_sim_active_drain(struct lockdep_map *map, bool self)
+{
+	/* kernfs_break_active_protection(): a node removing itself lets its own read go. */
+	if (self && lock_is_held(map))
+		lock_release(map);
+	/* kernfs_drain(): a write that waits for every reader. */
+	lockdep_sim_might_block("kernfs drain");
+	lock_acquire(map, 0, false, false, NULL);
+	lock_release(map);
 }
 
 void lockdep_assert_fail(const char *what, const char *file, int line)

@@ -35,6 +35,17 @@ void lockdep_sim_might_sleep(const char *what);
  * names, space-separated, into buf; returns how many.
  */
 size_t lockdep_sim_unranked_classes(char *buf, size_t size);
+/*
+ * kernfs's active reference (kn->active) as lockdep models it: get before a
+ * show/store runs (a read trylock: it never waits), put after it; drain
+ * before a removal waits for the running ones (a write: it waits for every
+ * reader; @self: a store removing its own node lets its read go first, as
+ * kernfs_remove_self()). Removing a node while holding a lock its stores
+ * take closes a cycle through the read.
+ */
+void lockdep_sim_active_get(struct lockdep_map *map);
+void lockdep_sim_active_put(struct lockdep_map *map);
+void lockdep_sim_active_drain(struct lockdep_map *map, bool self);
 /* Number of locks the calling thread holds. */
 unsigned int lockdep_sim_held_count(void);
 

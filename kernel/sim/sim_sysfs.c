@@ -1792,6 +1792,75 @@ static int vfio_ap_load(void)
 	return 0;
 }
 
+/*
+ * kernfs's active references for the lock checker: one kn->active class
+ * per directory type (lockdep has one per attribute), ranked first in
+ * kernel/vfio_ap/LOCKING: a store may take every lock, so no node may be
+ * removed (drained) under a lock a store of its type takes.
+ */
+static struct active_class {
+	const struct sim_dir_type *type;
+	const char *name;
+	struct lock_class_key key;
+	struct lockdep_map map;
+} active_classes[] = {
+	{ .type = &bus_ap_type, .name = "bus/ap kn->active" },
+	{ .type = &card_type, .name = "card kn->active" },
+	{ .type = &queue_type, .name = "queue kn->active" },
+	{ .type = &ap_root_type, .name = "devices/ap kn->active" },
+	{ .type = &matrix_type, .name = "matrix kn->active" },
+	{ .type = &mdev_type, .name = "mdev kn->active" },
+	{ .type = &type_type, .name = "mdev type kn->active" },
+	{ .type = &kernel_type, .name = "kernel kn->active" },
+	{ .type = &sim_type, .name = "sim kn->active" },
+};
+
+static struct lockdep_map *active_map(const struct sim_dir_type *type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(active_classes); i++)
+		if (active_classes[i].type == type)
+			return &active_classes[i].map;
+	return NULL;
+}
+
+static void active_get(const struct sim_dir_type *type)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_get(map);
+}
+
+static void active_put(const struct sim_dir_type *type)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_put(map);
+}
+
+static void active_drain(const struct sim_dir_type *type, bool self)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_drain(map, self);
+}
+
+static const struct sim_active_hooks active_hooks = {
+	.get = active_get,
+	.put = active_put,
+	.drain = active_drain,
+};
+
+static void active_classes_init(void)
+{
+	for (size_t i = 0; i < ELEMENTSOF(active_classes); i++)
+		lockdep_init_map(&active_classes[i].map, active_classes[i].name,
+				 &active_classes[i].key);
+	sim_tree_set_active_hooks(&active_hooks);
+}
+
 int sim_sysfs_init(const struct sim_topology *t)
 {
 	struct sim_node *root, *bus_ap, *drivers;
@@ -1812,6 +1881,7 @@ int sim_sysfs_init(const struct sim_topology *t)
 	if (r < 0)
 		return log_oom();
 	sim_tree_set_write_hook(write_hook);
+	active_classes_init();
 	root = sim_tree_root();
 
 	n_devices_ap = sim_dir_add(sim_dir_mkpath(root, "devices"), "ap", &ap_root_type, NULL);

@@ -21,7 +21,9 @@
 static struct mutex lock_a, lock_b;
 static struct rw_semaphore sem_r;
 static spinlock_t spin_s, leaf_l, list_l;
-static struct lock_class_key leaf_key, list_key;
+static struct lock_class_key leaf_key, list_key, active_key, dev_key;
+static struct lockdep_map active_map;
+static struct device test_dev;
 
 static void init_a(void)
 {
@@ -40,6 +42,8 @@ static void init_others(void)
 	/* Named as the documented order names a leaf and a lock above it. */
 	__spin_lock_init(&leaf_l, "test hw_lock", &leaf_key);
 	__spin_lock_init(&list_l, "test list_lock", &list_key);
+	lockdep_init_map(&active_map, "test kn->active", &active_key);
+	__mutex_init(&test_dev.mutex, "test device->mutex", &dev_key);
 }
 
 /* Run fn in a child with stderr captured; return its wait status. */
@@ -258,6 +262,42 @@ static void plant_blocking_cfg_hook(void)
 	mdev_store(m, "assign_domain", "4");
 }
 
+/* A store (kn->active read) takes guests_lock; removing its node under guests_lock hangs. */
+static void plant_drain_under_store_lock(void)
+{
+	lockdep_sim_active_get(&active_map);
+	mutex_lock(&vfio_ap_core.guests_lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	lockdep_sim_active_put(&active_map);
+	mutex_lock(&vfio_ap_core.guests_lock);
+	lockdep_sim_active_drain(&active_map, false);
+}
+
+/* A store that removes its own node without letting its own reference go. */
+static void plant_drain_from_own_store(void)
+{
+	lockdep_sim_active_get(&active_map);
+	lockdep_sim_active_drain(&active_map, false);
+}
+
+static void self_removal(void)
+{
+	lockdep_sim_active_get(&active_map);
+	mutex_lock(&vfio_ap_core.guests_lock);
+	mutex_unlock(&vfio_ap_core.guests_lock);
+	lockdep_sim_active_drain(&active_map, true);
+	lockdep_sim_active_put(&active_map);
+	if (lockdep_sim_violations())
+		abort();
+}
+
+/* The driver core holds the device lock around probe, which takes guests_lock. */
+static void plant_device_lock_under_guests_lock(void)
+{
+	mutex_lock(&vfio_ap_core.guests_lock);
+	device_lock(&test_dev);
+}
+
 static void correct_order(void)
 {
 	struct ap_matrix_mdev *m = mdev_new("12345678-1234-1234-1234-123456789abc");
@@ -375,6 +415,17 @@ int main(void)
 	expect_report(plant_unranked_under_mdevs_lock, "a class without rank under mdevs_lock",
 		      "&lock_a is not in the documented order", NULL);
 	expect_report(plant_lock_under_leaf, "a lock taken under a leaf", "a leaf", "test hw_lock");
+	/* Device locks and kernfs active references. */
+	expect_report(plant_device_lock_under_guests_lock, "a device lock under guests_lock",
+		      "order against the documented one", "device->mutex after");
+	expect_report(plant_drain_under_store_lock,
+		      "removing a node under a lock its stores take (kn->active)",
+		      "order against the documented one", "kn->active after");
+	expect_report(plant_drain_from_own_store, "a store draining its own node",
+		      "read-then-write", "kn->active");
+	st = run_child(self_removal, out, sizeof(out));
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "a store removing its own node (kernfs_remove_self()): no report");
 	/* Atomic context: CONFIG_DEBUG_ATOMIC_SLEEP's rule. */
 	expect_report(plant_mutex_under_spinlock, "mutex_lock holding a spinlock",
 		      "sleeping function called from invalid context", "mutex_lock");
