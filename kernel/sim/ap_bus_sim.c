@@ -715,7 +715,8 @@ static u64 sim_now_ns(void)
 int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms)
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS ||
-	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS))
+	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS &&
+	     rc != AP_RESPONSE_STATE_CHANGE_IN_PROGRESS))
 		return -EINVAL;
 	spin_lock(&hw_lock);
 	queues[apqn].zapq_rc = rc;
@@ -821,7 +822,8 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		st.response_code = AP_RESPONSE_CHECKSTOPPED;
 		lost = true;
 	} else if (zapq_window(q, AP_RESPONSE_BUSY) ||
-		   zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS)) {
+		   zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS) ||
+		   zapq_window(q, AP_RESPONSE_STATE_CHANGE_IN_PROGRESS)) {
 		/* Not executed: the queue keeps its state and its messages. */
 		q->zapq_refused++;
 		st.response_code = q->zapq_rc;

@@ -214,6 +214,7 @@ static bool reset_issue(struct vfio_ap_queue *q)
 		return true;
 	case AP_RESPONSE_RESET_IN_PROGRESS:
 	case AP_RESPONSE_BUSY:
+	case AP_RESPONSE_STATE_CHANGE_IN_PROGRESS:
 		/* Not executed: a zeroize is guaranteed only by our own ZAPQ. */
 		q->reset_reissue = true;
 		return true;
@@ -260,6 +261,10 @@ static bool reset_check(struct vfio_ap_queue *q)
 		/* Every instruction fails like this until the queue is reset again. */
 		q->reset_reissue = true;
 		return false;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+		/* Gone meanwhile: nothing left to zeroize (upstream's -ENODEV). */
+		q->reset_status.response_code = AP_RESPONSE_NORMAL;
+		return true;
 	default:
 		q->reset_status = status;
 		reset_failed(q, "TAPQ after ZAPQ");
