@@ -4,9 +4,12 @@
  *
  * Locks: ap_scan_bus_mutex serialises everything that changes devices or
  * bindings (like the AP bus's scan), and is taken before any vfio_ap lock;
- * ap_perms_mutex is the bus's, taken by mask stores around in_use; hw_lock
- * is a leaf pthread mutex for the "hardware" (queue reset and interrupt
- * state, the QCI), taken by the AP instructions with vfio_ap locks held.
+ * ap_perms_mutex is the bus's, taken by mask stores around in_use and, as
+ * ap_device_probe() does, by probe under the queue's device lock (which the
+ * driver core holds around probe and remove); hw_lock
+ * is a leaf spinlock for the "hardware" (queue reset and interrupt state,
+ * the QCI), taken by the AP instructions with vfio_ap locks held (an AP
+ * instruction does not sleep). All four are in kernel/vfio_ap/LOCKING.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -19,6 +22,7 @@
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include "ap_bus.h"
 #include "ap_bus_sim.h"
 #include "kvm_sim.h"
@@ -52,7 +56,9 @@ struct sim_queue {
 struct ap_perms ap_perms;
 DEFINE_MUTEX(ap_perms_mutex);
 static DEFINE_MUTEX(ap_scan_bus_mutex);
-static pthread_mutex_t hw_lock = PTHREAD_MUTEX_INITIALIZER;
+static DEFINE_SPINLOCK(hw_lock);
+/* One class for every queue device's lock, as lockdep's &dev->mutex. */
+static struct lock_class_key queue_dev_key;
 
 static struct sim_card cards[AP_DEVICES];
 static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
@@ -115,10 +121,10 @@ int ap_owned_by_def_drv(int card, int queue)
 
 	if (card < 0 || card >= AP_DEVICES || queue < 0 || queue >= AP_DOMAINS)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	has_override = queues[card * AP_DOMAINS + queue].override[0];
 	host = override_driver(queues[card * AP_DOMAINS + queue].override) != AP_SIM_DRIVER_VFIO;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	if (has_override)
 		return host;
 	return test_bit_inv(card, ap_perms.apm) && test_bit_inv(queue, ap_perms.aqm);
@@ -143,6 +149,35 @@ static struct sim_queue *sq(unsigned int card, unsigned int dom)
 	return &queues[card * AP_DOMAINS + dom];
 }
 
+/* The driver core's probe and remove run under the device's lock. */
+static void queue_remove(struct ap_driver *drv, struct sim_queue *q)
+{
+	if (!drv->remove)
+		return;
+	device_lock(&q->aq.ap_dev.device);
+	drv->remove(&q->aq.ap_dev);
+	device_unlock(&q->aq.ap_dev.device);
+}
+
+/*
+ * As ap_device_probe(): under the device lock, a queue is probed by
+ * vfio_ap only if the masks do not reserve it (read under ap_perms_mutex,
+ * so the device lock comes before it).
+ */
+static bool queue_probe(struct sim_queue *q, unsigned int card, unsigned int dom)
+{
+	bool ok = false;
+
+	device_lock(&q->aq.ap_dev.device);
+	mutex_lock(&ap_perms_mutex);
+	ok = ap_owned_by_def_drv(card, dom) != 1;
+	mutex_unlock(&ap_perms_mutex);
+	if (ok && vfio_drv->probe)
+		ok = vfio_drv->probe(&q->aq.ap_dev) == 0;
+	device_unlock(&q->aq.ap_dev.device);
+	return ok;
+}
+
 /* The driver a probe binds the queue to: its override's, else the masks'. */
 static enum ap_sim_driver wanted_driver(unsigned int card, unsigned int dom)
 {
@@ -153,9 +188,9 @@ static enum ap_sim_driver wanted_driver(unsigned int card, unsigned int dom)
 
 	if (hold_bindings)
 		return AP_SIM_DRIVER_NONE;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memcpy(name, q->override, sizeof(name));
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	if (name[0])
 		want = override_driver(name);
 	else {
@@ -174,11 +209,11 @@ static int bind_queue(unsigned int card, unsigned int dom, enum ap_sim_driver dr
 {
 	struct sim_queue *q = sq(card, dom);
 
-	if (drv == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
+	if (drv == AP_SIM_DRIVER_VFIO && !queue_probe(q, card, dom))
 		return -ENODEV;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	q->driver = drv;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, drv, false);
 	return 0;
 }
@@ -187,11 +222,11 @@ static void unbind_queue(unsigned int card, unsigned int dom)
 {
 	struct sim_queue *q = sq(card, dom);
 
-	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
-		vfio_drv->remove(&q->aq.ap_dev);
-	pthread_mutex_lock(&hw_lock);
+	if (q->driver == AP_SIM_DRIVER_VFIO)
+		queue_remove(vfio_drv, q);
+	spin_lock(&hw_lock);
 	q->driver = AP_SIM_DRIVER_NONE;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, AP_SIM_DRIVER_NONE, false);
 }
 
@@ -206,16 +241,16 @@ static void revise_binding(unsigned int card, unsigned int dom)
 	want = wanted_driver(card, dom);
 	if (q->driver == want)
 		return;
-	if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv->remove)
-		vfio_drv->remove(&q->aq.ap_dev);
-	pthread_mutex_lock(&hw_lock);
+	if (q->driver == AP_SIM_DRIVER_VFIO)
+		queue_remove(vfio_drv, q);
+	spin_lock(&hw_lock);
 	q->driver = AP_SIM_DRIVER_NONE;
-	pthread_mutex_unlock(&hw_lock);
-	if (want == AP_SIM_DRIVER_VFIO && vfio_drv->probe && vfio_drv->probe(&q->aq.ap_dev))
+	spin_unlock(&hw_lock);
+	if (want == AP_SIM_DRIVER_VFIO && !queue_probe(q, card, dom))
 		want = AP_SIM_DRIVER_NONE;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	q->driver = want;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, card, dom, want, false);
 }
 
@@ -246,12 +281,12 @@ static void sync_devices(void)
 
 			if (!q->exists || queue_wanted(c, d))
 				continue;
-			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv && vfio_drv->remove)
-				vfio_drv->remove(&q->aq.ap_dev);
-			pthread_mutex_lock(&hw_lock);
+			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv)
+				queue_remove(vfio_drv, q);
+			spin_lock(&hw_lock);
 			q->exists = false;
 			q->driver = AP_SIM_DRIVER_NONE;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_REMOVE, c, d, AP_SIM_DRIVER_NONE, false);
 		}
 		if (cards[c].dev_exists &&
@@ -275,8 +310,10 @@ static void sync_devices(void)
 
 			if (q->exists || !queue_wanted(c, d))
 				continue;
-			pthread_mutex_lock(&hw_lock);
+			spin_lock(&hw_lock);
 			memset(&q->aq, 0, sizeof(q->aq));
+			__mutex_init(&q->aq.ap_dev.device.mutex, "ap_queue device->mutex",
+				     &queue_dev_key);
 			q->aq.qid = AP_MKQID(c, d);
 			q->aq.card = &cards[c].card;
 			q->aq.config = !cards[c].deconfigured;
@@ -285,7 +322,7 @@ static void sync_devices(void)
 			q->driver = AP_SIM_DRIVER_NONE;
 			q->irq_enabled = false;
 			q->reset_pending = false;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			/* A freshly configured queue is clean. */
 			kvm_sim_apqn_reset(AP_MKQID(c, d));
 			emit(AP_SIM_EV_QUEUE_ADD, c, d, AP_SIM_DRIVER_NONE, false);
@@ -297,14 +334,14 @@ static void sync_devices(void)
 int ap_sim_init(void)
 {
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(cards, 0, sizeof(cards));
 	memset(queues, 0, sizeof(queues));
 	memset(&config, 0, sizeof(config));
 	config.apxa = 1;
 	config.na = 255;
 	config.nd = 255;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_lock(&ap_perms_mutex);
 	bitmap_fill(ap_perms.apm, AP_DEVICES);
 	bitmap_fill(ap_perms.aqm, AP_DOMAINS);
@@ -318,14 +355,14 @@ int ap_sim_init(void)
 void ap_sim_exit(void)
 {
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(config.apm, 0, sizeof(config.apm));
 	memset(config.aqm, 0, sizeof(config.aqm));
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memset(cards, 0, sizeof(cards));
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_unlock(&ap_scan_bus_mutex);
 }
 
@@ -362,11 +399,10 @@ void ap_driver_unregister(struct ap_driver *drv)
 
 			if (q->driver != AP_SIM_DRIVER_VFIO)
 				continue;
-			if (drv->remove)
-				drv->remove(&q->aq.ap_dev);
-			pthread_mutex_lock(&hw_lock);
+			queue_remove(drv, q);
+			spin_lock(&hw_lock);
 			q->driver = AP_SIM_DRIVER_NONE;
-			pthread_mutex_unlock(&hw_lock);
+			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_BIND, c, d, AP_SIM_DRIVER_NONE, false);
 		}
 	}
@@ -382,9 +418,9 @@ static int scan_with(const struct ap_config_info *info)
 
 	if (changed && vfio_drv && vfio_drv->on_config_changed)
 		vfio_drv->on_config_changed(&new, &old);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	config = new;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	if (changed && vfio_drv && vfio_drv->on_scan_complete)
 		vfio_drv->on_scan_complete(&new, &old);
@@ -405,9 +441,9 @@ int ap_sim_set_config(const struct ap_config_info *info)
 
 void ap_sim_get_config(struct ap_config_info *ret_info)
 {
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	*ret_info = config;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 }
 
 static int config_id(unsigned int which, unsigned int id, bool on)
@@ -449,12 +485,12 @@ int ap_sim_card_install(unsigned int card, int hwtype, enum ap_sim_mode mode)
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -EEXIST;
 	}
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].installed = true;
 	cards[card].deconfigured = false;
 	cards[card].hwtype = hwtype;
 	cards[card].mode = mode;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -469,9 +505,9 @@ int ap_sim_card_uninstall(unsigned int card)
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -ENOENT;
 	}
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].installed = false;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	sync_devices();
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -498,9 +534,9 @@ int ap_sim_card_set_chkstop(unsigned int card, bool chkstop)
 	if (card >= AP_DEVICES)
 		return -EINVAL;
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	cards[card].card.chkstop = chkstop;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_CARD_CHKSTOP, card, -1, AP_SIM_DRIVER_NONE, chkstop);
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
@@ -513,9 +549,9 @@ int ap_sim_card_set_config(unsigned int card, bool on)
 	if (card >= AP_DEVICES)
 		return -EINVAL;
 	mutex_lock(&ap_scan_bus_mutex);
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!cards[card].installed) {
-		pthread_mutex_unlock(&hw_lock);
+		spin_unlock(&hw_lock);
 		mutex_unlock(&ap_scan_bus_mutex);
 		return -ENOENT;
 	}
@@ -523,7 +559,7 @@ int ap_sim_card_set_config(unsigned int card, bool on)
 	cards[card].card.config = on;
 	for (d = 0; d < AP_DOMAINS; d++)
 		sq(card, d)->aq.config = on;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	mutex_unlock(&ap_scan_bus_mutex);
 	return 0;
 }
@@ -534,7 +570,7 @@ int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
 
 	if (card >= AP_DEVICES)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!cards[card].installed) {
 		r = -ENOENT;
 	} else {
@@ -543,7 +579,7 @@ int ap_sim_card_state(unsigned int card, bool *ret_config, bool *ret_chkstop)
 		if (ret_chkstop)
 			*ret_chkstop = cards[card].card.chkstop;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return r;
 }
 
@@ -743,7 +779,7 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return -EINVAL;
 	q = &queues[apqn];
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	ret_state->exists = q->exists;
 	ret_state->driver = q->driver;
 	ret_state->chkstop = cards[AP_QID_CARD(apqn)].card.chkstop;
@@ -753,7 +789,7 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state)
 	ret_state->reset_rc = q->fault_rc;
 	ret_state->reset_pending = q->reset_pending;
 	ret_state->config = !cards[AP_QID_CARD(apqn)].deconfigured;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -768,12 +804,13 @@ static u64 sim_now_ns(void)
 int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms)
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS ||
-	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS))
+	    (rc != AP_RESPONSE_BUSY && rc != AP_RESPONSE_RESET_IN_PROGRESS &&
+	     rc != AP_RESPONSE_STATE_CHANGE_IN_PROGRESS))
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	queues[apqn].zapq_rc = rc;
 	queues[apqn].zapq_until_ns = ms ? sim_now_ns() + (u64)ms * 1000000ull : 0;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -783,9 +820,9 @@ unsigned int ap_sim_queue_zapq_refused(unsigned int apqn)
 
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return 0;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	n = queues[apqn].zapq_refused;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return n;
 }
 
@@ -804,10 +841,10 @@ int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls)
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	queues[apqn].fault_rc = rc;
 	queues[apqn].fault_polls = polls;
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 
@@ -835,7 +872,7 @@ void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 {
 	unsigned int i, bound = 0, total = 0;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	for (i = 0; i < AP_DEVICES * AP_DOMAINS; i++) {
 		if (!queues[i].exists)
 			continue;
@@ -843,7 +880,7 @@ void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 		if (queues[i].driver != AP_SIM_DRIVER_NONE)
 			bound++;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	*ret_bound = bound;
 	*ret_total = total;
 }
@@ -864,7 +901,7 @@ static struct ap_queue_status reset(ap_qid_t qid)
 	struct ap_queue_status st = { 0 };
 	bool lost = false;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -874,7 +911,8 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		st.response_code = AP_RESPONSE_CHECKSTOPPED;
 		lost = true;
 	} else if (zapq_window(q, AP_RESPONSE_BUSY) ||
-		   zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS)) {
+		   zapq_window(q, AP_RESPONSE_RESET_IN_PROGRESS) ||
+		   zapq_window(q, AP_RESPONSE_STATE_CHANGE_IN_PROGRESS)) {
 		/* Not executed: the queue keeps its state and its messages. */
 		q->zapq_refused++;
 		st.response_code = q->zapq_rc;
@@ -885,7 +923,7 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		q->irq_enabled = false;
 		st.response_code = AP_RESPONSE_NORMAL;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	/*
 	 * A check-stopped or deconfigured adapter cannot be reached, and the
 	 * machine resets it before it works again: its contents are gone,
@@ -912,7 +950,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	struct ap_queue_status st = { 0 };
 	bool clean = false;
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -935,7 +973,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 			info->qd = 7;
 		}
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	if (clean)
 		kvm_sim_apqn_reset(qid);
 	return st;
@@ -946,7 +984,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_
 	struct sim_queue *q = &queues[qid & 0xffff];
 	struct ap_queue_status st = { 0 };
 
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	if (!q->exists) {
 		st = no_queue(qid);
 	} else if (cards[AP_QID_CARD(qid)].deconfigured) {
@@ -957,7 +995,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, struct ap_qirq_ctrl qirqctrl, phys_
 		st.irq_enabled = qirqctrl.ir;
 		st.response_code = AP_RESPONSE_NORMAL;
 	}
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return st;
 }
 
@@ -995,7 +1033,7 @@ int ap_sim_queue_override_store(unsigned int apqn, const char *buf, size_t len, 
 	else if (!force && !masks_full())
 		r = -EINVAL;
 	if (r == 0) {
-		pthread_mutex_lock(&hw_lock);
+		spin_lock(&hw_lock);
 		had = q->override[0];
 		memcpy(q->override, buf, len);
 		q->override[len] = 0;
@@ -1003,7 +1041,7 @@ int ap_sim_queue_override_store(unsigned int apqn, const char *buf, size_t len, 
 			override_ctr--;
 		else if (!had && len)
 			override_ctr++;
-		pthread_mutex_unlock(&hw_lock);
+		spin_unlock(&hw_lock);
 	}
 	mutex_unlock(&ap_perms_mutex);
 	mutex_unlock(&ap_scan_bus_mutex);
@@ -1014,9 +1052,9 @@ int ap_sim_queue_override(unsigned int apqn, char ret_name[static AP_SIM_OVERRID
 {
 	if (apqn >= AP_DEVICES * AP_DOMAINS)
 		return -EINVAL;
-	pthread_mutex_lock(&hw_lock);
+	spin_lock(&hw_lock);
 	memcpy(ret_name, queues[apqn].override, AP_SIM_OVERRIDE_MAX);
-	pthread_mutex_unlock(&hw_lock);
+	spin_unlock(&hw_lock);
 	return 0;
 }
 

@@ -134,8 +134,10 @@ int ap_sim_queue_state(unsigned int apqn, struct ap_sim_queue_state *ret_state);
 int ap_sim_queue_set_reset_fault(unsigned int apqn, u8 rc, unsigned int polls);
 /*
  * For the next @ms milliseconds ZAPQ on @apqn is not executed and answers
- * @rc: AP_RESPONSE_BUSY, or AP_RESPONSE_RESET_IN_PROGRESS (a reset the
- * driver did not issue runs; TAPQ answers it too). @ms 0 clears.
+ * @rc: AP_RESPONSE_BUSY, AP_RESPONSE_RESET_IN_PROGRESS (a reset the
+ * driver did not issue runs; TAPQ answers it too) or
+ * AP_RESPONSE_STATE_CHANGE_IN_PROGRESS (an SE bind state change). @ms 0
+ * clears.
  */
 int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms);
 /* ZAPQs answered BUSY or RESET_IN_PROGRESS (not executed) on @apqn. */

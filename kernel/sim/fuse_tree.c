@@ -63,6 +63,12 @@ static struct sim_node *root;
 static sim_write_hook_t write_hook;
 static struct timespec mount_time;
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct sim_active_hooks *active_hooks;
+
+void sim_tree_set_active_hooks(const struct sim_active_hooks *hooks)
+{
+	active_hooks = hooks;
+}
 static struct sim_open *open_files;
 
 static void node_unref(struct sim_node *n);
@@ -372,6 +378,9 @@ static void node_remove(struct sim_node *n, int allowed)
 	pthread_rwlock_unlock(&tree_lock);
 
 	/* New calls see removed; wait for the running ones. */
+	for (size_t i = 0; active_hooks && allowed >= 0 && i < cnt; i++)
+		if (all[i]->type)
+			active_hooks->drain(all[i]->type, all[i] == n && allowed > 0);
 	pthread_mutex_lock(&active_lock);
 	for (size_t i = 0; allowed >= 0 && i < cnt; i++)
 		while (all[i]->active > (all[i] == n ? allowed : 0))
@@ -591,11 +600,15 @@ static bool active_get(struct sim_node *dir)
 	if (ok)
 		dir->active++;
 	pthread_mutex_unlock(&active_lock);
+	if (ok && active_hooks && dir->type)
+		active_hooks->get(dir->type);
 	return ok;
 }
 
 static void active_put(struct sim_node *dir)
 {
+	if (active_hooks && dir->type)
+		active_hooks->put(dir->type);
 	pthread_mutex_lock(&active_lock);
 	if (--dir->active == 0 || dir->removed)
 		pthread_cond_broadcast(&active_cond);

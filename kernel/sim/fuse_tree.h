@@ -54,6 +54,21 @@ struct sim_dir_type {
 	size_t n_links;
 };
 
+/*
+ * The lock checker's view of active references (kernfs's kn->active, one
+ * class per directory type as lockdep has one per attribute): @get once a
+ * show/store may run, @put after it, @drain before a removal waits for the
+ * running ones (@self: the remover is a store of that very node, which may
+ * go on, as kernfs_remove_self() breaks its own active protection).
+ */
+struct sim_active_hooks {
+	void (*get)(const struct sim_dir_type *type);
+	void (*put)(const struct sim_dir_type *type);
+	void (*drain)(const struct sim_dir_type *type, bool self);
+};
+
+void sim_tree_set_active_hooks(const struct sim_active_hooks *hooks);
+
 /* Called for every write with the tree path ("/bus/ap/apmask"); -errno fails it. */
 typedef int (*sim_write_hook_t)(const char *path, const struct sim_attr *attr);
 

@@ -18,6 +18,7 @@
 #include <linux/kstrtox.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/tracepoint.h>
 #include <linux/uuid.h>
@@ -454,11 +455,13 @@ void mutex_destroy(struct mutex *lock)
 	pthread_mutex_destroy(&lock->m);
 }
 
-void mutex_lock(struct mutex *lock)
+static void mutex_lock_common(struct mutex *lock, unsigned int subclass,
+			      const struct lockdep_map *nest)
 {
 	u64 asked;
 
-	lock_acquire(&lock->dep_map, false, false);
+	lockdep_sim_might_block("mutex_lock");
+	lock_acquire(&lock->dep_map, subclass, false, false, nest);
 	asked = now_ns();
 	pthread_mutex_lock(&lock->m);
 	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
@@ -466,11 +469,26 @@ void mutex_lock(struct mutex *lock)
 	record_both(lock->wait_hist, lock->acquired_at_ns - asked);
 }
 
+void mutex_lock(struct mutex *lock)
+{
+	mutex_lock_common(lock, 0, NULL);
+}
+
+void mutex_lock_nested(struct mutex *lock, unsigned int subclass)
+{
+	mutex_lock_common(lock, subclass, NULL);
+}
+
+void _mutex_lock_nest_lock(struct mutex *lock, const struct lockdep_map *nest)
+{
+	mutex_lock_common(lock, 0, nest);
+}
+
 int mutex_trylock(struct mutex *lock)
 {
 	if (pthread_mutex_trylock(&lock->m))
 		return 0;
-	lock_acquire(&lock->dep_map, true, false);
+	lock_acquire(&lock->dep_map, 0, true, false, NULL);
 	__atomic_fetch_add(&lock->acquisitions, 1, __ATOMIC_RELAXED);
 	lock->acquired_at_ns = now_ns();
 	record_both(lock->wait_hist, 0);
@@ -503,7 +521,8 @@ void __init_rwsem(struct rw_semaphore *sem, const char *name, const struct lock_
 
 void down_read(struct rw_semaphore *sem)
 {
-	lock_acquire(&sem->dep_map, false, true);
+	lockdep_sim_might_block("down_read");
+	lock_acquire(&sem->dep_map, 0, false, true, NULL);
 	pthread_rwlock_rdlock(&sem->l);
 }
 
@@ -515,7 +534,8 @@ void up_read(struct rw_semaphore *sem)
 
 void down_write(struct rw_semaphore *sem)
 {
-	lock_acquire(&sem->dep_map, false, false);
+	lockdep_sim_might_block("down_write");
+	lock_acquire(&sem->dep_map, 0, false, false, NULL);
 	pthread_rwlock_wrlock(&sem->l);
 }
 
@@ -523,4 +543,23 @@ void up_write(struct rw_semaphore *sem)
 {
 	lock_release(&sem->dep_map);
 	pthread_rwlock_unlock(&sem->l);
+}
+
+void __spin_lock_init(spinlock_t *lock, const char *name, const struct lock_class_key *key)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lockdep_init_map(&lock->dep_map, name, key);
+}
+
+void spin_lock(spinlock_t *lock)
+{
+	lock_acquire(&lock->dep_map, 0, false, false, NULL);
+	lockdep_sim_enter_atomic(&lock->dep_map);
+	pthread_mutex_lock(&lock->m);
+}
+
+void spin_unlock(spinlock_t *lock)
+{
+	lock_release(&lock->dep_map);
+	pthread_mutex_unlock(&lock->m);
 }

@@ -7,8 +7,9 @@
  * vcpu->mutex held, drop vcpu->mutex. kvm_arch_crypto_set_masks() blocks
  * all vCPUs and waits until none is in SIE (as kvm_s390_vcpu_block_all()
  * does), so a caller holding a lock a vCPU needs outside SIE cannot hang
- * it, but one that a vCPU needs to leave SIE would. The SIE state lock is a
- * leaf pthread mutex, not a kernel lock.
+ * it, but one that a vCPU needs to leave SIE would. The SIE state lock and
+ * the CRYCB owners' lock are leaf spinlocks (a vCPU waits on sie_cond with
+ * the former's pthread mutex), in kernel/vfio_ap/LOCKING.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -22,6 +23,7 @@
 #include <linux/kernel.h>
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include "ap_bus.h"
 #include "kvm_sim.h"
 
@@ -44,7 +46,7 @@ struct kvm_sim {
 	int refcount;
 	struct kvm_sim_vcpu_cfg cfg;
 
-	pthread_mutex_t sie_lock;
+	spinlock_t sie_lock; /* waited on with sie_cond (its pthread mutex) */
 	pthread_cond_t sie_cond;
 	bool blocked;
 	u64 blocked_at_ns;
@@ -65,7 +67,7 @@ struct kvm_sim {
 };
 
 static struct kvm_sim_timing total_timing;
-static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+static DEFINE_SPINLOCK(owners_lock);
 static struct kvm_sim *owner[NR_APQNS];
 static bool needs_reset[NR_APQNS];
 static u64 invariant_violations;
@@ -86,7 +88,7 @@ static struct kvm_sim *to_sim(const struct kvm *kvm)
 }
 
 /* One lock class each, named as the documented order names them. */
-static struct lock_class_key kvm_lock_key, vcpu_mutex_key;
+static struct lock_class_key kvm_lock_key, vcpu_mutex_key, sie_lock_key;
 static pid_t next_pid = 1000;
 
 struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
@@ -114,7 +116,7 @@ struct kvm *kvm_sim_create(const char *name, unsigned int nr_vcpus)
 	s->kvm.lock.wait_hist[0] = &s->timing.kvm_lock_wait;
 	s->kvm.lock.wait_hist[1] = &total_timing.kvm_lock_wait;
 	init_rwsem(&s->kvm.arch.crypto.pqap_hook_rwsem);
-	pthread_mutex_init(&s->sie_lock, NULL);
+	__spin_lock_init(&s->sie_lock, "kvm_sim sie_lock", &sie_lock_key);
 	/* Sleeping vCPUs wait with CLOCK_MONOTONIC deadlines. */
 	pthread_condattr_init(&cattr);
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
@@ -137,16 +139,16 @@ static void kvm_sim_free(struct kvm_sim *s)
 	unsigned int i;
 	unsigned long apid, apqi;
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	for_each_set_bit_inv(apid, s->apm, AP_DEVICES)
 		for_each_set_bit_inv(apqi, s->aqm, AP_DOMAINS)
 			if (owner[AP_MKQID(apid, apqi)] == s)
 				owner[AP_MKQID(apid, apqi)] = NULL;
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 	for (i = 0; i < s->nr_vcpus; i++)
 		mutex_destroy(&s->vcpus[i].vcpu.mutex);
 	mutex_destroy(&s->kvm.lock);
-	pthread_mutex_destroy(&s->sie_lock);
+	pthread_mutex_destroy(&s->sie_lock.m);
 	pthread_cond_destroy(&s->sie_cond);
 	kfree(s->vcpus);
 	kfree(s);
@@ -191,14 +193,14 @@ struct kvm_vcpu *kvm_sim_vcpu(struct kvm *kvm, unsigned int idx)
 /* Block all vCPUs and wait until none is in SIE (kvm_s390_vcpu_block_all). */
 static void block_all(struct kvm_sim *s)
 {
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	s->blocked_at_ns = now_ns();
 	s->blocked = true;
 	/* The kick: a vCPU sleeping in SIE leaves it now. */
 	pthread_cond_broadcast(&s->sie_cond);
 	while (s->in_sie)
-		pthread_cond_wait(&s->sie_cond, &s->sie_lock);
-	pthread_mutex_unlock(&s->sie_lock);
+		pthread_cond_wait(&s->sie_cond, &s->sie_lock.m);
+	spin_unlock(&s->sie_lock);
 }
 
 /* Every running vCPU was kept out of SIE from the kick until now. */
@@ -206,7 +208,7 @@ static void unblock_all(struct kvm_sim *s)
 {
 	u64 stalled;
 
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	stalled = now_ns() - s->blocked_at_ns;
 	if (s->running) {
 		s->stall_ns += stalled * s->nr_vcpus;
@@ -215,7 +217,7 @@ static void unblock_all(struct kvm_sim *s)
 	}
 	s->blocked = false;
 	pthread_cond_broadcast(&s->sie_cond);
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 }
 
 static void leave_rect(struct kvm_sim *s, const unsigned long *apm, const unsigned long *aqm)
@@ -272,7 +274,7 @@ static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsign
 	DECLARE_BITMAP(a, AP_DEVICES);
 	DECLARE_BITMAP(d, AP_DOMAINS);
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	if (bitmap_andnot(a, s->apm, apm, AP_DEVICES))
 		leave_rect(s, a, s->aqm);
 	if (bitmap_and(a, s->apm, apm, AP_DEVICES) && bitmap_andnot(d, s->aqm, aqm, AP_DOMAINS))
@@ -286,7 +288,7 @@ static void load_crycb(struct kvm_sim *s, const unsigned long *apm, const unsign
 	bitmap_copy(s->adm, adm, AP_DOMAINS);
 	s->apcb_updates++;
 	total_updates++;
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 }
 
 static kvm_sim_update_hook_fn update_hook;
@@ -321,9 +323,9 @@ void kvm_arch_crypto_clear_masks(struct kvm *kvm)
 
 void kvm_sim_apqn_reset(unsigned int apqn)
 {
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	needs_reset[apqn & 0xffff] = false;
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 }
 
 void kvm_sim_pqap_decode(const struct kvm_vcpu *vcpu, unsigned int *ret_apqn, bool *ret_enable,
@@ -415,7 +417,7 @@ static unsigned int pick_apqn(struct kvm_sim *s, unsigned int *seed)
 	unsigned long apid, apqi;
 	unsigned int n = 0, want;
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	apid = find_first_bit_inv(s->apm, AP_DEVICES);
 	apqi = find_first_bit_inv(s->aqm, AP_DOMAINS);
 	if (apid < AP_DEVICES && apqi < AP_DOMAINS) {
@@ -429,7 +431,7 @@ static unsigned int pick_apqn(struct kvm_sim *s, unsigned int *seed)
 		apid = rand_r(seed) % AP_DEVICES;
 		apqi = rand_r(seed) % AP_DOMAINS;
 	}
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 	return AP_MKQID(apid, apqi);
 }
 
@@ -444,7 +446,7 @@ static void sleep_in_sie(struct kvm_sim *s, struct kvm_sim_vcpu *v)
 	ts.tv_sec = (time_t)(deadline / 1000000000ull);
 	ts.tv_nsec = (long)(deadline % 1000000000ull);
 	while (!s->blocked && !s->stop && now_ns() < deadline)
-		pthread_cond_timedwait(&s->sie_cond, &s->sie_lock, &ts);
+		pthread_cond_timedwait(&s->sie_cond, &s->sie_lock.m, &ts);
 }
 
 static bool pqap_due(struct kvm_sim *s, struct kvm_sim_vcpu *v)
@@ -494,25 +496,25 @@ static void *vcpu_thread(void *arg)
 
 		mutex_lock(&v->vcpu.mutex);
 		for (slice = 0; slice < s->cfg.run_slices && !stop; slice++) {
-			pthread_mutex_lock(&s->sie_lock);
+			spin_lock(&s->sie_lock);
 			while (s->blocked && !s->stop)
-				pthread_cond_wait(&s->sie_cond, &s->sie_lock);
+				pthread_cond_wait(&s->sie_cond, &s->sie_lock.m);
 			stop = s->stop;
 			if (!stop) {
 				s->in_sie++;
 				if (s->cfg.slice_us)
 					sleep_in_sie(s, v);
 			}
-			pthread_mutex_unlock(&s->sie_lock);
+			spin_unlock(&s->sie_lock);
 			if (stop)
 				break;
 			if (!s->cfg.slice_us)
 				sched_yield(); /* guest code runs */
-			pthread_mutex_lock(&s->sie_lock);
+			spin_lock(&s->sie_lock);
 			s->in_sie--;
 			if (s->blocked)
 				pthread_cond_broadcast(&s->sie_cond);
-			pthread_mutex_unlock(&s->sie_lock);
+			spin_unlock(&s->sie_lock);
 			if (pqap_due(s, v)) {
 				unsigned int apqn = pick_apqn(s, &v->seed);
 
@@ -536,10 +538,10 @@ int kvm_sim_start_vcpus(struct kvm *kvm, const struct kvm_sim_vcpu_cfg *cfg)
 	s->cfg = *cfg;
 	if (!s->cfg.run_slices)
 		s->cfg.run_slices = 8;
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	s->stop = false;
 	s->running = true;
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 	for (i = 0; i < s->nr_vcpus; i++) {
 		struct kvm_sim_vcpu *v = &s->vcpus[i];
 
@@ -561,18 +563,18 @@ void kvm_sim_stop_vcpus(struct kvm *kvm)
 
 	if (!kvm_sim_vcpus_running(kvm))
 		return;
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	s->stop = true;
 	pthread_cond_broadcast(&s->sie_cond);
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 	for (i = 0; i < s->nr_vcpus; i++) {
 		if (s->vcpus[i].started)
 			pthread_join(s->vcpus[i].thread, NULL);
 		s->vcpus[i].started = false;
 	}
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	s->running = false;
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 }
 
 bool kvm_sim_vcpus_running(const struct kvm *kvm)
@@ -580,9 +582,9 @@ bool kvm_sim_vcpus_running(const struct kvm *kvm)
 	struct kvm_sim *s = to_sim(kvm);
 	bool r;
 
-	pthread_mutex_lock(&s->sie_lock);
+	spin_lock(&s->sie_lock);
 	r = s->running;
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 	return r;
 }
 
@@ -592,8 +594,9 @@ void kvm_sim_lock_all_vcpus(struct kvm *kvm)
 	unsigned int i;
 
 	mutex_lock(&kvm->lock);
+	/* As kvm_lock_all_vcpus() (Linux 6.15): one class, nested under kvm->lock. */
 	for (i = 0; i < s->nr_vcpus; i++)
-		mutex_lock_nested(&s->vcpus[i].vcpu.mutex, i);
+		mutex_lock_nest_lock(&s->vcpus[i].vcpu.mutex, &kvm->lock);
 }
 
 void kvm_sim_unlock_all_vcpus(struct kvm *kvm)
@@ -610,12 +613,12 @@ void kvm_sim_get_stats(struct kvm *kvm, struct kvm_sim_stats *ret_stats)
 {
 	struct kvm_sim *s = to_sim(kvm);
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	ret_stats->apcb_updates = s->apcb_updates;
-	pthread_mutex_unlock(&owners_lock);
-	pthread_mutex_lock(&s->sie_lock);
+	spin_unlock(&owners_lock);
+	spin_lock(&s->sie_lock);
 	ret_stats->vcpu_stall_ns = s->stall_ns;
-	pthread_mutex_unlock(&s->sie_lock);
+	spin_unlock(&s->sie_lock);
 	ret_stats->kvm_lock_acquisitions =
 		__atomic_load_n(&kvm->lock.acquisitions, __ATOMIC_RELAXED);
 	ret_stats->kvm_lock_hold_ns = __atomic_load_n(&kvm->lock.hold_ns, __ATOMIC_RELAXED);
@@ -655,20 +658,20 @@ void kvm_sim_get_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm, 
 {
 	struct kvm_sim *s = to_sim(kvm);
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	bitmap_copy(apm, s->apm, AP_DEVICES);
 	bitmap_copy(aqm, s->aqm, AP_DOMAINS);
 	bitmap_copy(adm, s->adm, AP_DOMAINS);
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 }
 
 static u64 read_owned_counter(const u64 *counter)
 {
 	u64 v;
 
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	v = *counter;
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 	return v;
 }
 
@@ -689,9 +692,9 @@ u64 kvm_sim_total_apcb_updates(void)
 
 void kvm_sim_reset_history(void)
 {
-	pthread_mutex_lock(&owners_lock);
+	spin_lock(&owners_lock);
 	memset(needs_reset, 0, sizeof(needs_reset));
 	invariant_violations = 0;
 	unreset_handovers = 0;
-	pthread_mutex_unlock(&owners_lock);
+	spin_unlock(&owners_lock);
 }

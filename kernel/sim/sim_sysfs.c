@@ -4,10 +4,14 @@
  * with libapm like the daemon does), vfio_ap attribute formats come only from
  * the core's show/store tables.
  *
- * Locks (all outside the core's): mask_lock serialises apmask/aqmask writes
- * (the bus holds ap_perms_mutex from parse to re-bind); mdev_lock protects
- * the mdev and guest lists; dev_lock the card/queue node arrays. The bus's
- * event hook runs with no core lock held and takes only dev_lock.
+ * Locks (all outside the core's, all in kernel/vfio_ap/LOCKING and checked
+ * by lockdep.c): mask_lock serialises apmask/aqmask writes (the bus holds
+ * ap_perms_mutex from parse to re-bind); mdev_lock protects the mdev and
+ * guest lists, and is held around open/close of an mdev (the vfio device's
+ * lock); dev_lock the card/queue node arrays. The bus's event hook runs
+ * under the bus's scan mutex with no core lock held and takes only
+ * dev_lock. list_lock and each guest bus's lock are spinlocks: the core's
+ * cfg_changed hook takes them in atomic context (the glue's trigger_lock).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +25,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/kvm_host.h>
+#include <linux/spinlock.h>
 #include "ap_bus_sim.h"
 #include "kvm_sim.h"
 #include "lockdep_sim.h"
@@ -58,7 +63,7 @@ struct sim_mdev {
  * eventfd's counter is read once.
  */
 struct sim_guest_bus {
-	pthread_mutex_t lock; /* a leaf: taken in the core's cfg_changed hook */
+	spinlock_t lock; /* a leaf: taken in the core's cfg_changed hook (atomic) */
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool running, stop;
@@ -81,11 +86,11 @@ struct sim_guest {
 	struct sim_guest_bus bus;
 };
 
-static pthread_mutex_t mask_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t mdev_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Leaf lock over the mdevs list's linkage, for the core's cfg_changed hook. */
-static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static DEFINE_MUTEX(mask_lock);
+static DEFINE_MUTEX(mdev_lock);
+static DEFINE_MUTEX(dev_lock);
+/* Over the mdevs list's linkage, for the core's cfg_changed hook (atomic there). */
+static DEFINE_SPINLOCK(list_lock);
 static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g);
 
 static struct sim_node *n_devices_ap, *n_bus_ap_devices, *n_drv[3], *n_drv_card;
@@ -121,7 +126,7 @@ struct write_count {
 	atomic_ullong n;
 };
 static struct write_count write_counts[64];
-static pthread_mutex_t write_count_lock = PTHREAD_MUTEX_INITIALIZER;
+static DEFINE_SPINLOCK(write_count_lock);
 
 static const char *const drv_names[] = {
 	[AP_SIM_DRIVER_NONE] = NULL,
@@ -239,7 +244,7 @@ static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const ch
 	ssize_t n;
 	int r;
 
-	pthread_mutex_lock(&mask_lock);
+	mutex_lock(&mask_lock);
 	n = a->priv ? ap_sim_aqmask_show(cur) : ap_sim_apmask_show(cur);
 	r = n < 0 ? (int)n : sysfs_mask_parse(cur, (size_t)n, &base, NULL);
 	if (r == 0)
@@ -253,7 +258,7 @@ static ssize_t store_mask(struct sim_node *d, const struct sim_attr *a, const ch
 			bits[i] = (unsigned long)m.w[i];
 		r = a->priv ? ap_sim_set_aqmask(bits, &changed) : ap_sim_set_apmask(bits, &changed);
 	}
-	pthread_mutex_unlock(&mask_lock);
+	mutex_unlock(&mask_lock);
 	return r < 0 ? r : (ssize_t)len;
 }
 
@@ -428,7 +433,7 @@ static int adapter_config(unsigned int card, bool on)
 		return r;
 	snprintf(path, sizeof(path), "/devices/ap/card%02x", card);
 	send_event("change", path, "ap", "ap_card", "cex4card", envp);
-	pthread_mutex_lock(&dev_lock);
+	mutex_lock(&dev_lock);
 	for (unsigned int d = 0; d < AP_ID_COUNT; d++) {
 		unsigned int qn = card << 8 | d;
 
@@ -437,7 +442,7 @@ static int adapter_config(unsigned int card, bool on)
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", card, card, d);
 		send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[qn]], envp);
 	}
-	pthread_mutex_unlock(&dev_lock);
+	mutex_unlock(&dev_lock);
 	return 0;
 }
 
@@ -511,7 +516,7 @@ static int queue_ctl(const struct sim_cmd *c)
 	int r = 0;
 
 	card_info(qn >> 8, NULL, &mode);
-	pthread_mutex_lock(&dev_lock);
+	mutex_lock(&dev_lock);
 	if (!queue_node[qn]) {
 		r = -ENODEV;
 	} else if (c->kind == SIM_CMD_QUEUE_ONLINE) {
@@ -536,21 +541,21 @@ static int queue_ctl(const struct sim_cmd *c)
 		else
 			queue_se_state[qn].assoc = c->on ? (int)c->rc : -1;
 	}
-	pthread_mutex_unlock(&dev_lock);
+	mutex_unlock(&dev_lock);
 	if (r < 0)
 		return r;
 	if (c->kind == SIM_CMD_QUEUE_ONLINE) {
-		pthread_mutex_lock(&dev_lock);
+		mutex_lock(&dev_lock);
 		set_online(false, qn, c->on);
-		pthread_mutex_unlock(&dev_lock);
+		mutex_unlock(&dev_lock);
 		return 0;
 	}
 	if (r == 0) {
 		snprintf(path, sizeof(path), "/devices/ap/card%02x/%02x.%04x", qn >> 8, qn >> 8,
 			 qn & 0xff);
-		pthread_mutex_lock(&dev_lock);
+		mutex_lock(&dev_lock);
 		send_event("change", path, "ap", "ap_queue", drv_names[queue_drv[qn]], NULL);
-		pthread_mutex_unlock(&dev_lock);
+		mutex_unlock(&dev_lock);
 	}
 	return 0;
 }
@@ -638,9 +643,9 @@ static ssize_t queue_show(struct sim_node *d, const struct sim_attr *a, char *bu
 		struct se_state se;
 
 		card_info(qn >> 8, NULL, &mode);
-		pthread_mutex_lock(&dev_lock);
+		mutex_lock(&dev_lock);
 		se = queue_se_state[qn];
-		pthread_mutex_unlock(&dev_lock);
+		mutex_unlock(&dev_lock);
 		/* As ap_queue.c: bind needs an EP11 or accelerator card, association EP11. */
 		if (what[3] == 'b')
 			return emit(buf, size, "%s\n",
@@ -880,7 +885,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 	if (ev->card >= 0)
 		card_info((unsigned int)ev->card, &hwtype, &mode);
 
-	pthread_mutex_lock(&dev_lock);
+	mutex_lock(&dev_lock);
 	switch (ev->type) {
 	case AP_SIM_EV_CARD_ADD:
 		snprintf(name, sizeof(name), "card%02x", ev->card);
@@ -1000,7 +1005,7 @@ static void on_bus_event(const struct ap_sim_event *ev, void *userdata)
 		}
 		break;
 	}
-	pthread_mutex_unlock(&dev_lock);
+	mutex_unlock(&dev_lock);
 }
 
 /* ---- the matrix device and mdevs: /sys/devices/vfio_ap/matrix ---- */
@@ -1127,12 +1132,12 @@ static int mdev_add(struct ap_matrix_mdev *m, const char *uuid)
 	sim_link_add(sm->dir, "mdev_type", n_type);
 	sm->type_link = sim_link_add(n_type_devices, uuid, sm->dir);
 	sm->bus_link = sim_link_add(n_mdev_devices, uuid, sm->dir);
-	pthread_mutex_lock(&mdev_lock);
-	pthread_mutex_lock(&list_lock);
+	mutex_lock(&mdev_lock);
+	spin_lock(&list_lock);
 	sm->next = mdevs;
 	mdevs = sm;
-	pthread_mutex_unlock(&list_lock);
-	pthread_mutex_unlock(&mdev_lock);
+	spin_unlock(&list_lock);
+	mutex_unlock(&mdev_lock);
 	snprintf(path, sizeof(path), "/devices/vfio_ap/matrix/%s", uuid);
 	send_event("add", path, "mdev", NULL, NULL, NULL);
 	send_event("bind", path, "mdev", NULL, "vfio_ap_mdev", NULL);
@@ -1152,33 +1157,33 @@ static void guest_detach_locked(struct sim_guest *g)
 
 static void mdev_unlink_locked(struct sim_mdev *sm)
 {
-	pthread_mutex_lock(&list_lock);
+	spin_lock(&list_lock);
 	for (struct sim_mdev **pp = &mdevs; *pp; pp = &(*pp)->next)
 		if (*pp == sm) {
 			*pp = sm->next;
 			break;
 		}
-	pthread_mutex_unlock(&list_lock);
+	spin_unlock(&list_lock);
 }
 
 /* The core holds mdevs_lock here: only the leaf list_lock and bus locks may be taken. */
 static void on_cfg_changed(struct ap_matrix_mdev *m, void *userdata)
 {
-	pthread_mutex_lock(&list_lock);
+	spin_lock(&list_lock);
 	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
 		if (sm->m == m) {
 			atomic_fetch_add(&sm->cfg_changed, 1);
 			if (sm->guest) {
 				struct sim_guest_bus *b = &sm->guest->bus;
 
-				pthread_mutex_lock(&b->lock);
+				spin_lock(&b->lock);
 				b->notifications++;
 				pthread_cond_signal(&b->cond);
-				pthread_mutex_unlock(&b->lock);
+				spin_unlock(&b->lock);
 			}
 			break;
 		}
-	pthread_mutex_unlock(&list_lock);
+	spin_unlock(&list_lock);
 }
 
 static void *guest_bus_main(void *arg)
@@ -1186,7 +1191,7 @@ static void *guest_bus_main(void *arg)
 	struct sim_guest *g = arg;
 	struct sim_guest_bus *b = &g->bus;
 
-	pthread_mutex_lock(&b->lock);
+	spin_lock(&b->lock);
 	for (;;) {
 		DECLARE_BITMAP(apm, AP_DEVICES);
 		DECLARE_BITMAP(aqm, AP_DOMAINS);
@@ -1194,29 +1199,30 @@ static void *guest_bus_main(void *arg)
 		u64 n;
 
 		while (!b->stop && b->seen == b->notifications)
-			pthread_cond_wait(&b->cond, &b->lock);
+			pthread_cond_wait(&b->cond, &b->lock.m);
 		if (b->stop)
 			break;
 		n = b->notifications;
-		pthread_mutex_unlock(&b->lock);
+		spin_unlock(&b->lock);
 		/* The rescan: what the guest's AP instructions can reach now. */
 		kvm_sim_get_masks(g->kvm, apm, aqm, adm);
-		pthread_mutex_lock(&b->lock);
+		spin_lock(&b->lock);
 		bitmap_copy(b->apm, apm, AP_DEVICES);
 		bitmap_copy(b->aqm, aqm, AP_DOMAINS);
 		bitmap_copy(b->adm, adm, AP_DOMAINS);
 		b->seen = n;
 		b->rescans++;
 	}
-	pthread_mutex_unlock(&b->lock);
+	spin_unlock(&b->lock);
 	return NULL;
 }
 
 static int guest_bus_start(struct sim_guest *g)
 {
+	static struct lock_class_key bus_lock_key;
 	struct sim_guest_bus *b = &g->bus;
 
-	pthread_mutex_init(&b->lock, NULL);
+	__spin_lock_init(&b->lock, "guest bus->lock", &bus_lock_key);
 	pthread_cond_init(&b->cond, NULL);
 	if (pthread_create(&b->thread, NULL, guest_bus_main, g))
 		return -EAGAIN;
@@ -1236,10 +1242,10 @@ static void guest_bus_stop(struct sim_guest *g)
 
 	if (!b->running)
 		return;
-	pthread_mutex_lock(&b->lock);
+	spin_lock(&b->lock);
 	b->stop = true;
 	pthread_cond_signal(&b->cond);
-	pthread_mutex_unlock(&b->lock);
+	spin_unlock(&b->lock);
 	pthread_join(b->thread, NULL);
 	b->running = false;
 }
@@ -1247,9 +1253,9 @@ static void guest_bus_stop(struct sim_guest *g)
 /* Route the mdev's notifications to @g (NULL: to nobody). */
 static void mdev_set_guest(struct sim_mdev *sm, struct sim_guest *g)
 {
-	pthread_mutex_lock(&list_lock);
+	spin_lock(&list_lock);
 	sm->guest = g;
-	pthread_mutex_unlock(&list_lock);
+	spin_unlock(&list_lock);
 }
 
 static void mdev_destroy(struct sim_mdev *sm, bool self)
@@ -1285,9 +1291,9 @@ static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, c
 	if (!v)
 		return (ssize_t)len;
 
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	if (sm->removing) {
-		pthread_mutex_unlock(&mdev_lock);
+		mutex_unlock(&mdev_lock);
 		return (ssize_t)len;
 	}
 	sm->removing = true;
@@ -1295,7 +1301,7 @@ static ssize_t mdev_remove_store(struct sim_node *d, const struct sim_attr *a, c
 		if (g->mdev == sm)
 			guest_detach_locked(g);
 	mdev_unlink_locked(sm);
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 	mdev_destroy(sm, true);
 	return (ssize_t)len;
 }
@@ -1425,7 +1431,7 @@ static int guest_start(const struct sim_cmd *c)
 		cfg.slice_us = 0;
 		cfg.pqap_per_mille = 20;
 	}
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	if (guest_find_locked(c->name)) {
 		r = -EEXIST;
 		goto out;
@@ -1488,7 +1494,7 @@ static int guest_start(const struct sim_cmd *c)
 	g->next = guests;
 	guests = g;
 out:
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 	return r;
 }
 
@@ -1505,7 +1511,7 @@ static int guest_stop(const struct sim_cmd *c)
 {
 	struct sim_guest **pp, *g = NULL;
 
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	for (pp = &guests; *pp; pp = &(*pp)->next)
 		if (strcmp((*pp)->name, c->name) == 0) {
 			g = *pp;
@@ -1514,7 +1520,7 @@ static int guest_stop(const struct sim_cmd *c)
 		}
 	if (g)
 		guest_free_locked(g);
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 	return g ? 0 : -ENOENT;
 }
 
@@ -1597,11 +1603,11 @@ static int write_hook(const char *path, const struct sim_attr *attr)
 		const char *n = __atomic_load_n(&write_counts[i].name, __ATOMIC_ACQUIRE);
 
 		if (!n) {
-			pthread_mutex_lock(&write_count_lock);
+			spin_lock(&write_count_lock);
 			if (!write_counts[i].name)
 				__atomic_store_n(&write_counts[i].name, attr->name,
 						 __ATOMIC_RELEASE);
-			pthread_mutex_unlock(&write_count_lock);
+			spin_unlock(&write_count_lock);
 			n = write_counts[i].name;
 		}
 		if (strcmp(n, attr->name) == 0) {
@@ -1614,11 +1620,11 @@ static int write_hook(const char *path, const struct sim_attr *attr)
 
 static void stats_reset(void)
 {
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	for (struct sim_guest *g = guests; g; g = g->next)
 		kvm_sim_timing_reset(g->kvm);
 	kvm_sim_timing_total_reset();
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 }
 
 static struct json_object *hist_json(const struct sim_hist *h)
@@ -1655,7 +1661,7 @@ static void guest_bus_json(struct sim_guest *g, struct json_object *o)
 	unsigned long apid, apqi;
 	char s[16];
 
-	pthread_mutex_lock(&b->lock);
+	spin_lock(&b->lock);
 	json_object_object_add(o, "notifications",
 			       json_object_new_int64((int64_t)b->notifications));
 	json_object_object_add(o, "rescans", json_object_new_int64((int64_t)b->rescans));
@@ -1667,7 +1673,7 @@ static void guest_bus_json(struct sim_guest *g, struct json_object *o)
 		}
 	for_each_set_bit_inv(apqi, b->adm, AP_DOMAINS)
 		json_object_array_add(cds, json_object_new_int((int)apqi));
-	pthread_mutex_unlock(&b->lock);
+	spin_unlock(&b->lock);
 	json_object_object_add(view, "apqns", apqns);
 	json_object_object_add(view, "control_domains", cds);
 	json_object_object_add(o, "view", view);
@@ -1709,12 +1715,12 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	const char *s;
 	u64 viol = kvm_sim_invariant_violations();
 
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	for (struct sim_guest *g = guests; g; g = g->next)
 		json_object_object_add(gs, g->name, guest_json(g));
 	for (struct sim_mdev *sm = mdevs; sm; sm = sm->next)
 		nmdevs++;
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 	for (size_t i = 0; i < ELEMENTSOF(write_counts); i++) {
 		const char *n = __atomic_load_n(&write_counts[i].name, __ATOMIC_ACQUIRE);
 
@@ -1731,6 +1737,13 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
 	json_object_object_add(o, "lock_order_reports",
 			       json_object_new_int64((int64_t)lockdep_sim_violations()));
+	{
+		char names[512];
+
+		/* Classes the checker saw without a rank in kernel/vfio_ap/LOCKING. */
+		lockdep_sim_unranked_classes(names, sizeof(names));
+		json_object_object_add(o, "lock_classes_unranked", json_object_new_string(names));
+	}
 	if (lockdep_sim_violations()) {
 		char report[2048];
 
@@ -1842,6 +1855,75 @@ static int vfio_ap_load(void)
 	return 0;
 }
 
+/*
+ * kernfs's active references for the lock checker: one kn->active class
+ * per directory type (lockdep has one per attribute), ranked first in
+ * kernel/vfio_ap/LOCKING: a store may take every lock, so no node may be
+ * removed (drained) under a lock a store of its type takes.
+ */
+static struct active_class {
+	const struct sim_dir_type *type;
+	const char *name;
+	struct lock_class_key key;
+	struct lockdep_map map;
+} active_classes[] = {
+	{ .type = &bus_ap_type, .name = "bus/ap kn->active" },
+	{ .type = &card_type, .name = "card kn->active" },
+	{ .type = &queue_type, .name = "queue kn->active" },
+	{ .type = &ap_root_type, .name = "devices/ap kn->active" },
+	{ .type = &matrix_type, .name = "matrix kn->active" },
+	{ .type = &mdev_type, .name = "mdev kn->active" },
+	{ .type = &type_type, .name = "mdev type kn->active" },
+	{ .type = &kernel_type, .name = "kernel kn->active" },
+	{ .type = &sim_type, .name = "sim kn->active" },
+};
+
+static struct lockdep_map *active_map(const struct sim_dir_type *type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(active_classes); i++)
+		if (active_classes[i].type == type)
+			return &active_classes[i].map;
+	return NULL;
+}
+
+static void active_get(const struct sim_dir_type *type)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_get(map);
+}
+
+static void active_put(const struct sim_dir_type *type)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_put(map);
+}
+
+static void active_drain(const struct sim_dir_type *type, bool self)
+{
+	struct lockdep_map *map = active_map(type);
+
+	if (map)
+		lockdep_sim_active_drain(map, self);
+}
+
+static const struct sim_active_hooks active_hooks = {
+	.get = active_get,
+	.put = active_put,
+	.drain = active_drain,
+};
+
+static void active_classes_init(void)
+{
+	for (size_t i = 0; i < ELEMENTSOF(active_classes); i++)
+		lockdep_init_map(&active_classes[i].map, active_classes[i].name,
+				 &active_classes[i].key);
+	sim_tree_set_active_hooks(&active_hooks);
+}
+
 int sim_sysfs_init(const struct sim_topology *t)
 {
 	struct sim_node *root, *bus_ap, *drivers;
@@ -1862,6 +1944,7 @@ int sim_sysfs_init(const struct sim_topology *t)
 	if (r < 0)
 		return log_oom();
 	sim_tree_set_write_hook(write_hook);
+	active_classes_init();
 	root = sim_tree_root();
 
 	n_devices_ap = sim_dir_add(sim_dir_mkpath(root, "devices"), "ap", &ap_root_type, NULL);
@@ -1967,22 +2050,22 @@ void sim_sysfs_exit(void)
 		send_event("change", "/devices/vfio_ap/matrix", "matrix", NULL, "vfio_ap",
 			   (const char *[]){ "MDEV_STATE=unregistered", NULL });
 	uevents_on = false;
-	pthread_mutex_lock(&mdev_lock);
+	mutex_lock(&mdev_lock);
 	while (guests) {
 		struct sim_guest *g = guests;
 
 		guests = g->next;
 		guest_free_locked(g);
 	}
-	pthread_mutex_unlock(&mdev_lock);
+	mutex_unlock(&mdev_lock);
 	for (;;) {
 		struct sim_mdev *sm;
 
-		pthread_mutex_lock(&mdev_lock);
+		mutex_lock(&mdev_lock);
 		sm = mdevs;
 		if (sm)
 			mdev_unlink_locked(sm);
-		pthread_mutex_unlock(&mdev_lock);
+		mutex_unlock(&mdev_lock);
 		if (!sm)
 			break;
 		mdev_destroy(sm, false);

@@ -6,12 +6,18 @@
 #include <linux/kernel.h>
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uuid.h>
 #include "ap_bus.h"
 #include "kvm_sim.h"
 #include "vfio_ap_core.h"
 #include "vfio_ap_sim.h"
 
+/*
+ * The config-change "eventfd": the kernel glue signals it under the mdev's
+ * trigger_lock spinlock, so the hook runs in atomic context here too.
+ */
+static DEFINE_SPINLOCK(trigger_lock);
 static vfio_ap_sim_mdev_hook_t cfg_hook;
 static void *cfg_hook_userdata;
 
@@ -35,8 +41,10 @@ static struct ap_driver vfio_ap_sim_drv = {
 
 static void sim_cfg_changed(struct ap_matrix_mdev *matrix_mdev)
 {
+	spin_lock(&trigger_lock);
 	if (cfg_hook)
 		cfg_hook(matrix_mdev, cfg_hook_userdata);
+	spin_unlock(&trigger_lock);
 }
 
 static struct ap_queue_status sim_irq_enable(struct ap_matrix_mdev *matrix_mdev,
@@ -85,8 +93,10 @@ static const struct vfio_ap_core_ops sim_ops = {
 
 void vfio_ap_sim_set_cfg_changed_hook(vfio_ap_sim_mdev_hook_t hook, void *userdata)
 {
+	spin_lock(&trigger_lock);
 	cfg_hook = hook;
 	cfg_hook_userdata = userdata;
+	spin_unlock(&trigger_lock);
 }
 
 int vfio_ap_sim_init(void)

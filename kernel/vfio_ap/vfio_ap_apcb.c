@@ -214,6 +214,7 @@ static bool reset_issue(struct vfio_ap_queue *q)
 		return true;
 	case AP_RESPONSE_RESET_IN_PROGRESS:
 	case AP_RESPONSE_BUSY:
+	case AP_RESPONSE_STATE_CHANGE_IN_PROGRESS:
 		/* Not executed: a zeroize is guaranteed only by our own ZAPQ. */
 		q->reset_reissue = true;
 		return true;
@@ -260,6 +261,10 @@ static bool reset_check(struct vfio_ap_queue *q)
 		/* Every instruction fails like this until the queue is reset again. */
 		q->reset_reissue = true;
 		return false;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+		/* Gone meanwhile: nothing left to zeroize (upstream's -ENODEV). */
+		q->reset_status.response_code = AP_RESPONSE_NORMAL;
+		return true;
 	default:
 		q->reset_status = status;
 		reset_failed(q, "TAPQ after ZAPQ");
@@ -396,21 +401,67 @@ void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev)
 	vfio_ap_commit_shadow(matrix_mdev, &target);
 }
 
+/* The shadow after a change that touched at most adapter @apid (-1: none). */
+static void target_for_adapter(struct ap_matrix_mdev *matrix_mdev, long apid,
+			       struct ap_matrix *ret_target)
+{
+	DECLARE_BITMAP(recheck, AP_DEVICES);
+
+	bitmap_zero(recheck, AP_DEVICES);
+	if (apid >= 0)
+		set_bit_inv(apid, recheck);
+	if (vfio_ap_bench_full_filter())
+		vfio_ap_filter(matrix_mdev, ret_target);
+	else
+		vfio_ap_refilter(matrix_mdev, recheck, ret_target);
+}
+
 /*
  * The same for a change that touched at most adapter @apid (or -1: only the
  * domain masks): see vfio_ap_refilter().
  */
 void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid)
 {
-	DECLARE_BITMAP(recheck, AP_DEVICES);
 	struct ap_matrix target;
 
-	bitmap_zero(recheck, AP_DEVICES);
-	if (apid >= 0)
-		set_bit_inv(apid, recheck);
-	if (vfio_ap_bench_full_filter())
+	target_for_adapter(matrix_mdev, apid, &target);
+	vfio_ap_commit_shadow(matrix_mdev, &target);
+}
+
+/*
+ * For the AP bus callbacks, which hold guests_lock and mdevs_lock
+ * (vfio_ap_lock_mdevs()) but not kvm->lock: filter (in full with
+ * @apid < -1, else as vfio_ap_update_guest_adapter()) and take the guest's
+ * kvm->lock only if the shadow changes. A scan or a probe that changes
+ * nothing for a guest then does not stall the guest's own kvm->lock users
+ * (KVM ioctls, its other mdev paths). mdevs_lock is released for
+ * kvm->lock (which comes first) and taken again; the target stays right
+ * meanwhile because every input of the filter (matrices, the host
+ * configuration, the queues and their reset state) is written only under
+ * guests_lock, which stays held. mdevs_lock is held again on return.
+ */
+void vfio_ap_refresh_guest(struct ap_matrix_mdev *matrix_mdev, long apid)
+{
+	struct kvm *kvm = matrix_mdev->kvm;
+	struct ap_matrix target;
+
+	lockdep_assert_held(&vfio_ap_core.guests_lock);
+	lockdep_assert_held(&vfio_ap_core.mdevs_lock);
+	if (apid < -1)
 		vfio_ap_filter(matrix_mdev, &target);
 	else
-		vfio_ap_refilter(matrix_mdev, recheck, &target);
+		target_for_adapter(matrix_mdev, apid, &target);
+	if (vfio_ap_matrix_equal(&matrix_mdev->shadow_apcb, &target))
+		return;
+	if (!kvm) {
+		vfio_ap_commit_shadow(matrix_mdev, &target);
+		return;
+	}
+	vfio_ap_unlock_mdevs();
+	vfio_ap_lock_kvm(kvm);
+	vfio_ap_lock_mdevs();
 	vfio_ap_commit_shadow(matrix_mdev, &target);
+	vfio_ap_unlock_mdevs();
+	vfio_ap_unlock_kvm(kvm);
+	vfio_ap_lock_mdevs();
 }

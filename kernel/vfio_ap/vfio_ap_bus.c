@@ -23,28 +23,21 @@
 #include <linux/slab.h>
 #include "vfio_ap_internal.h"
 
-static struct kvm *lock_for_apqn(unsigned long apid, unsigned long apqi,
-				 struct ap_matrix_mdev **ret_mdev)
+/*
+ * guests_lock and mdevs_lock; the guest's kvm->lock is taken only if its
+ * shadow changes (vfio_ap_refresh_guest()), never during a scan.
+ */
+static struct ap_matrix_mdev *lock_for_apqn(unsigned long apid, unsigned long apqi)
 {
-	struct ap_matrix_mdev *m;
-	struct kvm *kvm = NULL;
-
 	mutex_lock(&vfio_ap_core.guests_lock);
-	m = vfio_ap_mdev_for_apqn(apid, apqi);
-	if (m && m->kvm) {
-		kvm = m->kvm;
-		vfio_ap_lock_kvm(kvm);
-	}
 	vfio_ap_lock_mdevs();
-	*ret_mdev = m;
-	return kvm;
+	return vfio_ap_mdev_for_apqn(apid, apqi);
 }
 
 int vfio_ap_core_probe_queue(struct ap_queue *aq)
 {
 	struct ap_matrix_mdev *m;
 	struct vfio_ap_queue *q;
-	struct kvm *kvm;
 
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
@@ -54,11 +47,11 @@ int vfio_ap_core_probe_queue(struct ap_queue *aq)
 	q->reset_status.response_code = AP_RESPONSE_NORMAL;
 	INIT_LIST_HEAD(&q->reset_node);
 
-	kvm = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn), &m);
+	m = lock_for_apqn(AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
 	hash_add(vfio_ap_core.queues, &q->node, q->apqn);
 	if (m && !vfio_ap_core.scan_in_progress)
-		vfio_ap_update_guest_adapter(m, AP_QID_CARD(q->apqn));
-	vfio_ap_unlock_for_mdev(kvm);
+		vfio_ap_refresh_guest(m, AP_QID_CARD(q->apqn));
+	vfio_ap_unlock_for_mdev(NULL);
 	return 0;
 }
 
@@ -67,9 +60,8 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 	unsigned long apid = AP_QID_CARD(aq->qid), apqi = AP_QID_QUEUE(aq->qid);
 	struct ap_matrix_mdev *m;
 	struct vfio_ap_queue *q;
-	struct kvm *kvm;
 
-	kvm = lock_for_apqn(apid, apqi, &m);
+	m = lock_for_apqn(apid, apqi);
 	q = vfio_ap_find_queue(aq->qid);
 	if (q) {
 		hash_del(&q->node);
@@ -79,11 +71,11 @@ void vfio_ap_core_remove_queue(struct ap_queue *aq)
 		 * clean queue.
 		 */
 		if (m && !vfio_ap_core.scan_in_progress)
-			vfio_ap_update_guest_adapter(m, apid);
+			vfio_ap_refresh_guest(m, apid);
 		vfio_ap_reset_queue(m, q);
 	}
 	/* Waits for the reset (q is out of the hash, guests_lock held). */
-	vfio_ap_unlock_for_mdev(kvm);
+	vfio_ap_unlock_for_mdev(NULL);
 	kfree(q);
 }
 
@@ -141,15 +133,10 @@ void vfio_ap_core_on_scan_complete(struct ap_config_info *new_info, struct ap_co
 	mutex_unlock(&vfio_ap_core.mdevs_lock);
 	vfio_ap_assert_mdevs_readable();
 	list_for_each_entry(m, &vfio_ap_core.mdev_list, node) {
-		struct kvm *kvm = m->kvm;
-
-		if (kvm)
-			vfio_ap_lock_kvm(kvm);
+		/* kvm->lock only for the guests whose shadow changes. */
 		vfio_ap_lock_mdevs();
-		vfio_ap_update_guest(m);
+		vfio_ap_refresh_guest(m, -2);
 		vfio_ap_unlock_mdevs();
-		if (kvm)
-			vfio_ap_unlock_kvm(kvm);
 	}
 	vfio_ap_guests_unlock();
 }

@@ -215,9 +215,10 @@ struct vfio_ap_lock_hold {
  * @resets:       queues whose reset is in flight (guests_lock); waited for
  *                by vfio_ap_guests_unlock() with neither kvm->lock nor
  *                mdevs_lock held
- * @failed_apm:   adapters with a queue whose reset failed since the shadows
- *                were last filtered in full; the incremental filter checks
- *                them over all domains (mdevs_lock)
+ * @failed_apm:   adapters with a queue whose reset ever failed; the
+ *                incremental filter checks them over all domains, so that
+ *                it drops them as the full filter does and gives them back
+ *                once a later reset succeeds; never cleared (mdevs_lock)
  * @scan_in_progress: between on_config_changed and on_scan_complete; probe
  *                and remove then defer guest updates to on_scan_complete
  * @last_batch_error: where the last failed ap_config_batch failed

@@ -69,6 +69,8 @@ bool vfio_ap_queue_passable(const struct vfio_ap_queue *q);
 void vfio_ap_commit_shadow(struct ap_matrix_mdev *matrix_mdev, const struct ap_matrix *target);
 void vfio_ap_update_guest(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_update_guest_adapter(struct ap_matrix_mdev *matrix_mdev, long apid);
+/* @apid: the adapter the change touched, -1 none, -2 filter in full. */
+void vfio_ap_refresh_guest(struct ap_matrix_mdev *matrix_mdev, long apid);
 void vfio_ap_reset_queue(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
 void vfio_ap_irq_disable(struct ap_matrix_mdev *matrix_mdev, struct vfio_ap_queue *q);
 void vfio_ap_reset_shadow_queues(struct ap_matrix_mdev *matrix_mdev);

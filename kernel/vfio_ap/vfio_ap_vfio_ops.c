@@ -127,16 +127,18 @@ static struct ap_queue_status vfio_ap_glue_irq_disable(struct ap_matrix_mdev *ma
 }
 
 /*
- * A protected (PV) guest's NIB must be in shared storage: vfio_pin_pages()
- * may have exported the page, so pin it shared again and, if the
- * Ultravisor refuses, give the page back to the guest's secure storage.
+ * A protected (PV) guest's NIB must be in shared storage. vfio_pin_pages()
+ * exports a secure page so that the host can touch it, and then pinning it
+ * shared fails: the NIB is an invalid address for the guest, and the page
+ * goes back to the guest's secure storage. Only once our pin is gone: the
+ * conversion freezes the page's reference count at the count it expects
+ * (make_folio_secure()), which the pin's reference breaks (-EBUSY), and the
+ * page would stay exported until the guest faults it back in.
  */
-static bool vfio_ap_nib_shared(struct kvm *kvm, dma_addr_t nib, phys_addr_t h_nib)
+static void vfio_ap_nib_unpin_secure(struct vfio_ap_mdev *m, struct kvm *kvm, dma_addr_t nib)
 {
-	if (!uv_pin_shared(h_nib & PAGE_MASK))
-		return true;
+	vfio_unpin_pages(&m->vdev, nib, 1);
 	gmap_convert_to_secure(kvm->arch.gmap, nib & PAGE_MASK);
-	return false;
 }
 
 /*
@@ -169,8 +171,10 @@ static struct ap_queue_status vfio_ap_glue_irq_enable(struct ap_matrix_mdev *mat
 		goto err_free;
 	h_nib = page_to_phys(page) | offset_in_page(nib);
 
-	if (vcpu && kvm_s390_pv_cpu_is_protected(vcpu) && !vfio_ap_nib_shared(kvm, nib, h_nib))
-		goto err_unpin;
+	if (vcpu && kvm_s390_pv_cpu_is_protected(vcpu) && uv_pin_shared(h_nib & PAGE_MASK)) {
+		vfio_ap_nib_unpin_secure(m, kvm, nib);
+		goto err_free;
+	}
 
 	host_isc = kvm_s390_gisc_register(kvm, isc);
 	if (host_isc < 0)

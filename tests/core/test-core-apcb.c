@@ -252,17 +252,23 @@ static void set_ids(unsigned int adapter, bool a_on, unsigned int domain, bool d
 
 static void test_config_change(void)
 {
-	u64 a, b, c, d;
+	u64 a, b, c, d, la, lb, lc, ld;
 
 	/* A: 02 x 01-02, B: 03,05 x 01-02, C: 04 x 05, D: 01 x 01-02 */
 	tap_is_int(mdev_store(ma, "assign_domain", "20"), 2, "A: assign_domain 20 (not in host)");
 	tap_is_int(mdev_store(mb, "assign_domain", "20"), 2, "B: assign_domain 20 (not in host)");
 	a = updates_of(ga), b = updates_of(gb), c = updates_of(gc), d = updates_of(gx);
+	la = locks_of(ga), lb = locks_of(gb), lc = locks_of(gc), ld = locks_of(gx);
 	set_ids(5, false, 20, true);
 	tap_is_int(updates_of(gb) - b, 1, "adapter 05 off + domain 20 on: B (loses and gains) 1");
 	tap_is_int(updates_of(ga) - a, 1, "  A (gains domain 20): 1");
 	tap_is_int(updates_of(gc) - c, 0, "  C: 0");
 	tap_is_int(updates_of(gx) - d, 0, "  D: 0");
+	/* Issue 13: no kvm->lock for the scan's probes/removes, nor for unchanged guests. */
+	tap_is_int(locks_of(gb) - lb, 1, "  B's kvm->lock taken once (its update), not per queue");
+	tap_is_int(locks_of(ga) - la, 1, "  A's kvm->lock once");
+	tap_is_int(locks_of(gc) - lc, 0, "  C's kvm->lock not at all");
+	tap_is_int(locks_of(gx) - ld, 0, "  D's kvm->lock not at all");
 	tap_is_str(mdev_show(mb, "guest_matrix"), "03.0001\n03.0002\n03.0014\n",
 		   "  B's guest_matrix");
 
@@ -275,13 +281,19 @@ static void test_config_change(void)
 		   "  B's guest_matrix");
 
 	a = updates_of(ga);
+	la = locks_of(ga);
 	ap_sim_card_uninstall(2);
 	tap_is_int(updates_of(ga) - a, 1, "card 02 removed (2 queue removes): A gets one update");
+	tap_is_int(locks_of(ga) - la, 1,
+		   "  and its kvm->lock once (the second remove changes nothing)");
 	tap_is_str(mdev_show(ma, "guest_matrix"), ".0001\n.0002\n",
 		   "  A's guest_matrix has its domains only");
 	a = updates_of(ga);
+	la = locks_of(ga);
 	ap_sim_card_install(2, AP_DEVICE_TYPE_CEX8, AP_SIM_MODE_EP11);
 	tap_is_int(updates_of(ga) - a, 1, "card 02 back (2 probes): one update");
+	tap_is_int(locks_of(ga) - la, 1,
+		   "  and its kvm->lock once (the first probe changes nothing)");
 	tap_is_str(mdev_show(ma, "guest_matrix"), "02.0001\n02.0002\n", "  A's guest_matrix");
 }
 

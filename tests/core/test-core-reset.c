@@ -7,7 +7,9 @@
  *     neither kvm->lock nor mdevs_lock held while they are waited for
  *     (the lock checker aborts on a sleep under either);
  * (3) a reset that does not end is bounded and makes the queue unusable;
- *     DECONFIGURED and CHECKSTOPPED count as done (upstream's rule).
+ *     DECONFIGURED and CHECKSTOPPED count as done (upstream's rule), so
+ *     does a TAPQ that finds the queue gone; STATE_CHANGE_IN_PROGRESS to
+ *     ZAPQ is re-issued like BUSY.
  */
 #include <errno.h>
 #include <time.h>
@@ -119,6 +121,31 @@ static void test_passable(void)
 	ap_sim_card_set_chkstop(2, false);
 }
 
+/* Response codes upstream handles that the reset loop missed (issue 13, item 2). */
+static void test_response_codes(void)
+{
+	unsigned int r = resets_of(2, 2), refused = ap_sim_queue_zapq_refused(AP_MKQID(2, 2));
+
+	tap_is_int(ap_sim_queue_set_zapq_busy(AP_MKQID(2, 2), AP_RESPONSE_STATE_CHANGE_IN_PROGRESS,
+					      60),
+		   0, "ZAPQ on 02.0002 answers STATE_CHANGE_IN_PROGRESS for 60 ms");
+	tap_is_int(mdev_store(ma, "unassign_domain", "2"), 1, "unassign domain 2");
+	tap_ok(ap_sim_queue_zapq_refused(AP_MKQID(2, 2)) > refused,
+	       "  ZAPQ was refused (STATE_CHANGE_IN_PROGRESS)");
+	tap_is_int(resets_of(2, 2) - r, 1,
+		   "  and issued again until it was executed (as upstream)");
+	tap_is_int(mdev_store(ma, "assign_domain", "2"), 1, "assign domain 2 again");
+	tap_is_str(mdev_show(ma, "guest_matrix"), "01.0001\n01.0002\n02.0001\n02.0002\n",
+		   "  the queue is usable: adapter 2 stays");
+
+	ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), AP_RESPONSE_Q_NOT_AVAIL, 0);
+	tap_is_int(
+		vfio_ap_core_reset_queues(ma), 0,
+		"TAPQ after ZAPQ answers Q_NOT_AVAIL: nothing left to zeroize, the reset is done");
+	ap_sim_queue_set_reset_fault(AP_MKQID(2, 2), 0, 0);
+	tap_is_int(vfio_ap_core_reset_queues(ma), 0, "  a normal reset after it");
+}
+
 int main(void)
 {
 	fixture_up(8, 8, 63);
@@ -130,6 +157,7 @@ int main(void)
 	test_parallel();
 	test_bounded();
 	test_passable();
+	test_response_codes();
 	tap_is_int(kvm_sim_unreset_handovers(), 0, "no APQN handed over without a reset");
 	vfio_ap_sim_detach(ma);
 	vfio_ap_sim_mdev_destroy(ma);

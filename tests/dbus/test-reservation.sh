@@ -167,4 +167,6 @@ check "adapter 2 (masks) is assignable" call StartDevice string:$U1 uint64:0
 expect_error org.apmatrix1.Error.Reserved "01.0001 (no override, masks: host) is not" \
 	DefineDevice string:$U2 string:'{"adapters":[1],"domains":[1],"autostart":true}' uint64:0
 check "apctl status: mixed" sh -c "'$APCTL' status | grep -q 'Reservation: *mixed'"
+check "apsim: no lock-order report, every lock class ranked (mixed host: probes by override and masks)" \
+	test "$(sim_stats | jq -c '[.lock_order_reports, .lock_classes_unranked]')" = '[0,""]'
 tap_done

@@ -288,6 +288,8 @@ is "stats: writes per attribute" \
 	"$(echo "$STATS" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["writes"]["assign_domain"] >= 5)')" "True"
 is "stats: invariant and lock order" \
 	"$(echo "$STATS" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["invariant_ok"], s["lock_order_reports"])')" "True 0"
+is "stats: every lock class apsim took has a rank in LOCKING" \
+	"$(echo "$STATS" | python3 -c 'import json,sys; print(repr(json.load(sys.stdin)["lock_classes_unranked"]))')" "''"
 
 # Timing histograms: stats reset zeroes them, PQAPs of the running vCPUs
 # arrive at the guest's rate, one host write is one APCB update's stall.

@@ -18,4 +18,8 @@
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 #define PAGE_SIZE 4096UL
 
+/* CONFIG_DEBUG_ATOMIC_SLEEP: blocking in atomic context is a violation (lockdep.c). */
+void lockdep_sim_might_block(const char *what);
+#define might_sleep() lockdep_sim_might_block("might_sleep")
+
 #endif

@@ -41,7 +41,11 @@ void __mutex_init(struct mutex *lock, const char *name, const struct lock_class_
 	} while (0)
 void mutex_destroy(struct mutex *lock);
 void mutex_lock(struct mutex *lock);
-#define mutex_lock_nested(lock, subclass) mutex_lock(lock)
+/* A class of its own per subclass, as lockdep's (at most 8). */
+void mutex_lock_nested(struct mutex *lock, unsigned int subclass);
+/* Locks of one class may nest while @nest is held (kvm_lock_all_vcpus()). */
+void _mutex_lock_nest_lock(struct mutex *lock, const struct lockdep_map *nest);
+#define mutex_lock_nest_lock(lock, nest) _mutex_lock_nest_lock(lock, &(nest)->dep_map)
 int mutex_trylock(struct mutex *lock);
 void mutex_unlock(struct mutex *lock);
 bool mutex_is_locked(struct mutex *lock);
