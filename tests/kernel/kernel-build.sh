@@ -24,50 +24,19 @@ work=${2:?work dir}
 mod_src="$src/kernel/vfio_ap"
 t_start=$(date +%s)
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-stamp() {
-	echo "[$(($(date +%s) - t_start))s] $*"
-}
+kt_helper="$src/tests/kernel/kernel-tree.sh"
+. "$kt_helper"
 
 # --- dependencies: name the package, never skip -----------------------------
-need_pkg() {
-	pkg=$1
-	shift
-	for f in "$@"; do
-		case "$f" in
-		/*) [ -e "$f" ] || fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		*) command -v "$f" >/dev/null 2>&1 ||
-			fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		esac
-	done
-}
-need_pkg gcc-s390x-linux-gnu s390x-linux-gnu-gcc s390x-linux-gnu-nm s390x-linux-gnu-objcopy
-need_pkg linux-source-6.12 /usr/src/linux-source-6.12.tar.xz
-need_pkg flex flex
-need_pkg bison bison
-need_pkg bc bc
-need_pkg libelf-dev /usr/include/libelf.h /usr/include/gelf.h
-need_pkg libssl-dev /usr/include/openssl/evp.h
-need_pkg sparse sparse
-need_pkg make make
-need_pkg xz-utils xz
+kt_need_build_deps
 need_pkg util-linux flock
 need_pkg python3 python3
-need_pkg perl perl
 
 [ -f "$mod_src/Kbuild" ] || fail "$mod_src/Kbuild missing: nothing to build"
 
 # --- the prepared kernel tree, cached ----------------------------------------
-tarball=/usr/src/linux-source-6.12.tar.xz
-kver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
-	kver=$(stat -c '%s-%Y' "$tarball")
-# The cache key covers the source version and this recipe: a changed config
-# recipe must not reuse a tree prepared by an older one.
-recipe=$(sed -n '/^# recipe-begin/,/^# recipe-end/p' "$0" | md5sum | cut -c1-12)
+kver=$(kt_source_version)
+recipe=$(kt_recipe_key)
 cache_root=${APM_KERNEL_CACHE:-/var/cache/apmatrixd/kernel-6.12}
 if ! mkdir -p "$cache_root" 2>/dev/null || [ ! -w "$cache_root" ]; then
 	cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/apmatrixd/kernel-6.12
@@ -76,38 +45,14 @@ fi
 tree_dir="$cache_root/$kver-$recipe"
 ktree="$tree_dir/linux-source-6.12"
 kmake() {
-	make -s -j"$(nproc)" -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
+	kt_make "$ktree" "$@"
 }
 
-# recipe-begin
 prepare_tree() {
 	rm -rf "$tree_dir"
-	mkdir -p "$tree_dir"
-	stamp "unpacking $tarball into $tree_dir"
-	tar -xJf "$tarball" -C "$tree_dir"
-	[ -f "$ktree/Makefile" ] || fail "$tarball did not unpack into linux-source-6.12/"
-	stamp "defconfig"
-	kmake defconfig >/dev/null
-	# VFIO_AP needs KVM, VFIO and AP (ZCRYPT selects nothing it needs, but the
-	# queue driver binds CEX queues the zcrypt drivers give up); it selects
-	# VFIO_MDEV. IOMMUFD as distributions build it: vfio.ko then has the
-	# emulated-IOMMU iommufd ops the module's vfio_device_ops name (without
-	# it <linux/vfio.h> turns them into NULL and nothing checks them).
-	# PROVE_LOCKING makes lockdep's annotations real in the headers.
-	"$ktree/scripts/config" --file "$ktree/.config" \
-		--module KVM --module IOMMUFD --module VFIO --enable AP --module ZCRYPT \
-		--module VFIO_AP \
-		--enable DEBUG_KERNEL --enable PROVE_LOCKING
-	kmake olddefconfig >/dev/null
-	for opt in KVM IOMMUFD VFIO AP ZCRYPT VFIO_MDEV VFIO_AP PROVE_LOCKING LOCKDEP; do
-		grep -qE "^CONFIG_$opt=[ym]\$" "$ktree/.config" ||
-			fail "olddefconfig did not keep CONFIG_$opt (got: $(grep "CONFIG_$opt[= ]" "$ktree/.config" || echo unset))"
-	done
-	stamp "modules_prepare"
-	kmake modules_prepare >/dev/null
+	kt_prepare_tree "$tree_dir"
 	touch "$tree_dir/.prepared"
 }
-# recipe-end
 
 # Lock protocol on $cache_root/.lock: every run holds it shared while it
 # uses a tree (until it exits: fd 9 stays open); preparing a tree, and
