@@ -22,31 +22,11 @@ set -eu
 src=$(cd "${1:?source root}" && pwd)
 work=${2:?work dir}
 mod_src="$src/kernel/vfio_ap"
-t_start=$(date +%s)
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-stamp() {
-	echo "[$(($(date +%s) - t_start))s] $*"
-}
+# fail, stamp, need_pkg, the tree cache (kernel_tree)
+. "$src/tests/kernel/kernel-tree.sh"
 
 # --- dependencies: name the package, never skip -----------------------------
-need_pkg() {
-	pkg=$1
-	shift
-	for f in "$@"; do
-		case "$f" in
-		/*) [ -e "$f" ] || fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		*) command -v "$f" >/dev/null 2>&1 ||
-			fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		esac
-	done
-}
 need_pkg gcc-s390x-linux-gnu s390x-linux-gnu-gcc s390x-linux-gnu-nm s390x-linux-gnu-objcopy
-need_pkg linux-source-6.12 /usr/src/linux-source-6.12.tar.xz
 need_pkg flex flex
 need_pkg bison bison
 need_pkg bc bc
@@ -54,38 +34,23 @@ need_pkg libelf-dev /usr/include/libelf.h /usr/include/gelf.h
 need_pkg libssl-dev /usr/include/openssl/evp.h
 need_pkg sparse sparse
 need_pkg make make
-need_pkg xz-utils xz
-need_pkg util-linux flock
 need_pkg python3 python3
 need_pkg perl perl
 
 [ -f "$mod_src/Kbuild" ] || fail "$mod_src/Kbuild missing: nothing to build"
 
 # --- the prepared kernel tree, cached ----------------------------------------
-tarball=/usr/src/linux-source-6.12.tar.xz
-kver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
-	kver=$(stat -c '%s-%Y' "$tarball")
-# The cache key covers the source version and this recipe: a changed config
-# recipe must not reuse a tree prepared by an older one.
-recipe=$(sed -n '/^# recipe-begin/,/^# recipe-end/p' "$0" | md5sum | cut -c1-12)
-cache_root=${APM_KERNEL_CACHE:-/var/cache/apmatrixd/kernel-6.12}
-if ! mkdir -p "$cache_root" 2>/dev/null || [ ! -w "$cache_root" ]; then
-	cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/apmatrixd/kernel-6.12
-	mkdir -p "$cache_root" || fail "cannot create a kernel cache directory"
-fi
-tree_dir="$cache_root/$kver-$recipe"
-ktree="$tree_dir/linux-source-6.12"
 kmake() {
 	make -s -j"$(nproc)" -C "$ktree" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
 }
 
 # recipe-begin
 prepare_tree() {
-	rm -rf "$tree_dir"
-	mkdir -p "$tree_dir"
-	stamp "unpacking $tarball into $tree_dir"
-	tar -xJf "$tarball" -C "$tree_dir"
-	[ -f "$ktree/Makefile" ] || fail "$tarball did not unpack into linux-source-6.12/"
+	# Trees of before the kinds (named <version>-<recipe>) go too.
+	for old in "$cache_root"/[0-9]*; do
+		[ -d "$old" ] && rm -rf "$old"
+	done
+	unpack_tree
 	stamp "defconfig"
 	kmake defconfig >/dev/null
 	# VFIO_AP needs KVM, VFIO and AP (ZCRYPT selects nothing it needs, but the
@@ -105,33 +70,14 @@ prepare_tree() {
 	done
 	stamp "modules_prepare"
 	kmake modules_prepare >/dev/null
-	touch "$tree_dir/.prepared"
 }
 # recipe-end
 
-# Lock protocol on $cache_root/.lock: every run holds it shared while it
-# uses a tree (until it exits: fd 9 stays open); preparing a tree, and
-# deleting trees of other keys, needs it exclusive - so no tree disappears
-# under a build that reads it.
-exec 9>"$cache_root/.lock"
-flock -s 9
-if [ -f "$tree_dir/.prepared" ]; then
-	stamp "reusing prepared kernel tree $ktree"
-else
-	flock -u 9
-	flock -x 9
-	if [ ! -f "$tree_dir/.prepared" ]; then
-		# Older keys are trees nobody will use again: 1.4 GB each.
-		for old in "$cache_root"/*; do
-			[ -d "$old" ] && [ "$old" != "$tree_dir" ] && rm -rf "$old"
-		done
-		prepare_tree
-		stamp "kernel tree prepared"
-	else
-		stamp "reusing kernel tree $ktree prepared meanwhile by another run"
-	fi
-	flock -s 9
-fi
+# The cache key covers the source version and this recipe: a changed config
+# recipe must not reuse a tree prepared by an older one. The tree stays
+# locked (shared) until this script exits, so no tree disappears under it.
+recipe=$(sed -n '/^# recipe-begin/,/^# recipe-end/p' "$0" | md5sum | cut -c1-12)
+kernel_tree build "$recipe" prepare_tree
 
 # The prepared tree must have what an external module build reads.
 for f in .config include/generated/autoconf.h include/config/auto.conf \
