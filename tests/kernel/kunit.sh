@@ -28,6 +28,8 @@ set -eu
 
 src=$(cd "${1:?source root}" && pwd)
 work=${2:?work dir}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
 mod_src="$src/kernel/vfio_ap"
 # fail, stamp, need_pkg, the tree cache (kernel_tree)
 . "$src/tests/kernel/kernel-tree.sh"
@@ -54,7 +56,6 @@ splats() {
 }
 
 # The detector must see a splat of each kind it claims to.
-mkdir -p "$work"
 cat >"$work/planted.log" <<'EOF'
 [    1.0] ======================================================
 [    1.0] WARNING: possible circular locking dependency detected

@@ -217,11 +217,10 @@ static void filtering(struct kunit *test)
 	expect_store(test, a, "assign_domain", "1");
 	KUNIT_EXPECT_STREQ(test, fake_show(test, a, "guest_matrix"), "05.0000\n05.0001\n");
 
+	/* VFIO_DEVICE_RESET fails while a reset fails; DECONFIGURED is none. */
+	KUNIT_EXPECT_EQ(test, vfio_ap_core_reset_queues(a), -EIO);
 	/* The failed adapter comes back once its queue is reset successfully. */
 	fake_queue(6, 1)->reset_rc = 0;
-	KUNIT_EXPECT_EQ(test, vfio_ap_core_reset_queues(a), -EIO);
-	fake_queue(5, 0)->reset_rc = 0;
-	fake_queue(5, 1)->reset_rc = 0;
 	KUNIT_EXPECT_EQ(test, vfio_ap_core_reset_queues(a), 0);
 	expect_store(test, a, "assign_control_domain", "2");
 	KUNIT_EXPECT_STREQ(test, fake_show(test, a, "guest_matrix"),
