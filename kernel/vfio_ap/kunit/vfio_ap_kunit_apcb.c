@@ -215,12 +215,17 @@ static void batch(struct kunit *test)
 	char *page;
 
 	attach_abcd(test);
-	ga = ctx->g[A], gb = ctx->g[B], gc = ctx->g[C], gd = ctx->g[D];
+	ga = ctx->g[A];
+	gb = ctx->g[B];
+	gc = ctx->g[C];
+	gd = ctx->g[D];
 	/* With single writes, B cannot take 02 while A has it. */
 	KUNIT_EXPECT_EQ(test, fake_store(ctx->m[B], "ap_config", "0x3,0x6,0x0"),
 			(ssize_t)-EADDRINUSE);
 
-	a = ga->set_masks, b = gb->set_masks, c = gc->set_masks;
+	a = ga->set_masks;
+	b = gb->set_masks;
+	c = gc->set_masks;
 	batch_ok(test, UA " 0x4,0x6,0x0\n" UB " 0x3,0x6,0x0\n");
 	KUNIT_EXPECT_EQ(test, ga->set_masks - a, 1u);
 	KUNIT_EXPECT_EQ(test, gb->set_masks - b, 1u);
@@ -233,14 +238,17 @@ static void batch(struct kunit *test)
 			   "02.0001\n02.0002\n03.0001\n03.0002\n");
 
 	/* A swap is a cycle of two: one guest pays two updates. */
-	a = ga->set_masks, b = gb->set_masks;
+	a = ga->set_masks;
+	b = gb->set_masks;
 	batch_ok(test, UA " 0x1,0x6,0x0\n" UB " 0x6,0x6,0x0");
 	KUNIT_EXPECT_EQ(test, ga->set_masks - a + gb->set_masks - b, 3u);
 	KUNIT_EXPECT_TRUE(test, ga->set_masks - a == 1 || gb->set_masks - b == 1);
 	KUNIT_EXPECT_STREQ(test, fake_show(test, ctx->m[A], "guest_matrix"), "03.0001\n03.0002\n");
 
 	/* A chain without a cycle: one update each. */
-	a = ga->set_masks, b = gb->set_masks, d = gd->set_masks;
+	a = ga->set_masks;
+	b = gb->set_masks;
+	d = gd->set_masks;
 	batch_ok(test, UD " 0x2,0x6,0x0\n" UB " 0x5,0x6,0x0\n" UA " 0x0,0x6,0x0\n");
 	KUNIT_EXPECT_EQ(test, ga->set_masks - a, 1u);
 	KUNIT_EXPECT_EQ(test, gb->set_masks - b, 1u);
@@ -279,8 +287,12 @@ static void config_change(struct kunit *test)
 	unsigned int a, b, c;
 
 	attach_abcd(test);
-	ga = ctx->g[A], gb = ctx->g[B], gc = ctx->g[C];
-	a = ga->set_masks, b = gb->set_masks, c = gc->set_masks;
+	ga = ctx->g[A];
+	gb = ctx->g[B];
+	gc = ctx->g[C];
+	a = ga->set_masks;
+	b = gb->set_masks;
+	c = gc->set_masks;
 	/* Card 2 goes: 16 queue removes during the scan, one update for A. */
 	fake_config_adapter(2, false, 16);
 	KUNIT_EXPECT_EQ(test, ga->set_masks - a, 1u);
@@ -438,6 +450,7 @@ static struct kunit_case apcb_cases[] = {
 	KUNIT_CASE(pqap_aqic),
 	{}
 };
+
 /* clang-format on */
 
 static struct kunit_suite apcb_suite = {

@@ -285,6 +285,7 @@ static struct kunit_case attrs_cases[] = {
 	KUNIT_CASE(lockdep_still_on),
 	{}
 };
+
 /* clang-format on */
 
 static struct kunit_suite attrs_suite = {

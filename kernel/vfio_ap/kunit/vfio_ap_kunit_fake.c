@@ -234,11 +234,13 @@ struct ap_queue_status fake_pqap_aqic(struct fake_guest *g, unsigned int apqn, b
 	mutex_lock(&g->vcpu.mutex);
 	down_read(&kvm->arch.crypto.pqap_hook_rwsem);
 	if (kvm->arch.crypto.pqap_hook) {
+		crypto_hook hook = *kvm->arch.crypto.pqap_hook;
+
 		fake_pqap_req.apqn = apqn;
 		fake_pqap_req.enable = enable;
 		fake_pqap_req.isc = isc;
 		fake_pqap_req.nib = nib;
-		if (!(*kvm->arch.crypto.pqap_hook)(&g->vcpu))
+		if (!hook(&g->vcpu))
 			status = fake_pqap_req.status;
 	}
 	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
