@@ -13,6 +13,7 @@
 #      (PROVE_LOCKING, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS, KASAN, and what
 #      vfio_ap.ko needs) and runs the suites vfio_ap_attrs and vfio_ap_apcb
 #      at boot; every case must pass and the console must have no splat;
+#      W=1, sparse and checkpatch --strict must be clean on kunit/;
 #   3. vfio_ap.ko is built against that kernel (modpost with its
 #      Module.symvers: every import must resolve), put into an initramfs
 #      with a static /init (load-init.c on the tree's nolibc), and the same
@@ -48,6 +49,8 @@ need_pkg libssl-dev /usr/include/openssl/evp.h
 need_pkg make make
 need_pkg python3 python3
 need_pkg coreutils timeout
+need_pkg sparse sparse
+need_pkg perl perl
 
 # Lines of a console log that are a splat: lockdep, KASAN, DEBUG_OBJECTS,
 # DEBUG_ATOMIC_SLEEP, WARN, BUG, oops, panic.
@@ -123,6 +126,19 @@ npass=$(grep -cE '^ +ok [0-9]+ ' "$work/kunit-console.log" || true)
 stamp "KUnit: $npass cases passed"
 bad=$(splats "$work/kunit-console.log")
 [ -z "$bad" ] || { echo "$bad"; fail "splat on the console of the KUnit run ($work/kunit-console.log)"; }
+
+# The suite's own files to the module's standards (kernel-build.sh holds
+# the module's files to them, and proves each checker can fail): W=1 and
+# sparse on the directory as built in, checkpatch --strict.
+stamp "W=1, sparse (C=2) and checkpatch --strict on kernel/vfio_ap/kunit"
+make -s -C "$ktree" O="$out" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$(nproc)" W=1 C=2 \
+	drivers/s390/crypto/vfio_ap_kunit/ >"$work/kunit-w1.log" 2>&1 ||
+	{ cat "$work/kunit-w1.log"; fail "W=1 C=2 build of vfio_ap_kunit failed"; }
+[ ! -s "$work/kunit-w1.log" ] || { cat "$work/kunit-w1.log"; fail "W=1 or sparse warned on vfio_ap_kunit"; }
+for f in "$mod_src"/kunit/*.c "$mod_src"/kunit/*.h; do
+	perl "$ktree/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$f" ||
+		fail "checkpatch.pl --strict: $f not clean"
+done
 
 # --- vfio_ap.ko, built against this kernel ------------------------------------
 stamp "building vfio_ap.ko against the KUnit kernel"
