@@ -13,28 +13,9 @@
 # a caller that writes into it) for use, exclusive to prepare it or to
 # delete older trees of the same kind. Kinds do not share a lock.
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
 t_start=${t_start:-$(date +%s)}
-stamp() {
-	echo "[$(($(date +%s) - t_start))s] $*"
-}
-
-# A missing tool or file is a failure naming its package, never a skip.
-need_pkg() {
-	pkg=$1
-	shift
-	for f in "$@"; do
-		case "$f" in
-		/*) [ -e "$f" ] || fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		*) command -v "$f" >/dev/null 2>&1 ||
-			fail "$f missing: install the Debian package $pkg (tools/bootstrap does)" ;;
-		esac
-	done
-}
+# fail, stamp and need_pkg are the module build's (src: the source root).
+. "$src/tests/kernel/kernel-tree.sh"
 
 tarball=/usr/src/linux-source-6.12.tar.xz
 need_pkg linux-source-6.12 "$tarball"
