@@ -24,19 +24,6 @@ const char *reservation_mode_to_string(enum reservation_mode m)
 	return "?";
 }
 
-int reservation_preference_from_string(const char *s, enum reservation_preference *ret)
-{
-	if (!strcmp(s, "auto"))
-		*ret = RESERVATION_PREFER_AUTO;
-	else if (!strcmp(s, "masks"))
-		*ret = RESERVATION_PREFER_MASKS;
-	else if (!strcmp(s, "driver-override"))
-		*ret = RESERVATION_PREFER_DRIVER_OVERRIDE;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 void reservation_set_preference(enum reservation_preference p)
 {
 	preference = p;

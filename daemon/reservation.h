@@ -20,8 +20,10 @@
 #ifndef APMATRIXD_RESERVATION_H
 #define APMATRIXD_RESERVATION_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "ap-mask.h"
 #include "matrix-json.h"
@@ -45,7 +47,20 @@ enum reservation_preference {
 #define RESERVATION_OVERRIDE_VFIO "vfio_ap"
 
 const char *reservation_mode_to_string(enum reservation_mode m);
-int reservation_preference_from_string(const char *s, enum reservation_preference *ret);
+/* Inline: the configuration parser is fuzzed on its own (tests/fuzz/fuzz-daemon-config.c). */
+static inline int reservation_preference_from_string(const char *s,
+						     enum reservation_preference *ret)
+{
+	if (!strcmp(s, "auto"))
+		*ret = RESERVATION_PREFER_AUTO;
+	else if (!strcmp(s, "masks"))
+		*ret = RESERVATION_PREFER_MASKS;
+	else if (!strcmp(s, "driver-override"))
+		*ret = RESERVATION_PREFER_DRIVER_OVERRIDE;
+	else
+		return -EINVAL;
+	return 0;
+}
 /* Set once from the configuration, before the first host scan. */
 void reservation_set_preference(enum reservation_preference p);
 
