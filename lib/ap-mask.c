@@ -37,6 +37,14 @@ bool ap_mask_is_empty(const ap_mask *m)
 	return true;
 }
 
+bool ap_mask_is_full(const ap_mask *m)
+{
+	for (unsigned int i = 0; i < WORDS; i++)
+		if (m->w[i] != UINT64_MAX)
+			return false;
+	return true;
+}
+
 bool ap_mask_equal(const ap_mask *a, const ap_mask *b)
 {
 	for (unsigned int i = 0; i < WORDS; i++)

@@ -71,6 +71,8 @@ void ap_mask_limit(ap_mask *m, unsigned int max);
 
 unsigned int ap_mask_count(const ap_mask *m);
 bool ap_mask_is_empty(const ap_mask *m);
+/* Every id set: all ones, as the AP bus's masks are by default. */
+bool ap_mask_is_full(const ap_mask *m);
 bool ap_mask_equal(const ap_mask *a, const ap_mask *b);
 bool ap_mask_intersects(const ap_mask *a, const ap_mask *b);
 /* Highest set id, or -1 when empty. */

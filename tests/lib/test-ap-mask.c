@@ -14,6 +14,11 @@ int main(void)
 	tap_ok(ap_mask_is_empty(&a), "zeroed mask is empty");
 	tap_is_int(ap_mask_next(&a, 0), -1, "next on empty is -1");
 	tap_is_int(ap_mask_last(&a), -1, "last on empty is -1");
+	tap_ok(!ap_mask_is_full(&a), "an empty mask is not full");
+	ap_mask_fill(&b);
+	tap_ok(ap_mask_is_full(&b), "a filled mask is full");
+	ap_mask_clear(&b, 255);
+	tap_ok(!ap_mask_is_full(&b), "one id short of full is not full");
 
 	ap_mask_set(&a, 0);
 	tap_ok(a.w[0] == UINT64_C(1) << 63, "id 0 is the most significant bit of word 0");
