@@ -212,6 +212,22 @@ static bool plan_has_masks(const struct plan *p)
 	return false;
 }
 
+/* The virtual masks the kernel's overrides now describe (want when they match). */
+static void read_back_virtual(const struct host *h, const struct plan_input *in,
+			      struct apply_outcome *o)
+{
+	_cleanup_(host_freep) struct host *now = calloc(1, sizeof(*now));
+
+	o->apmask = in->apmask_want;
+	o->aqmask = in->aqmask_want;
+	if (!now)
+		return;
+	now->matrix_fd = -1;
+	if (host_copy_queues(h, now) >= 0)
+		reservation_read_back(now, &in->apmask_want, &in->aqmask_want, &o->apmask,
+				      &o->aqmask);
+}
+
 static void readback(const struct host *h, const struct plan_input *in, const struct plan *p,
 		     struct apply_outcome *o)
 {
@@ -228,8 +244,7 @@ static void readback(const struct host *h, const struct plan_input *in, const st
 	o->aqmask = in->aqmask_want;
 	if (h->reservation == RESERVATION_DRIVER_OVERRIDE) {
 		if (!p || plan_has_masks(p))
-			reservation_read_back(h, &in->apmask_want, &in->aqmask_want, &o->apmask,
-					      &o->aqmask);
+			read_back_virtual(h, in, o);
 	} else if (!p || plan_has_masks(p)) {
 		if (read_mask_attr("bus/ap/apmask", &o->apmask) < 0)
 			o->apmask = in->apmask;
@@ -238,27 +253,127 @@ static void readback(const struct host *h, const struct plan_input *in, const st
 	}
 }
 
+static int write_attr(const char *rel, const char *value, size_t *writes, char **ret_attr)
+{
+	int r = sysfs_write(rel, value, strlen(value));
+
+	if (r < 0) {
+		*ret_attr = strdup(rel);
+		return r;
+	}
+	(*writes)++;
+	return 0;
+}
+
+/*
+ * One queue to vfio_ap or back with driver_override: the override, an unbind
+ * from the driver it has and a probe by the bus (the override is only read
+ * when a driver probes).
+ */
+static int move_queue(unsigned int apid, unsigned int apqi, bool to_vfio, size_t *writes,
+		      char **ret_attr)
+{
+	char rel[96], name[APQN_STR_MAX];
+	int r;
+
+	apqn_to_string((apqn){ (uint8_t)apid, (uint8_t)apqi }, name);
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver_override", apid, name);
+	r = write_attr(rel, to_vfio ? RESERVATION_OVERRIDE_VFIO "\n" : "\n", writes, ret_attr);
+	if (r < 0)
+		return r;
+	/* Unbound (no driver link) is fine: the probe below binds it. */
+	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver/unbind", apid, name);
+	r = write_attr(rel, name, writes, ret_attr);
+	if (r == -ENOENT) {
+		free(*ret_attr);
+		*ret_attr = NULL;
+	} else if (r < 0)
+		return r;
+	return write_attr("bus/ap/drivers_probe", name, writes, ret_attr);
+}
+
 /*
  * With driver_override the plan's mask writes change the virtual masks, which
- * the queues' overrides then follow; apmask and aqmask stay all ones.
+ * the queues' overrides then follow (apmask and aqmask stay all ones): every
+ * existing queue whose reservation changes is moved, those leaving vfio_ap
+ * before those joining it, as the masks' release and reserve.
  */
 static int write_virtual_mask(const struct host *h, const struct plan_write *w, ap_mask *apmask,
 			      ap_mask *aqmask, size_t *ret_done, char **ret_attr)
 {
 	ap_mask apm = *apmask, aqm = *aqmask;
 	ap_mask *m = w->op == OP_APMASK ? &apm : &aqm;
-	int r;
 
 	if (w->set)
 		ap_mask_or(m, m, &w->bits);
 	else
 		ap_mask_andnot(m, m, &w->bits);
-	r = reservation_write_masks(h, apmask, aqmask, &apm, &aqm, ret_done, ret_attr);
-	if (r < 0)
-		return r;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < h->n_adapters; i++) {
+			const struct host_adapter *a = &h->adapters[i];
+
+			for (size_t k = 0; k < a->n_queues; k++) {
+				unsigned int d = a->queues[k].apqi;
+				bool was = reservation_queue_reserved(apmask, aqmask, a->id, d);
+				bool now = reservation_queue_reserved(&apm, &aqm, a->id, d);
+				int r;
+
+				if (was == now || now != (pass == 1))
+					continue;
+				r = move_queue(a->id, d, now, ret_done, ret_attr);
+				if (r < 0)
+					return r;
+			}
+		}
 	*apmask = apm;
 	*aqmask = aqm;
 	return 0;
+}
+
+int apply_claim_queues(const char *lock_path, bool lock_held, struct host *h)
+{
+	size_t writes = 0;
+	pid_t holder = 0;
+	int r = 0;
+
+	if (!reservation_has_pending(h))
+		return 0;
+	/* Never waiting: a busy lock leaves the queues for the next refresh. */
+	if (!lock_held && ap_lock_try(lock_path, &holder) < 0) {
+		log_info("New queues wait for their driver_override: the AP configuration lock is "
+			 "held (PID %d)",
+			 (int)holder);
+		return -EBUSY;
+	}
+	for (size_t i = 0; i < h->n_adapters && r >= 0; i++) {
+		struct host_adapter *a = &h->adapters[i];
+
+		for (size_t k = 0; k < a->n_queues && r >= 0; k++) {
+			struct host_queue *q = &a->queues[k];
+			_cleanup_free_ char *attr = NULL;
+			char s[APQN_STR_MAX];
+
+			if (q->driver_override[0] ||
+			    !reservation_queue_reserved(&h->apmask, &h->aqmask, a->id, q->apqi))
+				continue;
+			apqn_to_string((apqn){ (uint8_t)a->id, (uint8_t)q->apqi }, s);
+			r = move_queue(a->id, q->apqi, true, &writes, &attr);
+			if (r < 0) {
+				log_error_errno(
+					r, "Failed to give the new queue %s to vfio_ap (%s): %m", s,
+					attr ? attr : "?");
+				break;
+			}
+			snprintf(q->driver_override, sizeof(q->driver_override), "%s",
+				 RESERVATION_OVERRIDE_VFIO);
+			log_info("New queue %s is in a reserved adapter or domain: driver_override "
+				 "vfio_ap",
+				 s);
+		}
+	}
+	if (!lock_held)
+		ap_lock_release(lock_path);
+	return r;
 }
 
 static int execute(const struct host *h, const struct plan_input *in, const struct plan *p,

@@ -66,4 +66,13 @@ int apply_run(const char *lock_path, uint64_t lock_timeout_usec, struct store *s
 	      const struct host *h, const struct plan_input *in, const struct plan *p,
 	      struct json_object *intent, struct apply_outcome *ret);
 
+/*
+ * Driver_override mode: give the queues that appeared in a reserved adapter
+ * or domain their override (reservation_has_pending()) under the AP
+ * configuration lock, taken without waiting unless lock_held. 0, -EBUSY
+ * (the lock is another's: the next refresh tries again) or the errno of a
+ * failed write (logged).
+ */
+int apply_claim_queues(const char *lock_path, bool lock_held, struct host *h);
+
 #endif

@@ -701,7 +701,6 @@ int host_copy_queues(const struct host *h, struct host *ret)
 	for (size_t i = 0; i < h->n_adapters; i++) {
 		const struct host_adapter *a = &h->adapters[i];
 		struct host_adapter *c = &ret->adapters[i];
-		char rel[64];
 
 		*c = *a;
 		c->queues = calloc(a->n_queues ? a->n_queues : 1, sizeof(*c->queues));
@@ -709,12 +708,8 @@ int host_copy_queues(const struct host *h, struct host *ret)
 			return -ENOMEM;
 		ret->n_adapters++;
 		memcpy(c->queues, a->queues, a->n_queues * sizeof(*c->queues));
-		for (size_t k = 0; k < c->n_queues; k++) {
-			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x", a->id, a->id,
-				 c->queues[k].apqi);
-			read_override(rel, &c->queues[k]);
-		}
 	}
+	host_refresh_overrides(ret);
 	return 0;
 }
 

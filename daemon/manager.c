@@ -168,40 +168,14 @@ static void host_changed(Manager *m)
 		manager_emit_host_changed(m, s);
 }
 
-/*
- * Driver_override mode: queues that appeared in a reserved adapter or domain
- * get their override now. Under the AP configuration lock, never waiting for
- * it: a busy lock leaves them for the next refresh.
- */
-static void claim_pending_queues(Manager *m)
-{
-	size_t moved = 0;
-	bool took = false;
-	pid_t holder = 0;
-
-	if (!reservation_has_pending(m->host))
-		return;
-	if (!m->lock_held) {
-		if (ap_lock_try(m->config.lock_path, &holder) < 0) {
-			log_info("New queues wait for their driver_override: the AP configuration "
-				 "lock is held (PID %d)",
-				 (int)holder);
-			return;
-		}
-		took = true;
-	}
-	(void)reservation_claim_pending(m->host, &moved);
-	if (took)
-		ap_lock_release(m->config.lock_path);
-}
-
 /* Make the devices follow m->host; signals only for devices whose view changed. */
 static int sync_devices(Manager *m)
 {
 	struct host *h = m->host;
 	int r;
 
-	claim_pending_queues(m);
+	/* Queues that appeared in a reserved adapter or domain (driver_override). */
+	(void)apply_claim_queues(m->config.lock_path, m->lock_held, m->host);
 
 	for (size_t i = 0; i < h->n_mdevs; i++) {
 		const struct host_mdev *md = &h->mdevs[i];

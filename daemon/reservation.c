@@ -7,7 +7,6 @@
 #include "host.h"
 #include "log.h"
 #include "reservation.h"
-#include "sysfs.h"
 
 static enum reservation_preference preference = RESERVATION_PREFER_AUTO;
 
@@ -34,23 +33,10 @@ bool reservation_queue_is_vfio(const struct host_queue *q)
 	return !strcmp(q->driver_override, RESERVATION_OVERRIDE_VFIO);
 }
 
-static bool mask_full(const ap_mask *m)
-{
-	ap_mask all;
-
-	ap_mask_fill(&all);
-	return ap_mask_equal(m, &all);
-}
-
-static bool reserved(const ap_mask *apmask, const ap_mask *aqmask, unsigned int a, unsigned int d)
-{
-	return !ap_mask_test(apmask, a) || !ap_mask_test(aqmask, d);
-}
-
 /*
  * Whether the virtual masks give exactly the queues with a vfio_ap override
  * to vfio_ap; pending_ok: a reserved queue without any override (one that
- * appeared since, reservation_claim_pending() gives it its override) fits.
+ * appeared since, apply_claim_queues() gives it its override) fits.
  */
 static bool masks_fit_pending(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
 			      bool pending_ok, apqn *ret_stray)
@@ -60,7 +46,7 @@ static bool masks_fit_pending(const struct host *h, const ap_mask *apmask, const
 
 		for (size_t k = 0; k < a->n_queues; k++) {
 			const struct host_queue *q = &a->queues[k];
-			bool r = reserved(apmask, aqmask, a->id, q->apqi);
+			bool r = reservation_queue_reserved(apmask, aqmask, a->id, q->apqi);
 
 			if (reservation_queue_is_vfio(q) == r)
 				continue;
@@ -117,22 +103,26 @@ void reservation_from_overrides(const struct host *h, ap_mask *ret_apmask, ap_ma
 	*ret_aqmask = aqmask;
 }
 
-static const struct host_queue *find_override(const struct host *h, bool vfio)
+/* The first queue with an override (naming vfio_ap, when vfio): its APQN in *ret. */
+static const struct host_queue *find_override(const struct host *h, bool vfio, apqn *ret)
 {
 	for (size_t i = 0; i < h->n_adapters; i++)
 		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
 			const struct host_queue *q = &h->adapters[i].queues[k];
 
-			if (q->driver_override[0] && (!vfio || reservation_queue_is_vfio(q)))
-				return q;
+			if (!q->driver_override[0] || (vfio && !reservation_queue_is_vfio(q)))
+				continue;
+			if (ret)
+				*ret = (apqn){ (uint8_t)h->adapters[i].id, (uint8_t)q->apqi };
+			return q;
 		}
 	return NULL;
 }
 
 void reservation_settle(struct host *h)
 {
-	bool full = mask_full(&h->bus_apmask) && mask_full(&h->bus_aqmask);
-	bool any = find_override(h, false) != NULL;
+	bool full = ap_mask_is_full(&h->bus_apmask) && ap_mask_is_full(&h->bus_aqmask);
+	bool any = find_override(h, false, NULL) != NULL;
 	enum reservation_mode was = h->reservation;
 	bool fits;
 	apqn stray;
@@ -170,12 +160,13 @@ void reservation_settle(struct host *h)
 
 		h->override_stray = true;
 		h->stray = stray;
-		log_warning("Queue %s's driver_override does not follow its adapter's and domain's "
-			    "reservation; apmatrixd treats it as %s",
-			    apqn_to_string(stray, s),
-			    reserved(&h->apmask, &h->aqmask, stray.apid, stray.apqi) ?
-				    "reserved" :
-				    "the host's");
+		log_warning(
+			"Queue %s's driver_override does not follow its adapter's and domain's "
+			"reservation; apmatrixd treats it as %s",
+			apqn_to_string(stray, s),
+			reservation_queue_reserved(&h->apmask, &h->aqmask, stray.apid, stray.apqi) ?
+				"reserved" :
+				"the host's");
 	}
 }
 
@@ -198,11 +189,13 @@ int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap
 					      "another driver)";
 					break;
 				}
-				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				kept = !reservation_queue_reserved(apmask, aqmask, qn.apid,
+								   qn.apqi);
 				why = "is reserved for the host (apmask/aqmask)";
 				break;
 			case RESERVATION_DRIVER_OVERRIDE:
-				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				kept = !reservation_queue_reserved(apmask, aqmask, qn.apid,
+								   qn.apqi);
 				why = "is reserved for the host (no driver_override vfio_ap); "
 				      "reserve its adapter or domain first";
 				if (!kept && !q) {
@@ -212,7 +205,8 @@ int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap
 				}
 				break;
 			default:
-				kept = !reserved(apmask, aqmask, qn.apid, qn.apqi);
+				kept = !reservation_queue_reserved(apmask, aqmask, qn.apid,
+								   qn.apqi);
 				why = "is reserved for the host (apmask/aqmask); reserve its "
 				      "adapter or domain first";
 				break;
@@ -229,117 +223,31 @@ int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap
 
 const char *reservation_describe_mixed(const struct host *h, char *buf, size_t size)
 {
-	const struct host_queue *q = find_override(h, true);
-	char s[APQN_STR_MAX] = "?";
+	const struct host_queue *q;
+	char s[APQN_STR_MAX];
+	apqn qn = { 0, 0 };
 
+	q = find_override(h, true, &qn);
 	if (!q)
-		q = find_override(h, false);
-	for (size_t i = 0; q && i < h->n_adapters; i++)
-		for (size_t k = 0; k < h->adapters[i].n_queues; k++)
-			if (&h->adapters[i].queues[k] == q)
-				apqn_to_string(
-					(apqn){ (uint8_t)h->adapters[i].id, (uint8_t)q->apqi }, s);
+		q = find_override(h, false, &qn);
 	snprintf(buf, size,
 		 "the host mixes both ways of reserving AP queues: %s is not all ones while "
 		 "queue %s has driver_override \"%s\"; set apmask and aqmask to all ones or "
 		 "clear every driver_override first",
-		 mask_full(&h->bus_apmask) ? "aqmask" : "apmask", s, q ? q->driver_override : "");
+		 ap_mask_is_full(&h->bus_apmask) ? "aqmask" : "apmask",
+		 q ? apqn_to_string(qn, s) : "?", q ? q->driver_override : "");
 	return buf;
-}
-
-static int write_attr(const char *rel, const char *value, size_t *writes, char **ret_attr)
-{
-	int r = sysfs_write(rel, value, strlen(value));
-
-	if (r < 0) {
-		*ret_attr = strdup(rel);
-		return r;
-	}
-	(*writes)++;
-	return 0;
-}
-
-/* One queue to vfio_ap or back: override, unbind from its driver, probe. */
-static int move_queue(unsigned int apid, const struct host_queue *q, bool to_vfio, size_t *writes,
-		      char **ret_attr)
-{
-	char rel[96], name[APQN_STR_MAX];
-	int r;
-
-	apqn_to_string((apqn){ (uint8_t)apid, (uint8_t)q->apqi }, name);
-	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver_override", apid, name);
-	r = write_attr(rel, to_vfio ? RESERVATION_OVERRIDE_VFIO "\n" : "\n", writes, ret_attr);
-	if (r < 0)
-		return r;
-	/* Unbound (no driver link) is fine: the probe below binds it. */
-	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver/unbind", apid, name);
-	r = sysfs_write(rel, name, strlen(name));
-	if (r < 0 && r != -ENOENT) {
-		*ret_attr = strdup(rel);
-		return r;
-	}
-	if (r >= 0)
-		(*writes)++;
-	return write_attr("bus/ap/drivers_probe", name, writes, ret_attr);
-}
-
-int reservation_write_masks(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
-			    const ap_mask *apmask_want, const ap_mask *aqmask_want,
-			    size_t *ret_writes, char **ret_attr)
-{
-	/* Queues leave vfio_ap before others join it, as the masks' release and reserve. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < h->n_adapters; i++) {
-			const struct host_adapter *a = &h->adapters[i];
-
-			for (size_t k = 0; k < a->n_queues; k++) {
-				const struct host_queue *q = &a->queues[k];
-				bool was = reserved(apmask, aqmask, a->id, q->apqi);
-				bool now = reserved(apmask_want, aqmask_want, a->id, q->apqi);
-				int r;
-
-				if (was == now || now != (pass == 1))
-					continue;
-				r = move_queue(a->id, q, now, ret_writes, ret_attr);
-				if (r < 0)
-					return r;
-			}
-		}
-	return 0;
-}
-
-void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
-			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask)
-{
-	_cleanup_(host_freep) struct host *now = calloc(1, sizeof(*now));
-	bool fits;
-	apqn stray;
-
-	*ret_apmask = *apmask_want;
-	*ret_aqmask = *aqmask_want;
-	if (!now)
-		return;
-	now->matrix_fd = -1;
-	if (host_copy_queues(h, now) < 0)
-		return;
-	if (masks_fit(now, apmask_want, aqmask_want, NULL))
-		return;
-	reservation_from_overrides(now, ret_apmask, ret_aqmask, &fits, &stray);
 }
 
 void reservation_carry(struct host *h, const struct host *prev)
 {
-	if (!prev || !prev->reservation_known || prev->reservation != RESERVATION_DRIVER_OVERRIDE)
+	if (!prev || prev->reservation != RESERVATION_DRIVER_OVERRIDE || !prev->virtual_known)
 		return;
 	/* All ones and no override fit both modes: the mode stays. */
-	if (h->reservation == RESERVATION_MASKS && !find_override(h, false) &&
-	    mask_full(&h->bus_apmask) && mask_full(&h->bus_aqmask)) {
+	if (h->reservation == RESERVATION_MASKS && !find_override(h, false, NULL) &&
+	    ap_mask_is_full(&h->bus_apmask) && ap_mask_is_full(&h->bus_aqmask))
 		h->reservation = RESERVATION_DRIVER_OVERRIDE;
-		h->apmask = prev->apmask;
-		h->aqmask = prev->aqmask;
-		h->virtual_known = prev->virtual_known;
-	}
-	if (h->reservation != RESERVATION_DRIVER_OVERRIDE || !prev->virtual_known ||
+	if (h->reservation != RESERVATION_DRIVER_OVERRIDE ||
 	    !masks_fit_pending(h, &prev->apmask, &prev->aqmask, true, NULL))
 		return;
 	h->apmask = prev->apmask;
@@ -355,46 +263,21 @@ bool reservation_has_pending(const struct host *h)
 			const struct host_queue *q = &h->adapters[i].queues[k];
 
 			if (!q->driver_override[0] &&
-			    reserved(&h->apmask, &h->aqmask, h->adapters[i].id, q->apqi))
+			    reservation_queue_reserved(&h->apmask, &h->aqmask, h->adapters[i].id,
+						       q->apqi))
 				return true;
 		}
 	return false;
 }
 
-int reservation_claim_pending(struct host *h, size_t *ret_moved)
+void reservation_read_back(const struct host *now, const ap_mask *apmask_want,
+			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask)
 {
-	size_t writes = 0, moved = 0;
-	int r = 0;
+	bool fits;
+	apqn stray;
 
-	for (size_t i = 0; h->reservation == RESERVATION_DRIVER_OVERRIDE && i < h->n_adapters;
-	     i++) {
-		struct host_adapter *a = &h->adapters[i];
-
-		for (size_t k = 0; k < a->n_queues; k++) {
-			struct host_queue *q = &a->queues[k];
-			_cleanup_free_ char *attr = NULL;
-			char s[APQN_STR_MAX];
-
-			if (q->driver_override[0] ||
-			    !reserved(&h->apmask, &h->aqmask, a->id, q->apqi))
-				continue;
-			apqn_to_string((apqn){ (uint8_t)a->id, (uint8_t)q->apqi }, s);
-			r = move_queue(a->id, q, true, &writes, &attr);
-			if (r < 0) {
-				log_error_errno(
-					r, "Failed to give the new queue %s to vfio_ap (%s): %m", s,
-					attr ? attr : "?");
-				goto out;
-			}
-			snprintf(q->driver_override, sizeof(q->driver_override), "%s",
-				 RESERVATION_OVERRIDE_VFIO);
-			log_info("New queue %s is in a reserved adapter or domain: driver_override "
-				 "vfio_ap",
-				 s);
-			moved++;
-		}
-	}
-out:
-	*ret_moved = moved;
-	return r;
+	*ret_apmask = *apmask_want;
+	*ret_aqmask = *aqmask_want;
+	if (!masks_fit(now, apmask_want, aqmask_want, NULL))
+		reservation_from_overrides(now, ret_apmask, ret_aqmask, &fits, &stray);
 }

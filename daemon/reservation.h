@@ -12,7 +12,7 @@
  * apmatrixd speaks of reserved adapters and domains in both modes. With
  * driver_override they are virtual masks: a queue is reserved when its
  * adapter or its domain is, and that is realised as the queue's override
- * (reservation_write_masks()). After a restart they are read back from the
+ * (apply.c, which writes them). After a restart they are read back from the
  * overrides (reservation_settle()): domains whose every queue is given to
  * vfio_ap, then adapters whose every queue is and that those domains do not
  * cover already.
@@ -45,6 +45,13 @@ enum reservation_preference {
 };
 
 #define RESERVATION_OVERRIDE_VFIO "vfio_ap"
+
+/* Whether the reservation apmask x aqmask gives queue a.d to vfio_ap. */
+static inline bool reservation_queue_reserved(const ap_mask *apmask, const ap_mask *aqmask,
+					      unsigned int a, unsigned int d)
+{
+	return !ap_mask_test(apmask, a) || !ap_mask_test(aqmask, d);
+}
 
 const char *reservation_mode_to_string(enum reservation_mode m);
 /* Inline: the configuration parser is fuzzed on its own (tests/fuzz/fuzz-daemon-config.c). */
@@ -95,22 +102,10 @@ int reservation_first_kept(const struct host *h, const ap_mask *apmask, const ap
 const char *reservation_describe_mixed(const struct host *h, char *buf, size_t size);
 
 /*
- * Driver_override mode: make the queues' overrides follow a change of the
- * virtual masks from (apmask, aqmask) to (apmask_want, aqmask_want): for each
- * existing queue whose reservation changes, its driver_override, an unbind
- * from the driver it has and a probe by the bus (the override is only read
- * when a driver probes). 0, or the errno of the failed write with its
- * attribute in *ret_attr (malloc'ed).
+ * After apmatrixd wrote overrides: the virtual masks the overrides of now
+ * (h's queues, read again) describe; want when they match it.
  */
-int reservation_write_masks(const struct host *h, const ap_mask *apmask, const ap_mask *aqmask,
-			    const ap_mask *apmask_want, const ap_mask *aqmask_want,
-			    size_t *ret_writes, char **ret_attr);
-
-/*
- * After writing: the virtual masks the kernel's overrides now describe,
- * want when they match it (the overrides of h's queues are read again).
- */
-void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
+void reservation_read_back(const struct host *now, const ap_mask *apmask_want,
 			   const ap_mask *aqmask_want, ap_mask *ret_apmask, ap_mask *ret_aqmask);
 
 /*
@@ -120,12 +115,10 @@ void reservation_read_back(const struct host *h, const ap_mask *apmask_want,
 void reservation_carry(struct host *h, const struct host *prev);
 
 /*
- * Driver_override mode: a queue that appeared in a reserved adapter or domain
- * gets its override and is rebound, as the masks would have given it to
- * vfio_ap. 0 (with how many in *ret_moved) or the errno of a failed write
- * (logged); the caller holds the AP configuration lock.
+ * Driver_override mode: a queue in a reserved adapter or domain without any
+ * override (one that appeared since): the applier gives it its override
+ * (apply_claim_queues()), as the masks would have given it to vfio_ap.
  */
 bool reservation_has_pending(const struct host *h);
-int reservation_claim_pending(struct host *h, size_t *ret_moved);
 
 #endif
