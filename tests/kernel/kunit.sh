@@ -21,9 +21,9 @@
 #      unload, or be refused cleanly (ENODEV: TCG has no AP instructions),
 #      with nothing left behind and no splat on the console.
 #
-# Usage: kunit.sh SOURCE_ROOT WORK_DIR. Exit 77 (skip) only when
-# qemu-system-s390x is missing; any other missing tool fails, naming its
-# package. APM_KUNIT_FILTER (a kunit.py --filter_glob, e.g.
+# Usage: kunit.sh SOURCE_ROOT WORK_DIR. A missing tool, qemu-system-s390x
+# included, fails naming its package (tools/bootstrap installs them all):
+# never a skip. APM_KUNIT_FILTER (a kunit.py --filter_glob, e.g.
 # 'vfio_ap_attrs.*') runs a part of the suites.
 set -eu
 
@@ -35,10 +35,7 @@ mod_src="$src/kernel/vfio_ap"
 # fail, stamp, need_pkg, the tree cache (kernel_tree)
 . "$src/tests/kernel/kunit-tree.sh"
 
-if ! command -v qemu-system-s390x >/dev/null 2>&1; then
-	echo "qemu-system-s390x missing (Debian package qemu-system-misc): cannot boot an s390x kernel"
-	exit 77
-fi
+need_pkg qemu-system-misc qemu-system-s390x
 need_pkg gcc-s390x-linux-gnu s390x-linux-gnu-gcc
 need_pkg gcc gcc
 need_pkg flex flex
