@@ -66,8 +66,10 @@ else
 	flock -u 9
 	flock -x 9
 	if [ ! -f "$tree_dir/.prepared" ]; then
-		# Older keys are trees nobody will use again: 1.4 GB each.
-		for old in "$cache_root"/*; do
+		# Older keys are trees nobody will use again: 1.4 GB each. Only this
+		# script's ("<version>-<recipe>"): kunit.sh's "kunit-*" trees share the
+		# cache directory under a lock of their own and may be in use.
+		for old in "$cache_root"/[0-9]*; do
 			[ -d "$old" ] && [ "$old" != "$tree_dir" ] && rm -rf "$old"
 		done
 		prepare_tree
