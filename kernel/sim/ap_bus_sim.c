@@ -868,6 +868,17 @@ unsigned int ap_sim_scans(void)
 	return n;
 }
 
+unsigned long ap_sim_resets_total(void)
+{
+	unsigned long n = 0;
+
+	spin_lock(&hw_lock);
+	for (unsigned int i = 0; i < AP_DEVICES * AP_DOMAINS; i++)
+		n += queues[i].resets;
+	spin_unlock(&hw_lock);
+	return n;
+}
+
 void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 {
 	unsigned int i, bound = 0, total = 0;

@@ -144,6 +144,8 @@ int ap_sim_queue_set_zapq_busy(unsigned int apqn, u8 rc, unsigned int ms);
 unsigned int ap_sim_queue_zapq_refused(unsigned int apqn);
 /* Counters: bus scans, queues bound to any driver / existing queues. */
 unsigned int ap_sim_scans(void);
+/* ZAPQ/RAPQ executed on every queue since apsim started (refused ones not counted). */
+unsigned long ap_sim_resets_total(void);
 void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total);
 /*
  * Hold: queues stay unbound (no driver probes them), as on a host booting

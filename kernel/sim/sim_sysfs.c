@@ -1734,6 +1734,8 @@ static ssize_t stats_show(struct sim_node *d, const struct sim_attr *a, char *bu
 	json_object_object_add(o, "writes", ws);
 	json_object_object_add(o, "apcb_updates_total",
 			       json_object_new_int64((int64_t)kvm_sim_total_apcb_updates()));
+	json_object_object_add(o, "queue_resets_total",
+			       json_object_new_int64((int64_t)ap_sim_resets_total()));
 	json_object_object_add(o, "uevents", json_object_new_int64((int64_t)uevent_seqnum()));
 	json_object_object_add(o, "lock_order_reports",
 			       json_object_new_int64((int64_t)lockdep_sim_violations()));

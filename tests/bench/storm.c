@@ -9,12 +9,16 @@
  *   dbus       an org.apmatrix1 Assign call per change, a bus connection each
  *   apctl      an apctl process per change
  *
- *   storm PATH CLIENTS CHANGES GUESTS_PER_ROUND assign|unassign FIRST_ID UUID...
+ *   storm [--usage] PATH CLIENTS CHANGES GUESTS_PER_ROUND assign|unassign FIRST_ID UUID...
  *
  * Change j of client c (round j) goes to device (W * j + c % W) mod G, W the
  * guests per round; each device's changes take control domains FIRST_ID,
  * FIRST_ID + 1, ... in round order, so no two changes meet on one id and
- * the unassign run with the same arguments undoes the assign run. Prints
+ * the unassign run with the same arguments undoes the assign run. With
+ * --usage the changes are usage domains, and change k takes domain
+ * FIRST_ID + k: two devices on the same adapters cannot share a usage
+ * domain (its queues would be in both), and an unassign from a running
+ * guest resets the queues that leave it. Prints
  * one JSON line: path, clients, changes, failed, wall_ms, request latency
  * p50/p99/max (us). SYSFS_ROOT and APCTL (the apctl binary) from the
  * environment.
@@ -58,6 +62,8 @@ struct client {
 
 static enum storm_path path;
 static bool assign;
+/* Usage domains (assign_domain, aqm, "domain") rather than control domains. */
+static bool usage;
 static char **uuids;
 static unsigned int n_devs;
 static const char *sysfs_root, *apctl;
@@ -94,6 +100,8 @@ static int change_single(const struct change *ch)
 	char v[16];
 
 	snprintf(v, sizeof(v), "%u\n", ch->id);
+	if (usage)
+		return write_attr(uuids[ch->dev], assign ? "assign_domain" : "unassign_domain", v);
 	return write_attr(uuids[ch->dev],
 			  assign ? "assign_control_domain" : "unassign_control_domain", v);
 }
@@ -123,9 +131,9 @@ static int change_ap_config(const struct change *ch)
 	if (r < 0)
 		goto out;
 	if (assign)
-		ap_mask_set(&adm, ch->id);
+		ap_mask_set(usage ? &aqm : &adm, ch->id);
 	else
-		ap_mask_clear(&adm, ch->id);
+		ap_mask_clear(usage ? &aqm : &adm, ch->id);
 	ap_config_format(&apm, &aqm, &adm, buf);
 	r = write_attr(uuids[ch->dev], "ap_config", buf);
 out:
@@ -141,7 +149,7 @@ static int change_dbus(sd_bus *bus, const struct change *ch, char *err, size_t e
 
 	r = sd_bus_call_method(bus, "org.apmatrix1", "/org/apmatrix1", "org.apmatrix1.Manager",
 			       assign ? "Assign" : "Unassign", &e, &reply, "ssaut", uuids[ch->dev],
-			       "control-domain", 1, ch->id, UINT64_C(0));
+			       usage ? "domain" : "control-domain", 1, ch->id, UINT64_C(0));
 	if (r < 0)
 		snprintf(err, err_size, "%s: %s", e.name ? e.name : "?",
 			 e.message ? e.message : strerror(-r));
@@ -152,8 +160,8 @@ static int change_apctl(const struct change *ch)
 {
 	char id[16];
 	char *argv[] = {
-		(char *)apctl, assign ? "assign" : "unassign", uuids[ch->dev], "control-domain", id,
-		NULL
+		(char *)apctl, assign ? "assign" : "unassign", uuids[ch->dev],
+		usage ? "domain" : "control-domain", id, NULL
 	};
 	posix_spawn_file_actions_t fa;
 	int status, r;
@@ -209,8 +217,8 @@ static void *client_main(void *arg)
 		if (r < 0) {
 			if (!c->error[0] || path != PATH_DBUS)
 				snprintf(c->error, sizeof(c->error),
-					 "%s control domain %u of %s: %s",
-					 assign ? "assign" : "unassign", c->changes[i].id,
+					 "%s %s %u of %s: %s", assign ? "assign" : "unassign",
+					 usage ? "domain" : "control domain", c->changes[i].id,
 					 uuids[c->changes[i].dev], strerror(-r));
 			c->failed++;
 		}
@@ -247,8 +255,13 @@ int main(int argc, char **argv)
 	uint64_t t0, wall;
 	int p;
 
+	if (argc > 1 && !strcmp(argv[1], "--usage")) {
+		usage = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 8) {
-		fprintf(stderr, "usage: storm PATH CLIENTS CHANGES GUESTS_PER_ROUND "
+		fprintf(stderr, "usage: storm [--usage] PATH CLIENTS CHANGES GUESTS_PER_ROUND "
 				"assign|unassign FIRST_ID UUID...\n");
 		return 2;
 	}
@@ -287,10 +300,10 @@ int main(int argc, char **argv)
 			struct change *ch = &all[(size_t)c * per + j];
 
 			ch->dev = (width * j + c % width) % n_devs;
-			ch->id = first_id + next_id[ch->dev]++;
+			ch->id = usage ? first_id + k : first_id + next_id[ch->dev]++;
 			if (ch->id > 255) {
-				fprintf(stderr, "storm: device %u needs control domain %u > 255\n",
-					ch->dev, ch->id);
+				fprintf(stderr, "storm: device %u needs %s %u > 255\n", ch->dev,
+					usage ? "domain" : "control domain", ch->id);
 				return 2;
 			}
 			cs[c].n = j + 1;

@@ -18,6 +18,13 @@
 # the host's PQAP rate in STORM_PQAP_RATE (4000/s over all guests; a run of
 # 40 ms then has ~150 PQAPs, so its p99 is the second-worst: 20000 gives
 # a p99 that means more, at some CPU).
+#
+# Then the storm with resets: STORM_RESET_CHANGES (100) usage-domain
+# unassigns from running guests (STORM_RESET_GUESTS, "10"), each taking its
+# queues out of a guest and so resetting them; every reset of those queues
+# answers RESET_IN_PROGRESS for STORM_RESET_POLLS (1) TAPQs, so the driver
+# waits 20 ms per poll, as for a slow adapter. The table adds the queue
+# resets; the kvm->lock hold shows that no path waits for them under it.
 . "$APM_SOURCE_ROOT/tests/dbus/lib.sh"
 apm_enter_ns "$0" "$@"
 STORM=$APM_BUILD_ROOT/tests/dbus/storm
@@ -31,12 +38,16 @@ FIRST_ID=100
 PQAP_RATE=${STORM_PQAP_RATE:-4000}
 
 apm_setup
-# A host with room for 100 guests: 4 adapters x 128 usage domains, every
-# id up to 255 a control domain; adapters 2-3 belong to vfio_ap.
+RESET_CHANGES=${STORM_RESET_CHANGES:-100}
+RESET_GUESTS=${STORM_RESET_GUESTS:-10}
+RESET_POLLS=${STORM_RESET_POLLS:-1}
+# A host with room for 100 guests and the reset storm's domains: 4
+# adapters x 200 usage domains, every id up to 255 a control domain;
+# adapters 2-3 belong to vfio_ap.
 cat >"$T/topology.json" <<'EOF'
 { "apxa": true, "max_domain_id": 255,
   "adapters": [ { "ids": "0-3", "type": "CEX8", "mode": "cca" } ],
-  "domains": "0-127", "control_domains": "0-255", "apmask": "0-1" }
+  "domains": "0-199", "control_domains": "0-255", "apmask": "0-1" }
 EOF
 apm_sim_start "$T/topology.json"
 apm_bus_start
@@ -78,38 +89,13 @@ idle_pqap() {
 	sim_stats | jq '.timing.pqap_latency.p99_ns'
 }
 
-# run PATH N M G -> one JSON object: the client's figures and apsim's.
-run() {
-	uu=$(first "$4")
-	sim_ctl stats reset
-	# Files, not arguments: stats.json of 100 guests exceeds ARG_MAX.
-	sim_stats >"$T/s0.json"
-	# shellcheck disable=SC2086
-	c=$("$STORM" "$1" "$2" "$3" 2 assign $FIRST_ID $uu) || bail "storm $*: $c"
-	sim_stats >"$T/s1.json"
-	# Every acknowledged change is live: the devices hold M control domains.
-	live=0
-	for u in $uu; do
-		n=$(grep -c . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/control_domains" || true)
-		live=$((live + n))
-	done
-	[ "$live" -eq "$3" ] || bail "storm $*: $live control domains live after $3 assigns"
-	# Undo, unmeasured: sysfs paths by single writes, daemon paths by the daemon.
-	case $1 in
-	single | ap_config) up=single ;;
-	*) up=dbus ;;
-	esac
-	# The same clients and changes map every change to the same device and
-	# id, so this removes exactly what the run added.
-	# shellcheck disable=SC2086
-	"$STORM" $up "$2" "$3" 2 unassign $FIRST_ID $uu >/dev/null || bail "undo of storm $* failed"
-	for u in $uu; do
-		! grep -q . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/control_domains" ||
-			bail "storm $*: control domains left on $u after the undo"
-	done
-	jq -n --argjson c "$c" --slurpfile a0 "$T/s0.json" --slurpfile b0 "$T/s1.json" '
+# The figures of a run from the client's line $1 and apsim's stats before
+# and after in $T/s0.json and $T/s1.json: one JSON object.
+figures() {
+	jq -n --argjson c "$1" --slurpfile a0 "$T/s0.json" --slurpfile b0 "$T/s1.json" '
 	$a0[0] as $a | $b0[0] as $b | $c + {
 		apcb: ($b.apcb_updates_total - $a.apcb_updates_total),
+		resets: ($b.queue_resets_total - $a.queue_resets_total),
 		stall_ms: ((([$b.guests[].vcpu_stall_ns] | add) - ([$a.guests[].vcpu_stall_ns] | add)) / 1e6),
 		stall_guest_max_ms: (([$b.guests | to_entries[] | .key as $k |
 			(.value.vcpu_stall_ns - ($a.guests[$k].vcpu_stall_ns // 0))] | max) / 1e6),
@@ -121,6 +107,74 @@ run() {
 		pqap_max_us: ($b.timing.pqap_latency.max_ns / 1e3) }'
 }
 
+# The path that undoes (or prepares) a path's run, unmeasured: sysfs paths
+# by single writes, daemon paths by the daemon, so the daemon's definitions
+# follow the daemon's changes only.
+helper_path() {
+	case $1 in
+	single | ap_config) echo single ;;
+	*) echo dbus ;;
+	esac
+}
+
+# count_lines ATTR UUID... -> the lines of that attribute over the devices.
+count_lines() {
+	a=$1
+	shift
+	n=0
+	for u in "$@"; do
+		k=$(grep -c . "$SYSFS_ROOT/devices/vfio_ap/matrix/$u/$a" || true)
+		n=$((n + k))
+	done
+	echo "$n"
+}
+
+# run PATH N M G -> one JSON object: the client's figures and apsim's.
+run() {
+	uu=$(first "$4")
+	sim_ctl stats reset
+	# Files, not arguments: stats.json of 100 guests exceeds ARG_MAX.
+	sim_stats >"$T/s0.json"
+	# shellcheck disable=SC2086
+	c=$("$STORM" "$1" "$2" "$3" 2 assign $FIRST_ID $uu) || bail "storm $*: $c"
+	sim_stats >"$T/s1.json"
+	# Every acknowledged change is live: the devices hold M control domains.
+	# shellcheck disable=SC2086
+	live=$(count_lines control_domains $uu)
+	[ "$live" -eq "$3" ] || bail "storm $*: $live control domains live after $3 assigns"
+	# The same clients and changes map every change to the same device and
+	# id, so this removes exactly what the run added.
+	# shellcheck disable=SC2086
+	"$STORM" "$(helper_path "$1")" "$2" "$3" 2 unassign $FIRST_ID $uu >/dev/null ||
+		bail "undo of storm $* failed"
+	# shellcheck disable=SC2086
+	[ "$(count_lines control_domains $uu)" -eq 0 ] ||
+		bail "storm $*: control domains left after the undo"
+	figures "$c"
+}
+
+# run_resets PATH N M G -> the figures of M usage-domain unassigns by PATH
+# from running guests, each resetting the queues that leave its guest.
+run_resets() {
+	uu=$(first "$4")
+	# shellcheck disable=SC2086
+	"$STORM" --usage "$(helper_path "$1")" "$2" "$3" 2 assign $USAGE_FIRST $uu >/dev/null ||
+		bail "storm --usage $*: the assigns before the run failed"
+	# shellcheck disable=SC2086
+	base=$(count_lines matrix $uu)
+	sim_ctl stats reset
+	sim_stats >"$T/s0.json"
+	# shellcheck disable=SC2086
+	c=$("$STORM" --usage "$1" "$2" "$3" 2 unassign $USAGE_FIRST $uu) ||
+		bail "storm --usage $*: $c"
+	sim_stats >"$T/s1.json"
+	# Acknowledged means gone: each device is back to its own domain, an
+	# APQN on each of its 2 adapters.
+	# shellcheck disable=SC2086
+	left=$(count_lines matrix $uu)
+	[ "$left" -eq $((2 * $4)) ] || bail "storm --usage $*: $left APQNs left of $base, want $((2 * $4))"
+	figures "$c"
+}
 hdr() {
 	printf '%-10s %6s %9s %10s %21s %21s %9s %9s %9s\n' path apcb stall_ms worst_g_ms \
 		"hold p50/p99/max us" "pqap p50/p99/max us" "req p50" "req p99" wall_ms
@@ -156,6 +210,40 @@ for g in $GUESTS; do
 				.[] | select(.path == "dbus" or .path == "apctl") |
 				"   \(.path): stall x\(if $a then (.stall_ms / $a.stall_ms * 100 | round / 100) else "-" end) of (a), x\(if $b then (.stall_ms / $b.stall_ms * 100 | round / 100) else "-" end) of (b); updates x\(if $a then (.apcb / $a.apcb * 100 | round / 100) else "-" end) of (a); hold p99 x\(if $b then (.hold_p99_us / $b.hold_p99_us * 100 | round / 100) else "-" end) of (b); PQAP p99 x\(.pqap_p99_us * 1e3 / $idle * 100 | round / 100) of idle"' \
 				"$T/rows"
+		done
+	done
+	guests_stop "$g"
+done
+
+# The storm with resets: usage domains USAGE_FIRST.. (every change its own),
+# each of their queues on adapters 2-3 slow to reset.
+USAGE_FIRST=$maxg
+[ $((USAGE_FIRST + RESET_CHANGES)) -le 200 ] ||
+	bail "the reset storm needs domains up to $((USAGE_FIRST + RESET_CHANGES - 1)); the host has 0-199"
+d=$USAGE_FIRST
+while [ "$d" -lt $((USAGE_FIRST + RESET_CHANGES)) ]; do
+	for a in 02 03; do
+		sim_ctl "queue $a.$(printf '%04x' "$d") reset-fault 0 $RESET_POLLS"
+	done
+	d=$((d + 1))
+done
+for g in $RESET_GUESTS; do
+	guests_start "$g"
+	idle=$(idle_pqap)
+	for n in $CLIENTS; do
+		echo "## resets: $RESET_CHANGES usage-domain unassigns, $n clients, $g running guests," \
+			"each reset $RESET_POLLS x 20 ms (idle PQAP p99 $((idle / 1000)) us)"
+		printf '%-10s %6s %6s %9s %21s %21s %9s %9s %9s\n' path apcb resets stall_ms \
+			"hold p50/p99/max us" "pqap p50/p99/max us" "req p50" "req p99" wall_ms
+		for p in $PATHS; do
+			r=$(run_resets "$p" "$n" "$RESET_CHANGES" "$g")
+			echo "$r" | jq -r '[.path, .apcb, .resets, (.stall_ms*10|round/10),
+				"\(.hold_p50_us|round)/\(.hold_p99_us|round)/\(.hold_max_us|round)",
+				"\(.pqap_p50_us|round)/\(.pqap_p99_us|round)/\(.pqap_max_us|round)",
+				"\(.lat_p50_us/1e3*100|round/100)ms", "\(.lat_p99_us/1e3*100|round/100)ms",
+				(.wall_ms|round)] | @tsv' |
+				awk -F'\t' '{ printf "%-10s %6s %6s %9s %21s %21s %9s %9s %9s\n",
+					$1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 		done
 	done
 	guests_stop "$g"
