@@ -62,6 +62,14 @@ static struct lock_class_key queue_dev_key;
 
 static struct sim_card cards[AP_DEVICES];
 static struct sim_queue queues[AP_DEVICES * AP_DOMAINS];
+/*
+ * Kept as the queues change (hw_lock held), read without it: a walk of all
+ * 64k queues under hw_lock held the "hardware" for hundreds of microseconds
+ * per read of bus/ap/bindings, and every PQAP waited for it under the
+ * matrix lock. The kernel's AP bus counts its bindings without a global lock.
+ */
+static u64 queue_counts; /* existing << 32 | bound: one word, read consistently */
+static unsigned long resets_total;
 static struct ap_config_info config;
 static struct ap_driver *vfio_drv;
 static unsigned int scans;
@@ -204,6 +212,18 @@ static enum ap_sim_driver wanted_driver(unsigned int card, unsigned int dom)
 	return want;
 }
 
+/* Set a queue's existence and driver, keeping the counts. hw_lock held. */
+static void set_queue(struct sim_queue *q, bool exists, enum ap_sim_driver driver)
+{
+	u64 n = queue_counts;
+
+	n -= ((u64)q->exists << 32) + (q->driver != AP_SIM_DRIVER_NONE);
+	n += ((u64)exists << 32) + (driver != AP_SIM_DRIVER_NONE);
+	q->exists = exists;
+	q->driver = driver;
+	__atomic_store_n(&queue_counts, n, __ATOMIC_RELAXED);
+}
+
 /* Bind one unbound queue to drv: 0, or -ENODEV when the probe refuses it. */
 static int bind_queue(unsigned int card, unsigned int dom, enum ap_sim_driver drv)
 {
@@ -212,7 +232,7 @@ static int bind_queue(unsigned int card, unsigned int dom, enum ap_sim_driver dr
 	if (drv == AP_SIM_DRIVER_VFIO && !queue_probe(q, card, dom))
 		return -ENODEV;
 	spin_lock(&hw_lock);
-	q->driver = drv;
+	set_queue(q, q->exists, drv);
 	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, drv, false);
 	return 0;
@@ -225,7 +245,7 @@ static void unbind_queue(unsigned int card, unsigned int dom)
 	if (q->driver == AP_SIM_DRIVER_VFIO)
 		queue_remove(vfio_drv, q);
 	spin_lock(&hw_lock);
-	q->driver = AP_SIM_DRIVER_NONE;
+	set_queue(q, q->exists, AP_SIM_DRIVER_NONE);
 	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, (int)card, (int)dom, AP_SIM_DRIVER_NONE, false);
 }
@@ -244,12 +264,12 @@ static void revise_binding(unsigned int card, unsigned int dom)
 	if (q->driver == AP_SIM_DRIVER_VFIO)
 		queue_remove(vfio_drv, q);
 	spin_lock(&hw_lock);
-	q->driver = AP_SIM_DRIVER_NONE;
+	set_queue(q, q->exists, AP_SIM_DRIVER_NONE);
 	spin_unlock(&hw_lock);
 	if (want == AP_SIM_DRIVER_VFIO && !queue_probe(q, card, dom))
 		want = AP_SIM_DRIVER_NONE;
 	spin_lock(&hw_lock);
-	q->driver = want;
+	set_queue(q, q->exists, want);
 	spin_unlock(&hw_lock);
 	emit(AP_SIM_EV_QUEUE_BIND, card, dom, want, false);
 }
@@ -284,8 +304,7 @@ static void sync_devices(void)
 			if (q->driver == AP_SIM_DRIVER_VFIO && vfio_drv)
 				queue_remove(vfio_drv, q);
 			spin_lock(&hw_lock);
-			q->exists = false;
-			q->driver = AP_SIM_DRIVER_NONE;
+			set_queue(q, false, AP_SIM_DRIVER_NONE);
 			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_REMOVE, c, d, AP_SIM_DRIVER_NONE, false);
 		}
@@ -318,8 +337,7 @@ static void sync_devices(void)
 			q->aq.card = &cards[c].card;
 			q->aq.config = !cards[c].deconfigured;
 			q->aq.ap_dev.device_type = cards[c].hwtype;
-			q->exists = true;
-			q->driver = AP_SIM_DRIVER_NONE;
+			set_queue(q, true, AP_SIM_DRIVER_NONE);
 			q->irq_enabled = false;
 			q->reset_pending = false;
 			spin_unlock(&hw_lock);
@@ -401,7 +419,7 @@ void ap_driver_unregister(struct ap_driver *drv)
 				continue;
 			queue_remove(drv, q);
 			spin_lock(&hw_lock);
-			q->driver = AP_SIM_DRIVER_NONE;
+			set_queue(q, q->exists, AP_SIM_DRIVER_NONE);
 			spin_unlock(&hw_lock);
 			emit(AP_SIM_EV_QUEUE_BIND, c, d, AP_SIM_DRIVER_NONE, false);
 		}
@@ -870,30 +888,15 @@ unsigned int ap_sim_scans(void)
 
 unsigned long ap_sim_resets_total(void)
 {
-	unsigned long n = 0;
-
-	spin_lock(&hw_lock);
-	for (unsigned int i = 0; i < AP_DEVICES * AP_DOMAINS; i++)
-		n += queues[i].resets;
-	spin_unlock(&hw_lock);
-	return n;
+	return __atomic_load_n(&resets_total, __ATOMIC_RELAXED);
 }
 
 void ap_sim_bindings(unsigned int *ret_bound, unsigned int *ret_total)
 {
-	unsigned int i, bound = 0, total = 0;
+	u64 n = __atomic_load_n(&queue_counts, __ATOMIC_RELAXED);
 
-	spin_lock(&hw_lock);
-	for (i = 0; i < AP_DEVICES * AP_DOMAINS; i++) {
-		if (!queues[i].exists)
-			continue;
-		total++;
-		if (queues[i].driver != AP_SIM_DRIVER_NONE)
-			bound++;
-	}
-	spin_unlock(&hw_lock);
-	*ret_bound = bound;
-	*ret_total = total;
+	*ret_bound = (unsigned int)(n & 0xffffffff);
+	*ret_total = (unsigned int)(n >> 32);
 }
 
 /* The AP instructions. */
@@ -929,6 +932,7 @@ static struct ap_queue_status reset(ap_qid_t qid)
 		st.response_code = q->zapq_rc;
 	} else {
 		q->resets++;
+		__atomic_store_n(&resets_total, resets_total + 1, __ATOMIC_RELAXED);
 		q->reset_pending = true;
 		q->polls_left = q->fault_polls;
 		q->irq_enabled = false;
