@@ -175,17 +175,22 @@ run_resets() {
 	[ "$left" -eq $((2 * $4)) ] || bail "storm --usage $*: $left APQNs left of $base, want $((2 * $4))"
 	figures "$c"
 }
+# The table: hdr [resets] prints the header, row JSON [resets] a path's
+# line; with "resets" a last column counts the queue resets.
+COLS='%-10s %6s %9s %10s %21s %21s %9s %9s %9s'
 hdr() {
-	printf '%-10s %6s %9s %10s %21s %21s %9s %9s %9s\n' path apcb stall_ms worst_g_ms \
-		"hold p50/p99/max us" "pqap p50/p99/max us" "req p50" "req p99" wall_ms
+	# shellcheck disable=SC2059 # the format is ours
+	printf "$COLS${1:+ %6s}\n" path apcb stall_ms worst_g_ms "hold p50/p99/max us" \
+		"pqap p50/p99/max us" "req p50" "req p99" wall_ms ${1:+resets}
 }
 row() {
-	echo "$1" | jq -r '[.path, .apcb, (.stall_ms*10|round/10), (.stall_guest_max_ms*10|round/10),
+	echo "$1" | jq -r --arg r "${2:-}" '[.path, .apcb, (.stall_ms*10|round/10),
+		(.stall_guest_max_ms*10|round/10),
 		"\(.hold_p50_us|round)/\(.hold_p99_us|round)/\(.hold_max_us|round)",
 		"\(.pqap_p50_us|round)/\(.pqap_p99_us|round)/\(.pqap_max_us|round)",
 		"\(.lat_p50_us/1e3*100|round/100)ms", "\(.lat_p99_us/1e3*100|round/100)ms",
-		(.wall_ms|round)] | @tsv' |
-		awk -F'\t' '{ printf "%-10s %6s %9s %10s %21s %21s %9s %9s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+		(.wall_ms|round)] + (if $r != "" then [.resets] else [] end) | @tsv' |
+		awk -F'\t' -v f="$COLS${2:+ %6s}\n" '{ printf f, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
 }
 
 policy=$(busctl --system get-property org.apmatrix1 /org/apmatrix1 org.apmatrix1.Manager BatchPolicy | cut -d'"' -f2)
@@ -233,17 +238,9 @@ for g in $RESET_GUESTS; do
 	for n in $CLIENTS; do
 		echo "## resets: $RESET_CHANGES usage-domain unassigns, $n clients, $g running guests," \
 			"each reset $RESET_POLLS x 20 ms (idle PQAP p99 $((idle / 1000)) us)"
-		printf '%-10s %6s %6s %9s %21s %21s %9s %9s %9s\n' path apcb resets stall_ms \
-			"hold p50/p99/max us" "pqap p50/p99/max us" "req p50" "req p99" wall_ms
+		hdr resets
 		for p in $PATHS; do
-			r=$(run_resets "$p" "$n" "$RESET_CHANGES" "$g")
-			echo "$r" | jq -r '[.path, .apcb, .resets, (.stall_ms*10|round/10),
-				"\(.hold_p50_us|round)/\(.hold_p99_us|round)/\(.hold_max_us|round)",
-				"\(.pqap_p50_us|round)/\(.pqap_p99_us|round)/\(.pqap_max_us|round)",
-				"\(.lat_p50_us/1e3*100|round/100)ms", "\(.lat_p99_us/1e3*100|round/100)ms",
-				(.wall_ms|round)] | @tsv' |
-				awk -F'\t' '{ printf "%-10s %6s %6s %9s %21s %21s %9s %9s %9s\n",
-					$1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+			row "$(run_resets "$p" "$n" "$RESET_CHANGES" "$g")" resets
 		done
 	done
 	guests_stop "$g"

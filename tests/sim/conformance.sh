@@ -350,6 +350,14 @@ wr_is "mdev 3: adapter 3, domains 1 and 8" $M/$U3/ap_config "0x1,0x4080,0x0" ""
 apsim_ctl guest start g4 $U3
 is "guest has both queues" "$(rd $M/$U3/guest_matrix)" "03.0001
 03.0008"
+resets() { apsim_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["queue_resets_total"])'; }
+r0=$(resets)
+apsim_ctl queue 03.0008 reset-fault 0 2
+wr_is "unassign domain 8 with a slow reset (2 TAPQs in progress)" $M/$U3/unassign_domain 8 ""
+is "one queue reset (queue_resets_total)" "$(($(resets) - r0))" 1
+wr_is "assign domain 8 again after the slow reset" $M/$U3/assign_domain 8 ""
+is "a slow reset that ends is no failure: the queue is back" "$(rd $M/$U3/guest_matrix)" "03.0001
+03.0008"
 apsim_ctl queue 03.0008 reset-fault 0x6
 wr_is "unassign domain 8: the queue leaves the guest and is reset" $M/$U3/unassign_domain 8 ""
 is "reset-fault armed, queue gone from the guest" "$(rd $M/$U3/guest_matrix)" "03.0001"
