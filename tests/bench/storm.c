@@ -159,10 +159,12 @@ static int change_dbus(sd_bus *bus, const struct change *ch, char *err, size_t e
 static int change_apctl(const struct change *ch)
 {
 	char id[16];
-	char *argv[] = {
-		(char *)apctl, assign ? "assign" : "unassign", uuids[ch->dev],
-		usage ? "domain" : "control-domain", id, NULL
-	};
+	char *argv[] = { (char *)apctl,
+			 assign ? "assign" : "unassign",
+			 uuids[ch->dev],
+			 usage ? "domain" : "control-domain",
+			 id,
+			 NULL };
 	posix_spawn_file_actions_t fa;
 	int status, r;
 	pid_t pid;
@@ -216,8 +218,8 @@ static void *client_main(void *arg)
 		c->lat_ns[i] = now_ns() - t0;
 		if (r < 0) {
 			if (!c->error[0] || path != PATH_DBUS)
-				snprintf(c->error, sizeof(c->error),
-					 "%s %s %u of %s: %s", assign ? "assign" : "unassign",
+				snprintf(c->error, sizeof(c->error), "%s %s %u of %s: %s",
+					 assign ? "assign" : "unassign",
 					 usage ? "domain" : "control domain", c->changes[i].id,
 					 uuids[c->changes[i].dev], strerror(-r));
 			c->failed++;
