@@ -165,6 +165,8 @@ run_resets() {
 		bail "storm --usage $*: the assigns before the run failed"
 	# shellcheck disable=SC2086
 	base=$(count_lines matrix $uu)
+	[ "$base" -eq $((2 * ($4 + $3))) ] ||
+		bail "storm --usage $*: $base APQNs before the run, want $((2 * ($4 + $3)))"
 	sim_ctl stats reset
 	sim_stats >"$T/s0.json"
 	# shellcheck disable=SC2086
@@ -176,7 +178,11 @@ run_resets() {
 	# shellcheck disable=SC2086
 	left=$(count_lines matrix $uu)
 	[ "$left" -eq $((2 * $4)) ] || bail "storm --usage $*: $left APQNs left of $base, want $((2 * $4))"
-	figures "$c"
+	f=$(figures "$c")
+	# Every queue that left a running guest was reset.
+	[ "$(echo "$f" | jq .resets)" -ge $((2 * $3)) ] ||
+		bail "storm --usage $*: $(echo "$f" | jq .resets) queue resets, want $((2 * $3))"
+	echo "$f"
 }
 # The table: hdr [resets] prints the header, row JSON [resets] a path's
 # line; with "resets" a last column counts the queue resets.
