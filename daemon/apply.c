@@ -273,16 +273,17 @@ static int write_attr(const char *rel, const char *value, size_t *writes, char *
 static int move_queue(unsigned int apid, unsigned int apqi, bool to_vfio, size_t *writes,
 		      char **ret_attr)
 {
-	char rel[96], name[APQN_STR_MAX];
+	apqn q = { (uint8_t)apid, (uint8_t)apqi };
+	char rel[AP_QUEUE_PATH_MAX], name[APQN_STR_MAX];
 	int r;
 
-	apqn_to_string((apqn){ (uint8_t)apid, (uint8_t)apqi }, name);
-	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver_override", apid, name);
-	r = write_attr(rel, to_vfio ? RESERVATION_OVERRIDE_VFIO "\n" : "\n", writes, ret_attr);
+	apqn_to_string(q, name);
+	r = write_attr(ap_queue_path(q, "driver_override", rel),
+		       to_vfio ? RESERVATION_OVERRIDE_VFIO "\n" : "\n", writes, ret_attr);
 	if (r < 0)
 		return r;
 	/* Unbound (no driver link) is fine: the probe below binds it. */
-	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%s/driver/unbind", apid, name);
+	ap_queue_path(q, "driver/unbind", rel);
 	r = write_attr(rel, name, writes, ret_attr);
 	if (r == -ENOENT) {
 		free(*ret_attr);

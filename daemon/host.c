@@ -140,41 +140,32 @@ static void read_functions(int cardfd, struct host_adapter *a)
 	a->has_functions = true;
 }
 
-/* Absent before 6.19: "" as for no override. */
-static void read_override_at(int cardfd, const char *rel, struct host_queue *q)
+/* Absent before 6.19: "" as for no override. dirfd < 0: rel is from the sysfs root. */
+static void read_override(int dirfd, const char *rel, struct host_queue *q)
 {
 	_cleanup_free_ char *s = NULL;
+	int r = dirfd >= 0 ? sysfs_read_line_at(dirfd, rel, &s) : sysfs_read_line(rel, &s);
 
 	q->driver_override[0] = 0;
-	if (sysfs_read_line_at(cardfd, rel, &s) >= 0)
-		snprintf(q->driver_override, sizeof(q->driver_override), "%s", s);
-}
-
-/* rel: the queue's directory. */
-static void read_override(const char *rel, struct host_queue *q)
-{
-	_cleanup_free_ char *s = NULL;
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/driver_override", rel);
-	q->driver_override[0] = 0;
-	if (sysfs_read_line(path, &s) >= 0)
+	if (r >= 0)
 		snprintf(q->driver_override, sizeof(q->driver_override), "%s", s);
 }
 
 /* Whether the queues have driver_override: one queue tells for the bus. */
 static void detect_override_attr(struct host *h)
 {
-	char rel[96];
+	const struct host_adapter *a;
+	char rel[AP_QUEUE_PATH_MAX];
 
-	for (size_t i = 0; !h->has_driver_override && i < h->n_adapters; i++)
-		if (h->adapters[i].n_queues > 0) {
-			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x/driver_override",
-				 h->adapters[i].id, h->adapters[i].id,
-				 h->adapters[i].queues[0].apqi);
+	for (size_t i = 0; !h->has_driver_override && i < h->n_adapters; i++) {
+		a = &h->adapters[i];
+		if (a->n_queues > 0) {
+			ap_queue_path((apqn){ (uint8_t)a->id, (uint8_t)a->queues[0].apqi },
+				      "driver_override", rel);
 			h->has_driver_override = sysfs_exists(rel);
 			return;
 		}
+	}
 }
 
 static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
@@ -220,7 +211,7 @@ static int scan_queues(struct host_adapter *a, const char *card, int cardfd)
 		snprintf(rel, sizeof(rel), "%s/online", *p);
 		q->online = read_bool_default(cardfd, rel, true);
 		snprintf(rel, sizeof(rel), "%s/driver_override", *p);
-		read_override_at(cardfd, rel, q);
+		read_override(cardfd, rel, q);
 		if (strcmp(q->driver, "vfio_ap") == 0) {
 			snprintf(rel, sizeof(rel), "%s/config", *p);
 			q->config = a->config && read_bool_default(cardfd, rel, true);
@@ -401,7 +392,7 @@ int host_read_attached(const ap_matrix *guest, bool *ret)
 {
 	_cleanup_free_ char *st = NULL;
 	int a = ap_mask_next(&guest->apm, 0), d = ap_mask_next(&guest->aqm, 0);
-	char rel[64];
+	char rel[AP_QUEUE_PATH_MAX];
 	int r;
 
 	/* A queue of the guest matrix is "in use" exactly while a guest holds the mdev. */
@@ -409,7 +400,7 @@ int host_read_attached(const ap_matrix *guest, bool *ret)
 		*ret = false;
 		return 0;
 	}
-	snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x/status", a, a, d);
+	ap_queue_path((apqn){ (uint8_t)a, (uint8_t)d }, "status", rel);
 	r = sysfs_read_line(rel, &st);
 	if (r < 0)
 		return r;
@@ -715,13 +706,14 @@ int host_copy_queues(const struct host *h, struct host *ret)
 
 void host_refresh_overrides(struct host *h)
 {
-	char rel[64];
+	char rel[AP_QUEUE_PATH_MAX];
 
 	for (size_t i = 0; i < h->n_adapters; i++)
 		for (size_t k = 0; k < h->adapters[i].n_queues; k++) {
-			snprintf(rel, sizeof(rel), "devices/ap/card%02x/%02x.%04x",
-				 h->adapters[i].id, h->adapters[i].id,
-				 h->adapters[i].queues[k].apqi);
-			read_override(rel, &h->adapters[i].queues[k]);
+			struct host_queue *q = &h->adapters[i].queues[k];
+
+			ap_queue_path((apqn){ (uint8_t)h->adapters[i].id, (uint8_t)q->apqi },
+				      "driver_override", rel);
+			read_override(-1, rel, q);
 		}
 }

@@ -368,6 +368,13 @@ int ap_queue_name_parse(const char *s, size_t len, apqn *ret)
 	return 0;
 }
 
+const char *ap_queue_path(apqn q, const char *attr, char buf[static AP_QUEUE_PATH_MAX])
+{
+	snprintf(buf, AP_QUEUE_PATH_MAX, "devices/ap/card%02x/%02x.%04x%s%s", q.apid, q.apid,
+		 q.apqi, attr ? "/" : "", attr ? attr : "");
+	return buf;
+}
+
 int kernel_id_parse(const char *s, size_t len, unsigned int *ret)
 {
 	unsigned long v;

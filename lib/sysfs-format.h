@@ -66,6 +66,13 @@ int ap_card_name_parse(const char *s, size_t len, unsigned int *ret_apid);
 int ap_queue_name_parse(const char *s, size_t len, apqn *ret);
 
 /*
+ * A queue device's directory under the sysfs root, "devices/ap/cardAA/AA.DDDD",
+ * or an attribute in it when attr is not NULL; returns buf.
+ */
+#define AP_QUEUE_PATH_MAX sizeof("devices/ap/cardff/ff.00ff/driver_override")
+const char *ap_queue_path(apqn q, const char *attr, char buf[static AP_QUEUE_PATH_MAX]);
+
+/*
  * One id as the kernel's kstrtouint(base 0) reads an attribute write: "0x" hex,
  * a leading "0" octal, else decimal; one trailing newline. -EINVAL for
  * anything else, -ERANGE above 255.

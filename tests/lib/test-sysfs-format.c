@@ -158,6 +158,15 @@ static void test_names_and_ids(void)
 	tap_ok(q.apid == 0x1f && q.apqi == 0xab, "1f.00ab");
 	tap_is_int(ap_queue_name_parse("1f.0100", 7, &q), -EINVAL, "domain 256");
 	tap_is_int(ap_queue_name_parse("1f-00ab", 7, &q), -EINVAL, "no dot");
+	{
+		char path[AP_QUEUE_PATH_MAX];
+
+		tap_is_str(ap_queue_path((apqn){ 0x1f, 0xab }, NULL, path),
+			   "devices/ap/card1f/1f.00ab", "queue directory");
+		tap_is_str(ap_queue_path((apqn){ 0xff, 0xff }, "driver_override", path),
+			   "devices/ap/cardff/ff.00ff/driver_override",
+			   "the longest attribute path fits");
+	}
 	tap_is_int(kernel_id_parse("010\n", 4, &id), 0, "kernel id with newline");
 	tap_is_int(id, 8, "a leading 0 is octal for the kernel");
 	tap_is_int(kernel_id_parse("0x1f", 4, &id), 0, "hex kernel id");
